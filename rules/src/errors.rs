@@ -1,0 +1,54 @@
+//! Field-level validation errors, as the server sends them in a 422 body and as
+//! the widget shows them next to each field.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a field was refused. Serialized in snake_case; part of the public API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A required field is missing or empty.
+    Required,
+    /// The value is not one of the allowed choices.
+    InvalidChoice,
+    /// Too many characters.
+    TooLong,
+    /// An idea description has more words than the call allows.
+    TooManyWords,
+    /// More ideas than the call allows.
+    TooManyIdeas,
+    /// Control or text-direction override characters.
+    ControlCharacters,
+    /// Not an email address.
+    InvalidEmail,
+    /// A confirmation that must be given (privacy notice read).
+    MustBeTrue,
+    /// The same value twice in a list.
+    Duplicate,
+    /// A field that does not belong with the other answers.
+    Unexpected,
+    /// The JSON value has the wrong type (a number where text belongs, ...).
+    InvalidType,
+    /// A field the API does not know.
+    UnknownField,
+}
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// JSON pointer in URI fragment form, e.g. `#/ideas/0/description`.
+    pub pointer: String,
+    pub code: ErrorCode,
+    /// A sentence that tells the person what to do.
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            code,
+            detail: detail.into(),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The embeddable widget (placeholder until the widget is built).
