@@ -1,0 +1,110 @@
+//! `GET /api/calls/{call}`: a call's public definition, and the call window.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use cfi_rules::{CallDefinition, CallStatus};
+use jiff::{Timestamp, Zoned};
+
+use crate::config::Call;
+use crate::problem::ApiError;
+use crate::{AppState, Router};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/calls/{call}", get(definition))
+}
+
+/// Where a call is in its window at `now` (the server's clock). The window
+/// includes `opens` and excludes `closes`: at 17:00:00 on the closing day the
+/// call is closed.
+pub fn status_at(call: &Call, now: Timestamp) -> CallStatus {
+    if now < call.opens.timestamp() {
+        CallStatus::NotYetOpen
+    } else if now < call.closes.timestamp() {
+        CallStatus::Open
+    } else {
+        CallStatus::Closed
+    }
+}
+
+/// RFC 3339 with the offset in force at that instant in UK time.
+pub fn rfc3339(time: &Zoned) -> String {
+    time.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// "5pm on 15 December 2021 (UK time)".
+pub fn human(time: &Zoned) -> String {
+    let hour = time.hour();
+    let minute = time.minute();
+    let twelve = match hour % 12 {
+        0 => 12,
+        h => h,
+    };
+    let suffix = if hour < 12 { "am" } else { "pm" };
+    let clock = match (hour, minute) {
+        (0, 0) => "midnight".to_owned(),
+        (12, 0) => "midday".to_owned(),
+        (_, 0) => format!("{twelve}{suffix}"),
+        _ => format!("{twelve}:{minute:02}{suffix}"),
+    };
+    format!("{clock} on {} (UK time)", time.strftime("%-d %B %Y"))
+}
+
+/// The public definition of `call` at `now`.
+pub fn definition_of(call: &Call, now: Timestamp) -> CallDefinition {
+    let status = status_at(call, now);
+    CallDefinition {
+        id: call.id.clone(),
+        title: call.title.clone(),
+        intro: call.intro.clone(),
+        opens: rfc3339(&call.opens),
+        closes: rfc3339(&call.closes),
+        opens_text: human(&call.opens),
+        closes_text: human(&call.closes),
+        is_open: status == CallStatus::Open,
+        status,
+        limits: call.limits,
+        themes: call.themes.clone(),
+        perspectives: call.perspectives.clone(),
+        guidance: call.guidance.clone(),
+        privacy_notice_url: call.privacy_notice_url.clone(),
+        support: call.support.clone(),
+    }
+}
+
+async fn definition(
+    State(state): State<AppState>,
+    Path(call_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let call = state
+        .config
+        .call(&call_id)
+        .ok_or(ApiError::NotFound("There is no call with this id"))?;
+    let mut response = Json(definition_of(call, Timestamp::now())).into_response();
+    // Short: whether the call is open changes at its opening and closing time.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=30"),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_instant;
+
+    #[test]
+    fn times_read_as_people_write_them() {
+        let close = parse_instant("2021-12-15T17:00").expect("valid");
+        assert_eq!(human(&close), "5pm on 15 December 2021 (UK time)");
+        assert_eq!(rfc3339(&close), "2021-12-15T17:00:00+00:00");
+        let summer = parse_instant("2021-07-01T09:30").expect("valid");
+        assert_eq!(human(&summer), "9:30am on 1 July 2021 (UK time)");
+        assert_eq!(rfc3339(&summer), "2021-07-01T09:30:00+01:00");
+        let noon = parse_instant("2021-07-01T12:00").expect("valid");
+        assert_eq!(human(&noon), "midday on 1 July 2021 (UK time)");
+    }
+}

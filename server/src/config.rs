@@ -1,0 +1,497 @@
+//! Typed configuration: a TOML file plus environment overrides.
+//!
+//! Everything is checked at start; a bad value fails with a message naming its
+//! key (`calls[0].closes: ...`). Secrets (admin tokens) are only ever held as
+//! SHA-256 digests and are never logged.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use cfi_rules::call::{default_guidance, default_perspectives};
+use cfi_rules::limits::{HARD_MAX_IDEAS, HARD_MAX_WORDS};
+use cfi_rules::{Choice, Limits, SupportLine};
+use jiff::Zoned;
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+/// The time zone calls are announced in.
+pub const UK_TIME_ZONE: &str = "Europe/London";
+
+/// Problems with the configuration. Each names the key it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    bind: Option<String>,
+    database_url: Option<String>,
+    assets_dir: Option<PathBuf>,
+    #[serde(default)]
+    review_origins: Vec<String>,
+    #[serde(default)]
+    rate_limit: Option<RateLimit>,
+    #[serde(default)]
+    admin_tokens: Vec<AdminToken>,
+    #[serde(default)]
+    partners: Vec<RawPartner>,
+    #[serde(default)]
+    calls: Vec<RawCall>,
+    #[serde(default)]
+    trust_forwarded_for: bool,
+}
+
+/// Submissions per client address; kept in memory only.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub submissions_per_minute: u32,
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self {
+            submissions_per_minute: 30,
+            burst: 10,
+        }
+    }
+}
+
+/// A staff token, as its SHA-256 hex digest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminToken {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPartner {
+    id: String,
+    name: String,
+    #[serde(default)]
+    origins: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCall {
+    id: String,
+    title: String,
+    #[serde(default)]
+    intro: String,
+    opens: String,
+    closes: String,
+    max_ideas: Option<usize>,
+    max_words: Option<usize>,
+    privacy_notice_url: String,
+    #[serde(default)]
+    themes: Vec<Choice>,
+    perspectives: Option<Vec<Choice>>,
+    guidance: Option<Vec<String>>,
+    #[serde(default)]
+    support: Vec<SupportLine>,
+}
+
+/// A partner charity and the origins its pages are served from.
+#[derive(Debug, Clone)]
+pub struct Partner {
+    pub id: String,
+    pub name: String,
+    pub origins: Vec<String>,
+}
+
+/// One call for input, with its window in UK time.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub id: String,
+    pub title: String,
+    pub intro: String,
+    pub opens: Zoned,
+    pub closes: Zoned,
+    pub limits: Limits,
+    pub privacy_notice_url: String,
+    pub themes: Vec<Choice>,
+    pub perspectives: Vec<Choice>,
+    pub guidance: Vec<String>,
+    pub support: Vec<SupportLine>,
+}
+
+/// The whole, checked configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub assets_dir: PathBuf,
+    pub review_origins: Vec<String>,
+    pub rate_limit: RateLimit,
+    pub admin_tokens: Vec<AdminToken>,
+    pub partners: Vec<Partner>,
+    pub calls: Vec<Call>,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy
+    /// that sets it); used for rate limiting, never stored.
+    pub trust_forwarded_for: bool,
+}
+
+impl Config {
+    /// Reads `path` (relative paths inside it are relative to the working
+    /// directory, the repository root in the README's commands), then applies `CFI_BIND`, `CFI_DATABASE_URL` and
+    /// `CFI_ASSETS_DIR` from the environment.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self::from_toml(&text, path, env)
+    }
+
+    /// Parses TOML text, with `env` supplying overrides (tests pass their own).
+    pub fn from_toml(
+        text: &str,
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let bind_text = env("CFI_BIND")
+            .or(raw.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| {
+            invalid(
+                "bind",
+                format!("{bind_text:?} is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+        let database_url = env("CFI_DATABASE_URL")
+            .or(raw.database_url)
+            .ok_or_else(|| invalid("database_url", "missing (sqlite://FILE or postgres://...)"))?;
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(invalid(
+                "database_url",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        let assets_dir = env("CFI_ASSETS_DIR")
+            .map(PathBuf::from)
+            .or(raw.assets_dir)
+            .unwrap_or_else(|| PathBuf::from("dist"));
+        let rate_limit = raw.rate_limit.unwrap_or_default();
+        if rate_limit.submissions_per_minute == 0 || rate_limit.burst == 0 {
+            return Err(invalid(
+                "rate_limit",
+                "submissions_per_minute and burst must be at least 1",
+            ));
+        }
+        for (i, origin) in raw.review_origins.iter().enumerate() {
+            check_origin(&format!("review_origins[{i}]"), origin)?;
+        }
+        for (i, token) in raw.admin_tokens.iter().enumerate() {
+            let ok =
+                token.sha256.len() == 64 && token.sha256.bytes().all(|b| b.is_ascii_hexdigit());
+            if !ok {
+                return Err(invalid(
+                    format!("admin_tokens[{i}].sha256"),
+                    "must be the 64-character hex SHA-256 digest of the token, never the token itself",
+                ));
+            }
+        }
+        let partners = check_partners(raw.partners)?;
+        let calls = raw
+            .calls
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| check_call(i, c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut ids = HashSet::new();
+        for (i, call) in calls.iter().enumerate() {
+            if !ids.insert(call.id.clone()) {
+                return Err(invalid(format!("calls[{i}].id"), "used twice"));
+            }
+        }
+        Ok(Self {
+            bind,
+            database_url,
+            assets_dir,
+            review_origins: raw.review_origins,
+            rate_limit,
+            admin_tokens: raw.admin_tokens,
+            partners,
+            calls,
+            trust_forwarded_for: raw.trust_forwarded_for,
+        })
+    }
+
+    pub fn call(&self, id: &str) -> Option<&Call> {
+        self.calls.iter().find(|c| c.id == id)
+    }
+
+    pub fn partner(&self, id: &str) -> Option<&Partner> {
+        self.partners.iter().find(|p| p.id == id)
+    }
+
+    /// Every origin allowed to call the API from a browser.
+    pub fn all_origins(&self) -> HashSet<String> {
+        self.review_origins
+            .iter()
+            .chain(self.partners.iter().flat_map(|p| p.origins.iter()))
+            .cloned()
+            .collect()
+    }
+}
+
+fn check_origin(key: &str, origin: &str) -> Result<(), ConfigError> {
+    let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
+        && !origin.ends_with('/')
+        && origin.matches('/').count() == 2;
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            key,
+            format!(
+                "{origin:?} is not an origin like https://www.example.org (scheme and host, no path)"
+            ),
+        ))
+    }
+}
+
+fn is_id(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= cfi_rules::limits::MAX_ID_CHARS
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+fn check_partners(raw: Vec<RawPartner>) -> Result<Vec<Partner>, ConfigError> {
+    let mut seen = HashSet::new();
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if !is_id(&p.id) {
+                return Err(invalid(
+                    format!("partners[{i}].id"),
+                    "use lower-case letters, digits, - and _",
+                ));
+            }
+            if !seen.insert(p.id.clone()) {
+                return Err(invalid(format!("partners[{i}].id"), "used twice"));
+            }
+            for (j, origin) in p.origins.iter().enumerate() {
+                check_origin(&format!("partners[{i}].origins[{j}]"), origin)?;
+            }
+            Ok(Partner {
+                id: p.id,
+                name: p.name,
+                origins: p.origins,
+            })
+        })
+        .collect()
+}
+
+fn check_call(i: usize, raw: RawCall) -> Result<Call, ConfigError> {
+    let key = |field: &str| format!("calls[{i}].{field}");
+    if !is_id(&raw.id) {
+        return Err(invalid(
+            key("id"),
+            "use lower-case letters, digits, - and _",
+        ));
+    }
+    let opens = parse_instant(&raw.opens).map_err(|m| invalid(key("opens"), m))?;
+    let closes = parse_instant(&raw.closes).map_err(|m| invalid(key("closes"), m))?;
+    if closes <= opens {
+        return Err(invalid(key("closes"), "must be after opens"));
+    }
+    let limits = Limits {
+        max_ideas: raw
+            .max_ideas
+            .unwrap_or(cfi_rules::limits::DEFAULT_MAX_IDEAS),
+        max_words: raw
+            .max_words
+            .unwrap_or(cfi_rules::limits::DEFAULT_MAX_WORDS),
+    };
+    if !(1..=HARD_MAX_IDEAS).contains(&limits.max_ideas) {
+        return Err(invalid(
+            key("max_ideas"),
+            format!("must be from 1 to {HARD_MAX_IDEAS}"),
+        ));
+    }
+    if !(1..=HARD_MAX_WORDS).contains(&limits.max_words) {
+        return Err(invalid(
+            key("max_words"),
+            format!("must be from 1 to {HARD_MAX_WORDS}"),
+        ));
+    }
+    let perspectives = raw.perspectives.unwrap_or_else(default_perspectives);
+    for (field, list) in [("themes", &raw.themes), ("perspectives", &perspectives)] {
+        let mut seen = HashSet::new();
+        for (j, choice) in list.iter().enumerate() {
+            if !is_id(&choice.id) || !seen.insert(choice.id.as_str()) {
+                return Err(invalid(
+                    format!("calls[{i}].{field}[{j}].id"),
+                    "must be a unique id of lower-case letters, digits, - and _",
+                ));
+            }
+        }
+    }
+    if perspectives.is_empty() {
+        return Err(invalid(key("perspectives"), "list at least one"));
+    }
+    if !raw.privacy_notice_url.starts_with("https://")
+        && !raw.privacy_notice_url.starts_with("http://")
+    {
+        return Err(invalid(key("privacy_notice_url"), "must be an http(s) URL"));
+    }
+    Ok(Call {
+        id: raw.id,
+        title: raw.title,
+        intro: raw.intro,
+        opens,
+        closes,
+        limits,
+        privacy_notice_url: raw.privacy_notice_url,
+        themes: raw.themes,
+        perspectives,
+        guidance: raw.guidance.unwrap_or_else(default_guidance),
+        support: raw.support,
+    })
+}
+
+/// RFC 3339 with an offset (`2021-12-15T17:00:00Z`, `...+00:00`), or a local
+/// time without offset (`2021-12-15T17:00`) read as UK time.
+pub fn parse_instant(text: &str) -> Result<Zoned, String> {
+    let uk = TimeZone::get(UK_TIME_ZONE).map_err(|e| format!("time zone data missing: {e}"))?;
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Ok(ts.to_zoned(uk));
+    }
+    let civil: DateTime = text.parse().map_err(|_| {
+        format!(
+            "{text:?} is not a time like 2021-12-15T17:00 (UK time) or 2021-12-15T17:00:00+00:00"
+        )
+    })?;
+    civil
+        .to_zoned(uk)
+        .map_err(|e| format!("{text:?} is not a valid UK time: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("demo/review.toml"), |_| None)
+    }
+
+    const MINIMAL: &str = r#"
+        database_url = "sqlite://x.sqlite"
+        [[calls]]
+        id = "c"
+        title = "C"
+        opens = "2021-11-04T09:00"
+        closes = "2021-12-15T17:00"
+        privacy_notice_url = "https://example.org/privacy"
+    "#;
+
+    #[test]
+    fn the_demo_config_loads() {
+        let text = include_str!("../../demo/review.toml");
+        let config = load(text).expect("demo config is valid");
+        assert!(config.call("call-for-ideas").is_some());
+        for p in ["home-for-good", "become", "barnardos"] {
+            assert!(config.partner(p).is_some(), "{p}");
+        }
+    }
+
+    #[test]
+    fn uk_local_times_follow_british_summer_time() {
+        let winter = parse_instant("2021-12-15T17:00").expect("valid");
+        assert_eq!(winter.timestamp().to_string(), "2021-12-15T17:00:00Z");
+        let summer = parse_instant("2021-07-01T17:00").expect("valid");
+        assert_eq!(summer.timestamp().to_string(), "2021-07-01T16:00:00Z");
+        let explicit = parse_instant("2021-12-15T17:00:00+01:00").expect("valid");
+        assert_eq!(explicit.timestamp().to_string(), "2021-12-15T16:00:00Z");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let bad = MINIMAL.replace("2021-12-15T17:00", "next tuesday");
+        let message = load(&bad).expect_err("invalid").to_string();
+        assert!(message.starts_with("calls[0].closes:"), "{message}");
+
+        let bad = MINIMAL.replace(
+            "closes = \"2021-12-15T17:00\"",
+            "closes = \"2021-11-01T17:00\"",
+        );
+        assert!(
+            load(&bad)
+                .expect_err("invalid")
+                .to_string()
+                .starts_with("calls[0].closes:")
+        );
+
+        let bad = format!("{MINIMAL}\nmax_words = 0");
+        assert!(
+            load(&bad)
+                .expect_err("invalid")
+                .to_string()
+                .starts_with("calls[0].max_words:")
+        );
+
+        let bad = format!("admin_tokens = [{{ name = \"x\", sha256 = \"secret\" }}]\n{MINIMAL}");
+        let message = load(&bad).expect_err("invalid").to_string();
+        assert!(message.starts_with("admin_tokens[0].sha256:"), "{message}");
+        assert!(!message.contains("secret"));
+
+        let bad = format!("review_origins = [\"https://x.org/\"]\n{MINIMAL}");
+        assert!(
+            load(&bad)
+                .expect_err("invalid")
+                .to_string()
+                .starts_with("review_origins[0]:")
+        );
+
+        let bad = format!("surprise = 1\n{MINIMAL}");
+        assert!(
+            load(&bad)
+                .expect_err("invalid")
+                .to_string()
+                .contains("surprise")
+        );
+    }
+
+    #[test]
+    fn environment_overrides_win() {
+        let config = Config::from_toml(MINIMAL, Path::new("x.toml"), |name| match name {
+            "CFI_BIND" => Some("127.0.0.1:9999".into()),
+            "CFI_DATABASE_URL" => Some("sqlite://other.sqlite".into()),
+            _ => None,
+        })
+        .expect("valid");
+        assert_eq!(config.bind.port(), 9999);
+        assert_eq!(config.database_url, "sqlite://other.sqlite");
+    }
+}

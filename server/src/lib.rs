@@ -1,0 +1,154 @@
+//! The Call for Ideas collection server.
+//!
+//! [`Application::build`] turns a [`Config`] into a bound listener and a
+//! router; `main` only parses arguments and runs it, so tests can spawn the
+//! whole server on port 0 with a fresh database.
+
+pub mod admin;
+pub mod assets;
+pub mod calls;
+pub mod config;
+pub mod health;
+pub mod problem;
+pub mod rate_limit;
+pub mod storage;
+pub mod submissions;
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::response::IntoResponse;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+use problem::ApiError;
+use rate_limit::RateLimiter;
+use storage::Storage;
+
+/// Failures at start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("cannot open the database: {0}")]
+    Storage(#[from] storage::StorageError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// The one state every handler shares. Cloning is cheap.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub storage: Storage,
+    pub in_flight: Arc<Mutex<HashSet<(String, uuid::Uuid)>>>,
+    pub limiter: Arc<RateLimiter>,
+}
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    storage: Storage,
+    port: u16,
+}
+
+impl Application {
+    /// Opens storage (running migrations), binds the listener and builds the
+    /// router.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let storage = Storage::open(&config.database_url).await?;
+        let listener =
+            TcpListener::bind(config.bind)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.bind,
+                    source,
+                })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let state = AppState {
+            limiter: Arc::new(RateLimiter::new(config.rate_limit)),
+            config: Arc::new(config),
+            storage: storage.clone(),
+            in_flight: Arc::default(),
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+            storage,
+            port: port.port(),
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in progress
+    /// finish (their submissions commit) and closes storage.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.storage.close().await;
+        result
+    }
+}
+
+/// The whole HTTP surface: one router per feature, merged, with the shared
+/// layers.
+pub fn router(state: AppState) -> Router {
+    let origins: HashSet<Vec<u8>> = state
+        .config
+        .all_origins()
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+            origins.contains(origin.as_bytes())
+        }))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600));
+    Router::new()
+        .merge(calls::router())
+        .merge(submissions::router())
+        .merge(admin::router())
+        .merge(health::router())
+        .merge(assets::router(&state.config.assets_dir))
+        .fallback(|| async {
+            ApiError::NotFound("There is nothing at this address").into_response()
+        })
+        .with_state(state)
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            ApiError::Internal.into_response()
+        }))
+}

@@ -1,0 +1,222 @@
+//! The HTTP error type: every failure a client can see, as
+//! `application/problem+json` (RFC 9457).
+//!
+//! Internal causes (storage errors) are logged once here and never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cfi_rules::FieldError;
+use serde::Serialize;
+
+use crate::storage::StorageError;
+
+/// Problem type URIs, relative to the server; part of the public API.
+pub mod types {
+    pub const MALFORMED: &str = "/problems/malformed-request";
+    pub const MISSING_KEY: &str = "/problems/idempotency-key-missing";
+    pub const FORBIDDEN_ORIGIN: &str = "/problems/partner-not-allowed";
+    pub const NOT_FOUND: &str = "/problems/not-found";
+    pub const NOT_YET_OPEN: &str = "/problems/call-not-open-yet";
+    pub const CLOSED: &str = "/problems/call-closed";
+    pub const IN_FLIGHT: &str = "/problems/request-in-flight";
+    pub const TOO_LARGE: &str = "/problems/body-too-large";
+    pub const NOT_JSON: &str = "/problems/unsupported-media-type";
+    pub const VALIDATION: &str = "/problems/validation";
+    pub const KEY_REUSED: &str = "/problems/idempotency-key-reused";
+    pub const RATE_LIMITED: &str = "/problems/too-many-requests";
+    pub const UNAUTHORIZED: &str = "/problems/unauthorized";
+    pub const STORAGE: &str = "/problems/storage-unavailable";
+    pub const INTERNAL: &str = "/problems/internal";
+}
+
+/// Everything the API can answer instead of success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not JSON, or not UTF-8. The detail says where.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// 400: no `Idempotency-Key` header, or one that is not a UUID.
+    #[error("idempotency key missing or malformed")]
+    MissingIdempotencyKey,
+    /// 401: admin route without a valid bearer token.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// 403: the partner is unknown, or the request's origin is not one of the
+    /// partner's.
+    #[error("partner not allowed: {0}")]
+    PartnerNotAllowed(&'static str),
+    /// 404: unknown call, or unknown path.
+    #[error("not found")]
+    NotFound(&'static str),
+    /// 409: the call opens later (distinct type from `CallClosed`).
+    #[error("call not open yet")]
+    CallNotOpenYet { opens: String },
+    /// 409: the call has closed.
+    #[error("call closed")]
+    CallClosed { closes: String },
+    /// 409: a request with the same idempotency key is still being stored.
+    #[error("request in flight")]
+    InFlight,
+    /// 413: more than the body limit.
+    #[error("body too large")]
+    TooLarge { limit: usize },
+    /// 415: the body is not declared as JSON.
+    #[error("unsupported media type")]
+    NotJson,
+    /// 422: field-level validation errors.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 422: the idempotency key was already used with a different body.
+    #[error("idempotency key reused")]
+    KeyReused,
+    /// 429: too many submissions from this client; retry after N seconds.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    /// 503: storage is unavailable; the cause is logged, not sent.
+    #[error("storage unavailable")]
+    Storage(#[from] StorageError),
+    /// 500: a bug; the cause is logged, not sent.
+    #[error("internal error")]
+    Internal,
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    r#type: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind, title, detail): (StatusCode, &str, &str, String) = match &self {
+            Self::Malformed(detail) => (
+                StatusCode::BAD_REQUEST,
+                types::MALFORMED,
+                "The request body is not valid JSON",
+                detail.clone(),
+            ),
+            Self::MissingIdempotencyKey => (
+                StatusCode::BAD_REQUEST,
+                types::MISSING_KEY,
+                "Idempotency-Key header missing or malformed",
+                "Send an Idempotency-Key header holding a UUID, the same one for every retry of this submission".into(),
+            ),
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                types::UNAUTHORIZED,
+                "Sign in required",
+                "Send Authorization: Bearer with a valid staff token".into(),
+            ),
+            Self::PartnerNotAllowed(detail) => (
+                StatusCode::FORBIDDEN,
+                types::FORBIDDEN_ORIGIN,
+                "This partner is not allowed from this website",
+                (*detail).into(),
+            ),
+            Self::NotFound(detail) => (StatusCode::NOT_FOUND, types::NOT_FOUND, "Not found", (*detail).into()),
+            Self::CallNotOpenYet { opens } => (
+                StatusCode::CONFLICT,
+                types::NOT_YET_OPEN,
+                "This call is not open yet",
+                format!("This call opens {opens}. Your answers have not been sent."),
+            ),
+            Self::CallClosed { closes } => (
+                StatusCode::CONFLICT,
+                types::CLOSED,
+                "This call has closed",
+                format!("This call closed {closes}. Your answers have not been sent."),
+            ),
+            Self::InFlight => (
+                StatusCode::CONFLICT,
+                types::IN_FLIGHT,
+                "This submission is still being saved",
+                "A request with this Idempotency-Key is still in progress; retry in a moment for its answer".into(),
+            ),
+            Self::TooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                types::TOO_LARGE,
+                "The submission is too large",
+                format!("A submission can be at most {} KB", limit / 1024),
+            ),
+            Self::NotJson => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                types::NOT_JSON,
+                "Send JSON",
+                "Send the submission with Content-Type: application/json".into(),
+            ),
+            Self::Validation(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                types::VALIDATION,
+                "Some answers need changing",
+                format!("{} answer(s) need changing; see errors", errors.len()),
+            ),
+            Self::KeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                types::KEY_REUSED,
+                "This Idempotency-Key was used for a different submission",
+                "Use a new Idempotency-Key for a new submission".into(),
+            ),
+            Self::RateLimited { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                types::RATE_LIMITED,
+                "Too many submissions",
+                format!("Too many submissions from this connection; try again in {retry_after_secs} seconds"),
+            ),
+            Self::Storage(cause) => {
+                tracing::error!(error = %cause, "storage unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    types::STORAGE,
+                    "Submissions cannot be saved right now",
+                    "Nothing was saved. Try again in a minute; your answers are kept on your device".into(),
+                )
+            }
+            Self::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                types::INTERNAL,
+                "Something went wrong",
+                "Nothing was saved. Try again in a minute".into(),
+            ),
+        };
+        let errors = match &self {
+            Self::Validation(errors) => Some(errors.as_slice()),
+            _ => None,
+        };
+        let body = Problem {
+            r#type: kind,
+            title,
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        let mut response = (status, json).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        match &self {
+            Self::RateLimited { retry_after_secs } => {
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    headers.insert(header::RETRY_AFTER, v);
+                }
+            }
+            Self::InFlight => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Self::Storage(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}

@@ -1,0 +1,254 @@
+//! Storage of submissions behind one small interface with two engines:
+//! SQLite (the embedded default, one process) and PostgreSQL (several
+//! replicas). Both acknowledge a submission only after its transaction has
+//! committed durably.
+
+mod postgres;
+mod sqlite;
+
+use cfi_rules::{Reference, Submission};
+use serde::Serialize;
+use uuid::Uuid;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Failures of the storage layer. Their text is logged, never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the batch this submission was part of failed: {0}")]
+    BatchFailed(String),
+    #[error("the writer task has stopped")]
+    WriterGone,
+    #[error("could not find a free reference after several attempts")]
+    ReferencesExhausted,
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+}
+
+/// A valid submission ready to store.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    pub call_id: String,
+    pub partner: Option<String>,
+    pub key: Uuid,
+    /// SHA-256 of the canonical JSON body, to tell a retry from a different
+    /// submission under the same key.
+    pub body_hash: String,
+    pub submission: Submission,
+    /// The honeypot was filled.
+    pub spam: bool,
+}
+
+/// What the client is told on success.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    pub reference: Reference,
+    pub submitted_at: String,
+}
+
+/// The result of storing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Stored now.
+    Created(Receipt),
+    /// Stored before under the same key with the same body.
+    Replayed(Receipt),
+    /// The key was used before with a different body.
+    KeyReused,
+}
+
+/// One idea as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct StoredIdea {
+    pub title: String,
+    pub theme: Option<String>,
+    pub description: String,
+    pub words: usize,
+}
+
+/// A submission as stored, for staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredSubmission {
+    pub reference: String,
+    pub call: String,
+    pub partner: Option<String>,
+    pub capacity: String,
+    pub name: Option<String>,
+    pub organisation: Option<String>,
+    pub email: Option<String>,
+    pub perspectives: Vec<String>,
+    pub age_band: String,
+    pub publication_chosen: String,
+    pub publication: String,
+    pub spam: bool,
+    pub submitted_at: String,
+    pub ideas: Vec<StoredIdea>,
+}
+
+/// The row values of a new submission, shared by both engines.
+struct Row {
+    call_id: String,
+    partner: Option<String>,
+    key: String,
+    body_hash: String,
+    capacity: &'static str,
+    name: Option<String>,
+    organisation: Option<String>,
+    email: Option<String>,
+    perspectives: String,
+    age_band: &'static str,
+    publication_chosen: &'static str,
+    publication: &'static str,
+    ideas: String,
+    spam: bool,
+}
+
+impl Row {
+    fn from_new(new: &NewSubmission) -> Self {
+        let s = &new.submission;
+        let r = s.respondent();
+        let ideas: Vec<StoredIdea> = s
+            .ideas()
+            .iter()
+            .map(|i| StoredIdea {
+                title: i.title().to_owned(),
+                theme: i.theme().map(str::to_owned),
+                description: i.description().to_owned(),
+                words: i.words(),
+            })
+            .collect();
+        Self {
+            call_id: new.call_id.clone(),
+            partner: new.partner.clone(),
+            key: new.key.hyphenated().to_string(),
+            body_hash: new.body_hash.clone(),
+            capacity: r.capacity().as_str(),
+            name: r.name().map(str::to_owned),
+            organisation: r.organisation().map(str::to_owned),
+            email: r.email().map(str::to_owned),
+            perspectives: serde_json::to_string(r.perspectives()).unwrap_or_else(|_| "[]".into()),
+            age_band: r.age_band().as_str(),
+            publication_chosen: s.publication_chosen().as_str(),
+            publication: s.publication().as_str(),
+            ideas: serde_json::to_string(&ideas).unwrap_or_else(|_| "[]".into()),
+            spam: new.spam,
+        }
+    }
+}
+
+/// Attempts at finding an unused reference before giving up (with 6.6 × 10^11
+/// references, a second attempt is already rare).
+const REFERENCE_ATTEMPTS: usize = 8;
+
+fn new_reference() -> Reference {
+    Reference::from_random(rand::random())
+}
+
+/// Now, in UTC with milliseconds: sorts as text.
+pub fn now_text() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn parse_list<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StorageError> {
+    serde_json::from_str(text).map_err(|e| StorageError::Corrupt(e.to_string()))
+}
+
+/// The configured engine.
+#[derive(Clone)]
+pub enum Storage {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl Storage {
+    /// Opens (and migrates) the database named by `url`: `sqlite://FILE` or
+    /// `postgres://...`.
+    pub async fn open(url: &str) -> Result<Self, StorageError> {
+        if url.starts_with("postgres") {
+            Ok(Self::Postgres(PostgresStore::open(url).await?))
+        } else {
+            Ok(Self::Sqlite(SqliteStore::open(url).await?))
+        }
+    }
+
+    /// Stores a submission, or finds the one stored before under its key.
+    /// Returns only after the commit.
+    pub async fn submit(&self, new: NewSubmission) -> Result<SubmitOutcome, StorageError> {
+        match self {
+            Self::Sqlite(s) => s.submit(new).await,
+            Self::Postgres(s) => s.submit(new).await,
+        }
+    }
+
+    /// The receipt and body hash stored under `key`, if any.
+    pub async fn find_by_key(
+        &self,
+        call_id: &str,
+        key: Uuid,
+    ) -> Result<Option<(String, Receipt)>, StorageError> {
+        match self {
+            Self::Sqlite(s) => s.find_by_key(call_id, key).await,
+            Self::Postgres(s) => s.find_by_key(call_id, key).await,
+        }
+    }
+
+    /// Every submission of a call, oldest first.
+    pub async fn list(&self, call_id: &str) -> Result<Vec<StoredSubmission>, StorageError> {
+        match self {
+            Self::Sqlite(s) => s.list(call_id).await,
+            Self::Postgres(s) => s.list(call_id).await,
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn health(&self) -> Result<(), StorageError> {
+        match self {
+            Self::Sqlite(s) => s.health().await,
+            Self::Postgres(s) => s.health().await,
+        }
+    }
+
+    /// Stops accepting writes and waits for what is queued to commit.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(s) => s.close().await,
+            Self::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+macro_rules! stored_from_row {
+    ($row:expr) => {{
+        use sqlx::Row as _;
+        let row = $row;
+        let perspectives: String = row.try_get("perspectives")?;
+        let ideas: String = row.try_get("ideas")?;
+        Ok::<_, StorageError>(StoredSubmission {
+            reference: row.try_get("reference")?,
+            call: row.try_get("call_id")?,
+            partner: row.try_get("partner_id")?,
+            capacity: row.try_get("capacity")?,
+            name: row.try_get("name")?,
+            organisation: row.try_get("organisation")?,
+            email: row.try_get("email")?,
+            perspectives: crate::storage::parse_list(&perspectives)?,
+            age_band: row.try_get("age_band")?,
+            publication_chosen: row.try_get("publication_chosen")?,
+            publication: row.try_get("publication")?,
+            spam: row.try_get("spam")?,
+            submitted_at: row.try_get("submitted_at")?,
+            ideas: crate::storage::parse_list(&ideas)?,
+        })
+    }};
+}
+pub(crate) use stored_from_row;
+
+const SELECT_COLUMNS: &str = "reference, call_id, partner_id, capacity, name, organisation, email, \
+     perspectives, age_band, publication_chosen, publication, spam, submitted_at, ideas";

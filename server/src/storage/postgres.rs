@@ -1,0 +1,144 @@
+//! PostgreSQL engine, for several server replicas on one database.
+//!
+//! Each submission is one transaction: `INSERT ... ON CONFLICT DO NOTHING`
+//! against the unique `(call_id, idempotency_key)` constraint, then a read of
+//! the row that won. Two replicas racing on one key therefore store one row
+//! and return the same reference; no lock lives in any one process.
+//! `synchronous_commit` is forced on for this connection pool, so a 2xx is
+//! only sent after the commit is durable.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Row as _};
+use uuid::Uuid;
+
+use super::{
+    NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
+    StoredSubmission, SubmitOutcome, new_reference, now_text, stored_from_row,
+};
+
+/// The PostgreSQL store. Cloning shares its pool.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn open(url: &str) -> Result<Self, StorageError> {
+        let options = PgConnectOptions::from_str(url)?
+            .options([("synchronous_commit", "on")])
+            .disable_statement_logging();
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub async fn submit(&self, new: NewSubmission) -> Result<SubmitOutcome, StorageError> {
+        let row = Row::from_new(&new);
+        for _ in 0..REFERENCE_ATTEMPTS {
+            let reference = new_reference();
+            let submitted_at = now_text();
+            let mut tx = self.pool.begin().await?;
+            let done = sqlx::query(
+                "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, \
+                 body_hash, capacity, name, organisation, email, perspectives, age_band, \
+                 publication_chosen, publication, ideas, spam, submitted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(reference.as_str())
+            .bind(&row.call_id)
+            .bind(&row.partner)
+            .bind(&row.key)
+            .bind(&row.body_hash)
+            .bind(row.capacity)
+            .bind(&row.name)
+            .bind(&row.organisation)
+            .bind(&row.email)
+            .bind(&row.perspectives)
+            .bind(row.age_band)
+            .bind(row.publication_chosen)
+            .bind(row.publication)
+            .bind(&row.ideas)
+            .bind(row.spam)
+            .bind(&submitted_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            if done.rows_affected() == 1 {
+                return Ok(SubmitOutcome::Created(Receipt {
+                    reference,
+                    submitted_at,
+                }));
+            }
+            if let Some((hash, receipt)) = self.find_by_key_text(&row.call_id, &row.key).await? {
+                return Ok(if hash == row.body_hash {
+                    SubmitOutcome::Replayed(receipt)
+                } else {
+                    SubmitOutcome::KeyReused
+                });
+            }
+        }
+        Err(StorageError::ReferencesExhausted)
+    }
+
+    pub async fn find_by_key(
+        &self,
+        call_id: &str,
+        key: Uuid,
+    ) -> Result<Option<(String, Receipt)>, StorageError> {
+        self.find_by_key_text(call_id, &key.hyphenated().to_string())
+            .await
+    }
+
+    async fn find_by_key_text(
+        &self,
+        call_id: &str,
+        key: &str,
+    ) -> Result<Option<(String, Receipt)>, StorageError> {
+        let row = sqlx::query(
+            "SELECT body_hash, reference, submitted_at FROM submissions \
+             WHERE call_id = $1 AND idempotency_key = $2",
+        )
+        .bind(call_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let reference: String = row.try_get("reference")?;
+        let reference = cfi_rules::Reference::parse(&reference)
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        Ok(Some((
+            row.try_get("body_hash")?,
+            Receipt {
+                reference,
+                submitted_at: row.try_get("submitted_at")?,
+            },
+        )))
+    }
+
+    pub async fn list(&self, call_id: &str) -> Result<Vec<StoredSubmission>, StorageError> {
+        let sql =
+            format!("SELECT {SELECT_COLUMNS} FROM submissions WHERE call_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql)
+            .bind(call_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| stored_from_row!(row)).collect()
+    }
+
+    pub async fn health(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

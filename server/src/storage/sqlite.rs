@@ -1,0 +1,243 @@
+//! SQLite engine: WAL with `synchronous=FULL`, one writer task that commits
+//! submissions in batches (group commit), and a small pool of readers.
+//!
+//! Every request waiting on the writer gets its answer only after the batch
+//! holding it has committed, so an acknowledgement always means "on disk";
+//! batching is what lets many concurrent submissions share one fsync.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection, Row as _};
+use tokio::sync::{Mutex, mpsc, oneshot};
+use uuid::Uuid;
+
+use super::{
+    NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
+    StoredSubmission, SubmitOutcome, new_reference, now_text, stored_from_row,
+};
+
+/// Submissions committed together at most. Large enough to amortise an fsync
+/// over a burst of 64 clients, small enough that a batch stays a few ms.
+const MAX_BATCH: usize = 256;
+/// Submissions that may wait for the writer before callers are slowed down.
+const QUEUE_DEPTH: usize = 4_096;
+
+struct Job {
+    row: Row,
+    reply: oneshot::Sender<Result<SubmitOutcome, StorageError>>,
+}
+
+/// The SQLite store. Cloning shares it.
+#[derive(Clone)]
+pub struct SqliteStore {
+    readers: SqlitePool,
+    jobs: mpsc::Sender<Job>,
+    writer: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+}
+
+fn options(url: &str) -> Result<SqliteConnectOptions, StorageError> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        .disable_statement_logging())
+}
+
+impl SqliteStore {
+    pub async fn open(url: &str) -> Result<Self, StorageError> {
+        let mut writer = options(url)?.connect().await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut writer)
+            .await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options(url)?.read_only(true))
+            .await?;
+        let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
+        let handle = tokio::spawn(run_writer(writer, queue));
+        Ok(Self {
+            readers,
+            jobs,
+            writer: Arc::new(Mutex::new(Some(handle))),
+        })
+    }
+
+    pub async fn submit(&self, new: NewSubmission) -> Result<SubmitOutcome, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            row: Row::from_new(&new),
+            reply,
+        };
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| StorageError::WriterGone)?;
+        answer.await.map_err(|_| StorageError::WriterGone)?
+    }
+
+    pub async fn find_by_key(
+        &self,
+        call_id: &str,
+        key: Uuid,
+    ) -> Result<Option<(String, Receipt)>, StorageError> {
+        let mut conn = self.readers.acquire().await?;
+        find_by_key(&mut conn, call_id, &key.hyphenated().to_string()).await
+    }
+
+    pub async fn list(&self, call_id: &str) -> Result<Vec<StoredSubmission>, StorageError> {
+        let sql = format!("SELECT {SELECT_COLUMNS} FROM submissions WHERE call_id = ? ORDER BY id");
+        let rows = sqlx::query(&sql)
+            .bind(call_id)
+            .fetch_all(&self.readers)
+            .await?;
+        rows.iter().map(|row| stored_from_row!(row)).collect()
+    }
+
+    pub async fn health(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.readers).await?;
+        if self.jobs.is_closed() {
+            return Err(StorageError::WriterGone);
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        let handle = self.writer.lock().await.take();
+        if let Some(handle) = handle {
+            // Dropping our sender is not enough while clones live in handlers;
+            // the writer drains and exits when every sender is gone. Abort
+            // only happens at process exit, after in-flight requests finished.
+            handle.abort();
+        }
+        self.readers.close().await;
+    }
+}
+
+async fn run_writer(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = queue.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&mut conn, &batch).await {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(Ok(outcome));
+                }
+            }
+            Err(error) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+                let message = error.to_string();
+                tracing::error!(error = %message, size = batch.len(), "batch not committed");
+                for job in batch.drain(..) {
+                    let _ = job
+                        .reply
+                        .send(Err(StorageError::BatchFailed(message.clone())));
+                }
+                // A broken connection stays broken: reopen before going on.
+                if conn.ping().await.is_err() {
+                    tracing::error!("writer connection lost; stopping the writer");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn write_batch(
+    conn: &mut SqliteConnection,
+    batch: &[Job],
+) -> Result<Vec<SubmitOutcome>, StorageError> {
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        outcomes.push(insert(conn, &job.row).await?);
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(outcomes)
+}
+
+const INSERT: &str = "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, \
+    body_hash, capacity, name, organisation, email, perspectives, age_band, publication_chosen, \
+    publication, ideas, spam, submitted_at) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
+async fn insert(conn: &mut SqliteConnection, row: &Row) -> Result<SubmitOutcome, StorageError> {
+    for _ in 0..REFERENCE_ATTEMPTS {
+        let reference = new_reference();
+        let submitted_at = now_text();
+        let done = sqlx::query(INSERT)
+            .bind(reference.as_str())
+            .bind(&row.call_id)
+            .bind(&row.partner)
+            .bind(&row.key)
+            .bind(&row.body_hash)
+            .bind(row.capacity)
+            .bind(&row.name)
+            .bind(&row.organisation)
+            .bind(&row.email)
+            .bind(&row.perspectives)
+            .bind(row.age_band)
+            .bind(row.publication_chosen)
+            .bind(row.publication)
+            .bind(&row.ideas)
+            .bind(row.spam)
+            .bind(&submitted_at)
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 1 {
+            return Ok(SubmitOutcome::Created(Receipt {
+                reference,
+                submitted_at,
+            }));
+        }
+        // A conflict: either the key was used before, or (rarely) the
+        // reference was taken; in that case try another reference.
+        if let Some((hash, receipt)) = find_by_key(conn, &row.call_id, &row.key).await? {
+            return Ok(if hash == row.body_hash {
+                SubmitOutcome::Replayed(receipt)
+            } else {
+                SubmitOutcome::KeyReused
+            });
+        }
+    }
+    Err(StorageError::ReferencesExhausted)
+}
+
+async fn find_by_key(
+    conn: &mut SqliteConnection,
+    call_id: &str,
+    key: &str,
+) -> Result<Option<(String, Receipt)>, StorageError> {
+    let row = sqlx::query(
+        "SELECT body_hash, reference, submitted_at FROM submissions \
+         WHERE call_id = ? AND idempotency_key = ?",
+    )
+    .bind(call_id)
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let reference: String = row.try_get("reference")?;
+    let reference = cfi_rules::Reference::parse(&reference)
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    Ok(Some((
+        row.try_get("body_hash")?,
+        Receipt {
+            reference,
+            submitted_at: row.try_get("submitted_at")?,
+        },
+    )))
+}
