@@ -193,8 +193,16 @@ fn parse_body(body: &[u8]) -> Result<(RawSubmission, String), ApiError> {
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let raw: RawSubmission = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let pointer = pointer_of(e.path());
+        let mut pointer = pointer_of(e.path());
         let message = e.inner().to_string();
+        // serde names an unknown or duplicated field only in its message.
+        if let Some(field) = message.split('`').nth(1)
+            && (message.starts_with("duplicate field") || message.starts_with("unknown field"))
+            && !pointer.ends_with(&format!("/{field}"))
+        {
+            pointer.push('/');
+            pointer.push_str(field);
+        }
         let (code, detail) = if message.starts_with("unknown field") {
             (
                 ErrorCode::UnknownField,

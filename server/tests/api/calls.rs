@@ -1,0 +1,105 @@
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_call_definition_says_what_the_widget_needs() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/calls/open-call"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let call: cfi_rules::CallDefinition = response.json().await.expect("definition");
+    assert_eq!(call.id, "open-call");
+    assert!(call.is_open);
+    assert_eq!(call.limits.max_ideas, 3);
+    assert_eq!(call.limits.max_words, 250);
+    assert_eq!(call.themes[0].id, "leaving_care");
+    assert!(call.perspectives.iter().any(|p| p.id == "kinship_carer"));
+    assert_eq!(call.guidance.len(), 3);
+    assert_eq!(call.closes, "2099-12-15T17:00:00+00:00");
+
+    let closed: Value = app
+        .client
+        .get(app.url("/api/calls/closed-call"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["is_open"], false);
+    assert_eq!(closed["closes_text"], "5pm on 15 December 2021 (UK time)");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_call_definition_is_404() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/calls/nope"))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(response, 404).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cors_allows_configured_origins_only_without_credentials() {
+    let app = spawn_app().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(
+                reqwest::Method::OPTIONS,
+                app.url("/api/calls/open-call/submissions"),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type,idempotency-key",
+            )
+            .send()
+    };
+    let allowed = preflight(BECOME_ORIGIN).await.expect("sent");
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some(BECOME_ORIGIN)
+    );
+    assert!(
+        !allowed
+            .headers()
+            .contains_key("access-control-allow-credentials")
+    );
+    let refused = preflight("https://evil.example").await.expect("sent");
+    assert!(
+        !refused
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_reports_storage() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["storage"], "ok");
+    app.stop().await;
+}

@@ -1,0 +1,271 @@
+//! `spawn_app()`: the whole server on port 0 with a fresh database, SQLite by
+//! default or PostgreSQL when `CFI_TEST_ENGINE=postgres` (a new database per
+//! test on the server named by `CFI_TEST_POSTGRES_URL`, by default the local
+//! one).
+
+use std::path::Path;
+
+use cfi_server::{Application, Config};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub const ADMIN_TOKEN: &str = "test-staff-token";
+pub const BECOME_ORIGIN: &str = "https://www.become.example";
+pub const REVIEW_ORIGIN: &str = "https://review.example";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Options for the config the app is spawned with.
+pub struct Options {
+    pub submissions_per_minute: u32,
+    pub burst: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            submissions_per_minute: 60_000,
+            burst: 10_000,
+        }
+    }
+}
+
+pub fn config_toml(database_url: &str, options: &Options) -> String {
+    let token_digest = hex::encode(Sha256::digest(ADMIN_TOKEN.as_bytes()));
+    format!(
+        r#"
+bind = "127.0.0.1:0"
+database_url = "{database_url}"
+assets_dir = "missing-assets"
+review_origins = ["{REVIEW_ORIGIN}"]
+
+[rate_limit]
+submissions_per_minute = {per_minute}
+burst = {burst}
+
+[[admin_tokens]]
+name = "test"
+sha256 = "{token_digest}"
+
+[[partners]]
+id = "become"
+name = "Become"
+origins = ["{BECOME_ORIGIN}"]
+
+[[partners]]
+id = "barnardos"
+name = "Barnardo's"
+origins = ["https://www.barnardos.example"]
+
+[[calls]]
+id = "open-call"
+title = "Open call"
+opens = "2020-01-01T09:00"
+closes = "2099-12-15T17:00"
+max_ideas = 3
+max_words = 250
+privacy_notice_url = "https://review.example/privacy"
+themes = [{{ id = "leaving_care", label = "Leaving care" }}]
+
+[[calls]]
+id = "closed-call"
+title = "Closed call"
+opens = "2021-11-04T09:00"
+closes = "2021-12-15T17:00"
+privacy_notice_url = "https://review.example/privacy"
+
+[[calls]]
+id = "future-call"
+title = "Future call"
+opens = "2098-01-01T09:00"
+closes = "2099-01-01T09:00"
+privacy_notice_url = "https://review.example/privacy"
+"#,
+        per_minute = options.submissions_per_minute,
+        burst = options.burst,
+    )
+}
+
+/// A fresh, empty database for one test.
+pub async fn fresh_database_url(dir: &Path) -> String {
+    if std::env::var("CFI_TEST_ENGINE").as_deref() == Ok("postgres") {
+        use sqlx::Connection;
+        let base = std::env::var("CFI_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+        let name = format!("cfi_test_{}", Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&format!("{base}/postgres"))
+            .await
+            .expect("PostgreSQL is reachable");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        format!("{base}/{name}")
+    } else {
+        format!("sqlite://{}", dir.join("test.sqlite").display())
+    }
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("CFI_TEST_ENGINE").as_deref() == Ok("postgres")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database_url(dir.path()).await;
+    let text = config_toml(&database_url, &options);
+    let config = Config::from_toml(&text, Path::new("test.toml"), |_| None).expect("test config");
+    let app = Application::build(config).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        app.run_until_stopped(async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        database_url,
+        _dir: dir,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POSTs `body` as JSON to `call` with `key` and the Become origin.
+    /// The returned future owns everything, so it can run on its own task.
+    pub fn submit(
+        &self,
+        call: &str,
+        key: &str,
+        body: &Value,
+    ) -> impl Future<Output = reqwest::Response> + Send + 'static {
+        self.submit_raw(
+            call,
+            Some(key),
+            Some(BECOME_ORIGIN),
+            "application/json",
+            body.to_string().into_bytes(),
+        )
+    }
+
+    pub fn submit_raw(
+        &self,
+        call: &str,
+        key: Option<&str>,
+        origin: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> impl Future<Output = reqwest::Response> + Send + 'static {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/api/calls/{call}/submissions")))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        async move { request.send().await.expect("request sent") }
+    }
+
+    /// Every stored submission of `call`, through the admin API.
+    pub async fn stored(&self, call: &str) -> Vec<Value> {
+        let response = self
+            .client
+            .get(self.url(&format!("/api/admin/submissions?call={call}")))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("admin list");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("json");
+        body["submissions"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Stops the server, letting requests in progress finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub fn new_key() -> String {
+    Uuid::new_v4().to_string()
+}
+
+/// A valid submission through the Become partner.
+pub fn valid_body() -> Value {
+    json!({
+        "partner": "become",
+        "respondent": {
+            "capacity": "individual",
+            "name": "Sam Example",
+            "organisation": null,
+            "email": "sam@example.org",
+            "perspectives": ["care_experienced_young_person"],
+            "age_band": "18_25"
+        },
+        "ideas": [
+            {"title": "A mentor for every care leaver", "theme": "leaving_care",
+             "description": "Every young person leaving care gets a mentor they choose, for as long as they want one."}
+        ],
+        "publication": "named",
+        "privacy_notice_read": true,
+        "website": ""
+    })
+}
+
+/// Asserts a problem+json answer with `status` and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    for field in ["type", "title", "detail"] {
+        assert!(body[field].is_string(), "problem has {field}: {body}");
+    }
+    body
+}

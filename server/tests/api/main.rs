@@ -1,0 +1,9 @@
+//! Integration tests: the whole server on port 0 with a fresh database per
+//! test, driven over HTTP.
+
+mod admin;
+mod calls;
+mod crash;
+mod helpers;
+mod hostile;
+mod submissions;
