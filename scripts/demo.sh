@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up everything, builds the widget, and runs the collection server on
+# SQLite (demo/review.toml, database in .data/) plus the partner pages.
+# Stop with Ctrl-C; both servers stop with it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/build-widget.sh
+cargo build --profile server -p cfi-server -p cfi-demo
+mkdir -p .data
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+target/server/cfi-server --config demo/review.toml &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break
+  sleep 0.1
+done
+target/server/cfi-demo --server-url http://127.0.0.1:8080 &
+pids+=($!)
+
+cat <<'URLS'
+
+Call for Ideas demo
+  Home for Good (partner page):  http://127.0.0.1:8081/
+  Become (partner page):         http://127.0.0.1:8082/
+  Barnardo's (hostile CSS page): http://127.0.0.1:8083/
+  The review's own page:         http://127.0.0.1:8084/
+  Collection server:             http://127.0.0.1:8080/healthz
+  Stored submissions (staff):    curl -H 'Authorization: Bearer demo-reviewer-token' \
+                                   http://127.0.0.1:8080/api/admin/submissions
+Press Ctrl-C to stop.
+URLS
+wait

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing need, skipping what is present:
+# Debian packages (Chromium and its driver, Node.js, PostgreSQL when no server
+# answers on 127.0.0.1:5432, compression tools), the wasm32 Rust target,
+# wasm-pack, the wasm-bindgen CLI matching Cargo.lock, and the npm packages of
+# tests/ (Playwright's library, axe-core, binaryen's wasm-opt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo is missing: install Rust with rustup first (https://rustup.rs)" >&2
+  exit 1
+fi
+
+missing=()
+need() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
+need build-essential
+need pkg-config
+need curl
+need chromium
+need chromium-driver
+need brotli
+need nodejs
+need npm
+postgres_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+if ! postgres_up; then need postgresql; fi
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+if ! postgres_up; then
+  say "starting PostgreSQL"
+  version=$(ls /etc/postgresql | sort -n | tail -1)
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  # Tests connect over TCP as user postgres without a password.
+  hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if ! as_root grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    as_root sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+  fi
+  for _ in $(seq 1 50); do postgres_up && break; sleep 0.2; done
+fi
+
+if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+  say "adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! command -v wasm-pack >/dev/null; then
+  say "installing wasm-pack"
+  cargo install wasm-pack --locked
+fi
+
+# The CLI must be exactly the wasm-bindgen version in Cargo.lock.
+wbg_version=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+if [ -n "$wbg_version" ]; then
+  installed=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$installed" != "$wbg_version" ]; then
+    say "installing wasm-bindgen-cli $wbg_version"
+    cargo install wasm-bindgen-cli --version "=$wbg_version"
+  fi
+fi
+
+if [ -f tests/package.json ]; then
+  if [ ! -d tests/node_modules ] || [ tests/package.json -nt tests/node_modules ]; then
+    say "installing npm packages of tests/"
+    (cd tests && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
+    touch tests/node_modules
+  fi
+fi
+echo "setup: everything present"

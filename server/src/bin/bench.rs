@@ -1,0 +1,297 @@
+//! `cfi-bench`: starts the collection server (release build) on a fresh
+//! database and drives it with concurrent clients, printing submissions per
+//! second and latency percentiles; beside it, this machine's ceiling of
+//! durable SQLite commits (one row per transaction, the same pragmas), so the
+//! effect of group commit is visible.
+//!
+//! usage: cfi-bench [--engine sqlite|postgres] [--replicas N] [--count N]
+//!                  [--clients 1,16,64] [--postgres-url URL]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use sha2::Digest;
+use sqlx::{ConnectOptions, Connection};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const TOKEN: &str = "bench-token";
+const ORIGIN: &str = "http://bench.example";
+
+struct Args {
+    engine: String,
+    replicas: usize,
+    count: usize,
+    clients: Vec<usize>,
+    postgres_url: String,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        engine: "sqlite".into(),
+        replicas: 1,
+        count: 20_000,
+        clients: vec![1, 16, 64],
+        postgres_url: "postgres://postgres@127.0.0.1:5432".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--engine" => args.engine = value()?,
+            "--replicas" => args.replicas = value()?.parse().map_err(|_| "--replicas: a number")?,
+            "--count" => args.count = value()?.parse().map_err(|_| "--count: a number")?,
+            "--clients" => {
+                args.clients = value()?
+                    .split(',')
+                    .map(|c| c.trim().parse().map_err(|_| "--clients: numbers like 1,16,64".to_owned()))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--postgres-url" => args.postgres_url = value()?,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if args.engine != "sqlite" && args.engine != "postgres" {
+        return Err("--engine: sqlite or postgres".into());
+    }
+    if args.engine == "sqlite" && args.replicas != 1 {
+        return Err("SQLite runs as one process; use --engine postgres for replicas".into());
+    }
+    Ok(args)
+}
+
+fn config(database_url: &str) -> String {
+    let digest = hex::encode(sha2::Sha256::digest(TOKEN.as_bytes()));
+    format!(
+        r#"
+bind = "127.0.0.1:0"
+database_url = "{database_url}"
+review_origins = ["{ORIGIN}"]
+[rate_limit]
+submissions_per_minute = 100000000
+burst = 100000000
+[[admin_tokens]]
+name = "bench"
+sha256 = "{digest}"
+[[calls]]
+id = "bench"
+title = "Bench"
+opens = "2020-01-01T00:00"
+closes = "2099-01-01T00:00"
+privacy_notice_url = "https://review.example/privacy"
+themes = [{{ id = "leaving_care", label = "Leaving care" }}]
+"#
+    )
+}
+
+fn body() -> String {
+    serde_json::json!({
+        "respondent": {
+            "capacity": "individual", "name": "Sam Example", "email": "sam@example.org",
+            "perspectives": ["care_experienced_young_person", "kinship_carer"], "age_band": "18_25"
+        },
+        "ideas": [{
+            "title": "A mentor for every care leaver", "theme": "leaving_care",
+            "description": "Every young person leaving care should have a mentor they choose, for as long as they want one. It would change how supported they feel in their first home, at college and at work. Care leavers and their personal advisers would be affected. The risk is finding enough mentors who stay."
+        }],
+        "publication": "named",
+        "privacy_notice_read": true,
+        "website": ""
+    })
+    .to_string()
+}
+
+struct Server {
+    child: Child,
+    address: String,
+}
+
+async fn start_server(binary: &Path, config_path: &Path) -> Result<Server, String> {
+    let mut child = Command::new(binary)
+        .arg("--config")
+        .arg(config_path)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(address) = line.strip_prefix("listening on ") {
+            return Ok(Server {
+                child,
+                address: address.to_owned(),
+            });
+        }
+    }
+    Err("the server stopped before listening".into())
+}
+
+async fn fresh_database(args: &Args, dir: &Path, label: &str) -> Result<String, String> {
+    if args.engine == "postgres" {
+        let name = format!("cfi_bench_{label}");
+        let mut conn = sqlx::PgConnection::connect(&format!("{}/postgres", args.postgres_url))
+            .await
+            .map_err(|e| format!("PostgreSQL: {e}"))?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(format!("{}/{name}", args.postgres_url))
+    } else {
+        Ok(format!("sqlite://{}", dir.join(format!("{label}.sqlite")).display()))
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Drives `addresses` (round robin per client) with `clients` tasks until
+/// `count` submissions are acknowledged. Returns (elapsed, latencies, errors).
+async fn drive(addresses: &[String], clients: usize, count: usize) -> (Duration, Vec<Duration>, usize) {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap_or_default();
+    let body = Arc::new(body());
+    let next = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for client in 0..clients {
+        let url = format!("{}/api/calls/bench/submissions", addresses[client % addresses.len()]);
+        let (http, body, next, errors) = (http.clone(), body.clone(), next.clone(), errors.clone());
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < count {
+                let sent = Instant::now();
+                let result = http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("origin", ORIGIN)
+                    .header("idempotency-key", uuid_v4())
+                    .body(body.as_str().to_owned())
+                    .send()
+                    .await;
+                match result {
+                    Ok(r) if r.status().as_u16() == 201 => latencies.push(sent.elapsed()),
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            latencies
+        });
+    }
+    let mut latencies = Vec::with_capacity(count);
+    while let Some(Ok(part)) = tasks.join_next().await {
+        latencies.extend(part);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    (elapsed, latencies, errors.load(Ordering::Relaxed))
+}
+
+fn uuid_v4() -> String {
+    let bytes: [u8; 16] = rand::random();
+    let mut b = bytes;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    uuid::Uuid::from_bytes(b).hyphenated().to_string()
+}
+
+/// Durable commits per second with one row per transaction: what the disk
+/// allows without batching.
+async fn fsync_ceiling(dir: &Path) -> Result<f64, String> {
+    let url = format!("sqlite://{}", dir.join("ceiling.sqlite").display());
+    let mut conn = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+        .map_err(|e| e.to_string())?
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+        .connect()
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        .execute(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    let payload = body();
+    let started = Instant::now();
+    let mut commits = 0u32;
+    while started.elapsed() < Duration::from_secs(3) {
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.map_err(|e| e.to_string())?;
+        sqlx::query("INSERT INTO t (body) VALUES (?)")
+            .bind(&payload)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::query("COMMIT").execute(&mut conn).await.map_err(|e| e.to_string())?;
+        commits += 1;
+    }
+    Ok(f64::from(commits) / started.elapsed().as_secs_f64())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let args = parse_args()?;
+    let binary: PathBuf = std::env::current_exe()
+        .map_err(|e| e.to_string())?
+        .with_file_name("cfi-server");
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    println!(
+        "collection server bench: engine {}, {} replica(s), {} submissions per run, {} cores",
+        args.engine,
+        args.replicas,
+        args.count,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    if args.engine == "sqlite" {
+        let ceiling = fsync_ceiling(dir.path()).await?;
+        println!("fsync ceiling (SQLite WAL, synchronous=FULL, one row per commit): {ceiling:.0} commits/s");
+    }
+    println!("{:>8} {:>14} {:>10} {:>10} {:>10} {:>7}", "clients", "submissions/s", "p50 ms", "p99 ms", "max ms", "errors");
+    for &clients in &args.clients {
+        let label = format!("c{clients}");
+        let database_url = fresh_database(&args, dir.path(), &label).await?;
+        let config_path = dir.path().join(format!("{label}.toml"));
+        std::fs::write(&config_path, config(&database_url)).map_err(|e| e.to_string())?;
+        let mut servers = Vec::new();
+        for _ in 0..args.replicas {
+            servers.push(start_server(&binary, &config_path).await?);
+        }
+        let addresses: Vec<String> = servers.iter().map(|s| s.address.clone()).collect();
+        // Warm up connections and caches; not counted.
+        drive(&addresses, clients, clients * 4).await;
+        let (elapsed, latencies, errors) = drive(&addresses, clients, args.count).await;
+        let rate = latencies.len() as f64 / elapsed.as_secs_f64();
+        println!(
+            "{clients:>8} {rate:>14.0} {:>10.2} {:>10.2} {:>10.2} {errors:>7}",
+            ms(percentile(&latencies, 50.0)),
+            ms(percentile(&latencies, 99.0)),
+            ms(latencies.last().copied().unwrap_or_default()),
+        );
+        for mut server in servers {
+            let _ = server.child.start_kill();
+            let _ = server.child.wait().await;
+        }
+    }
+    Ok(())
+}
