@@ -10,12 +10,12 @@ use tokio::process::{Child, Command};
 use crate::helpers::*;
 use crate::submissions::futures_join_all;
 
-struct Server {
-    child: Child,
-    address: String,
+pub struct Server {
+    pub child: Child,
+    pub address: String,
 }
 
-async fn start(config_path: &std::path::Path) -> Server {
+pub async fn start(config_path: &std::path::Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cfi-server"))
         .arg("--config")
         .arg(config_path)

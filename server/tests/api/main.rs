@@ -6,4 +6,5 @@ mod calls;
 mod crash;
 mod helpers;
 mod hostile;
+mod replicas;
 mod submissions;
