@@ -23,8 +23,10 @@ need curl
 need chromium
 need chromium-driver
 need brotli
-need nodejs
-need npm
+# Node.js may come from elsewhere than Debian (with npm bundled): look for
+# the commands, not the packages.
+command -v node >/dev/null || need nodejs
+command -v npm >/dev/null || need npm
 postgres_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 if ! postgres_up; then need postgresql; fi
 if [ ${#missing[@]} -gt 0 ]; then
