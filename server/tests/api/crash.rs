@@ -119,3 +119,175 @@ async fn sigkill_right_after_201s_loses_nothing() {
         assert_eq!(check, "ok");
     }
 }
+
+/// Clients keep sending while the server is killed with SIGKILL four times
+/// and restarted; each client retries what was not acknowledged with the same
+/// key. Afterwards every acknowledged reference is stored, each key is stored
+/// once, and the database is intact.
+#[tokio::test]
+async fn repeated_sigkill_under_load_loses_nothing_and_stores_nothing_twice() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const CLIENTS: usize = 8;
+    const PER_CLIENT: usize = 150;
+    const KILLS: usize = 4;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database_url(dir.path()).await;
+    let config_path = dir.path().join("review.toml");
+    std::fs::write(
+        &config_path,
+        config_toml(&database_url, &Options::default()),
+    )
+    .expect("config");
+    let client = reqwest::Client::new();
+
+    let mut server = start(&config_path).await;
+    let (address_tx, address_rx) = tokio::sync::watch::channel(server.address.clone());
+    let acked = Arc::new(AtomicUsize::new(0));
+    let progress = Arc::new(tokio::sync::Notify::new());
+    let interrupted = Arc::new(AtomicUsize::new(0));
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..CLIENTS {
+        let (client, mut address_rx, acked, progress, interrupted) = (
+            client.clone(),
+            address_rx.clone(),
+            acked.clone(),
+            progress.clone(),
+            interrupted.clone(),
+        );
+        tasks.spawn(async move {
+            // This client's own record: key → acknowledged reference.
+            let mut record: Vec<(String, String)> = Vec::new();
+            for i in 0..PER_CLIENT {
+                let key = new_key();
+                let mut body = valid_body();
+                body["ideas"][0]["title"] = Value::String(format!("Idea {i} from client {c}"));
+                let body = body.to_string();
+                loop {
+                    let address = address_rx.borrow_and_update().clone();
+                    let sent = client
+                        .post(format!("{address}/api/calls/open-call/submissions"))
+                        .header("content-type", "application/json")
+                        .header("idempotency-key", &key)
+                        .header("origin", BECOME_ORIGIN)
+                        .body(body.clone())
+                        .send()
+                        .await;
+                    let response = match sent {
+                        Ok(response) => response,
+                        Err(_) => {
+                            // The server is down: wait for the next one.
+                            interrupted.fetch_add(1, Ordering::SeqCst);
+                            let _ = address_rx.changed().await;
+                            continue;
+                        }
+                    };
+                    match response.status().as_u16() {
+                        200 | 201 => match response.json::<Value>().await {
+                            Ok(body) => {
+                                let reference =
+                                    body["reference"].as_str().expect("reference").to_owned();
+                                record.push((key.clone(), reference));
+                                acked.fetch_add(1, Ordering::SeqCst);
+                                progress.notify_one();
+                                break;
+                            }
+                            // Killed mid-answer: not acknowledged, retry.
+                            Err(_) => {
+                                interrupted.fetch_add(1, Ordering::SeqCst);
+                                let _ = address_rx.changed().await;
+                            }
+                        },
+                        409 | 503 => tokio::task::yield_now().await,
+                        other => panic!("unexpected status {other}"),
+                    }
+                }
+            }
+            record
+        });
+    }
+
+    for kill in 1..=KILLS {
+        while acked.load(Ordering::SeqCst) < kill * CLIENTS * PER_CLIENT / (KILLS + 1) {
+            progress.notified().await;
+        }
+        server.child.start_kill().expect("kill");
+        server.child.wait().await.expect("reaped");
+        server = start(&config_path).await;
+        address_tx
+            .send(server.address.clone())
+            .expect("clients listen");
+    }
+
+    let mut record = Vec::new();
+    while let Some(part) = tasks.join_next().await {
+        record.extend(part.expect("client task"));
+    }
+    assert_eq!(record.len(), CLIENTS * PER_CLIENT);
+    // The kills landed while requests were in flight.
+    let interrupted = interrupted.load(Ordering::SeqCst);
+    assert!(
+        interrupted >= KILLS,
+        "only {interrupted} requests were cut off"
+    );
+
+    let listed: Value = client
+        .get(format!(
+            "{}/api/admin/submissions?call=open-call",
+            server.address
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let stored: Vec<&Value> = listed["submissions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .collect();
+    let stored_references: std::collections::HashSet<&str> = stored
+        .iter()
+        .filter_map(|s| s["reference"].as_str())
+        .collect();
+    for (_, reference) in &record {
+        assert!(
+            stored_references.contains(reference.as_str()),
+            "acknowledged {reference} was lost"
+        );
+    }
+    // One row per key: nothing stored twice.
+    assert_eq!(
+        stored.len(),
+        CLIENTS * PER_CLIENT,
+        "duplicates or strays stored"
+    );
+    let titles: std::collections::HashSet<&str> = stored
+        .iter()
+        .filter_map(|s| s["ideas"][0]["title"].as_str())
+        .collect();
+    assert_eq!(titles.len(), CLIENTS * PER_CLIENT);
+
+    server.child.start_kill().expect("kill");
+    server.child.wait().await.expect("reaped");
+    if !is_postgres() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&database_url)
+            .await
+            .expect("connect");
+        let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&mut conn)
+            .await
+            .expect("integrity check");
+        assert_eq!(check, "ok");
+    }
+    println!(
+        "crash test: {KILLS} kills survived, {interrupted} requests cut off and retried, {} acknowledged submissions checked, 0 duplicates",
+        record.len()
+    );
+}
