@@ -47,7 +47,11 @@ fn parse_args() -> Result<Args, String> {
             "--clients" => {
                 args.clients = value()?
                     .split(',')
-                    .map(|c| c.trim().parse().map_err(|_| "--clients: numbers like 1,16,64".to_owned()))
+                    .map(|c| {
+                        c.trim()
+                            .parse()
+                            .map_err(|_| "--clients: numbers like 1,16,64".to_owned())
+                    })
                     .collect::<Result<_, _>>()?;
             }
             "--postgres-url" => args.postgres_url = value()?,
@@ -147,7 +151,10 @@ async fn fresh_database(args: &Args, dir: &Path, label: &str) -> Result<String, 
             .map_err(|e| e.to_string())?;
         Ok(format!("{}/{name}", args.postgres_url))
     } else {
-        Ok(format!("sqlite://{}", dir.join(format!("{label}.sqlite")).display()))
+        Ok(format!(
+            "sqlite://{}",
+            dir.join(format!("{label}.sqlite")).display()
+        ))
     }
 }
 
@@ -165,7 +172,11 @@ fn ms(d: Duration) -> f64 {
 
 /// Drives `addresses` (round robin per client) with `clients` tasks until
 /// `count` submissions are acknowledged. Returns (elapsed, latencies, errors).
-async fn drive(addresses: &[String], clients: usize, count: usize) -> (Duration, Vec<Duration>, usize) {
+async fn drive(
+    addresses: &[String],
+    clients: usize,
+    count: usize,
+) -> (Duration, Vec<Duration>, usize) {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()
@@ -176,7 +187,10 @@ async fn drive(addresses: &[String], clients: usize, count: usize) -> (Duration,
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for client in 0..clients {
-        let url = format!("{}/api/calls/bench/submissions", addresses[client % addresses.len()]);
+        let url = format!(
+            "{}/api/calls/bench/submissions",
+            addresses[client % addresses.len()]
+        );
         let (http, body, next, errors) = (http.clone(), body.clone(), next.clone(), errors.clone());
         tasks.spawn(async move {
             let mut latencies = Vec::new();
@@ -237,13 +251,19 @@ async fn fsync_ceiling(dir: &Path) -> Result<f64, String> {
     let started = Instant::now();
     let mut commits = 0u32;
     while started.elapsed() < Duration::from_secs(3) {
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.map_err(|e| e.to_string())?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
         sqlx::query("INSERT INTO t (body) VALUES (?)")
             .bind(&payload)
             .execute(&mut conn)
             .await
             .map_err(|e| e.to_string())?;
-        sqlx::query("COMMIT").execute(&mut conn).await.map_err(|e| e.to_string())?;
+        sqlx::query("COMMIT")
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
         commits += 1;
     }
     Ok(f64::from(commits) / started.elapsed().as_secs_f64())
@@ -265,9 +285,14 @@ async fn main() -> Result<(), String> {
     );
     if args.engine == "sqlite" {
         let ceiling = fsync_ceiling(dir.path()).await?;
-        println!("fsync ceiling (SQLite WAL, synchronous=FULL, one row per commit): {ceiling:.0} commits/s");
+        println!(
+            "fsync ceiling (SQLite WAL, synchronous=FULL, one row per commit): {ceiling:.0} commits/s"
+        );
     }
-    println!("{:>8} {:>14} {:>10} {:>10} {:>10} {:>7}", "clients", "submissions/s", "p50 ms", "p99 ms", "max ms", "errors");
+    println!(
+        "{:>8} {:>14} {:>10} {:>10} {:>10} {:>7}",
+        "clients", "submissions/s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
     for &clients in &args.clients {
         let label = format!("c{clients}");
         let database_url = fresh_database(&args, dir.path(), &label).await?;

@@ -107,9 +107,9 @@ async fn concurrent_retries_with_one_key_store_one_record() {
 }
 
 /// Joins futures without an extra dependency.
-pub async fn futures_join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+pub async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let mut set = tokio::task::JoinSet::new();
