@@ -637,17 +637,26 @@ fn parse_idea(i: usize, raw: &RawIdea, rules: &CallRules, errors: &mut Errors) -
         }
     };
     let pointer = format!("#/ideas/{i}/description");
+    // Words are checked before characters: "remove 30 words" helps a person
+    // more than a character count they cannot see.
     let description = errors.text(
         &pointer,
         raw.description.as_deref(),
         Lines::Multi,
-        MAX_DESCRIPTION_CHARS,
+        usize::MAX,
         Some(&format!("Describe idea {n}")),
     );
     let description = description.and_then(|text| {
         let words = count_words(&text);
         let max = rules.limits.max_words;
-        if words > max {
+        if words <= max && text.chars().count() > MAX_DESCRIPTION_CHARS {
+            errors.push(
+                pointer,
+                ErrorCode::TooLong,
+                format!("Idea {n} must be {MAX_DESCRIPTION_CHARS} characters or fewer"),
+            );
+            None
+        } else if words > max {
             errors.push(
                 pointer,
                 ErrorCode::TooManyWords,

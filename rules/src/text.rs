@@ -23,7 +23,11 @@ pub enum Lines {
 pub fn clean(raw: &str, lines: Lines) -> Result<String, TextProblem> {
     let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
     let trimmed = normalised.trim();
-    if trimmed.is_empty() {
+    // Zero-width characters alone look like nothing: treat them as empty.
+    if trimmed
+        .chars()
+        .all(|c| c.is_whitespace() || is_invisible(c))
+    {
         return Err(TextProblem::Empty);
     }
     let allowed_control = |c: char| lines == Lines::Multi && (c == '\n' || c == '\t');
@@ -34,6 +38,12 @@ pub fn clean(raw: &str, lines: Lines) -> Result<String, TextProblem> {
         return Err(TextProblem::ControlCharacters);
     }
     Ok(trimmed.to_owned())
+}
+
+/// Characters that take no space: zero-width space, joiners, word joiner,
+/// byte order mark, Mongolian vowel separator, variation selectors.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' | '\u{FE00}'..='\u{FE0F}')
 }
 
 /// Embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069).
@@ -55,6 +65,10 @@ mod tests {
     #[test]
     fn refuses_empty_and_blank() {
         assert_eq!(clean("", Lines::Single), Err(TextProblem::Empty));
+        assert_eq!(
+            clean("\u{200B}\u{FEFF} \u{200D}", Lines::Single),
+            Err(TextProblem::Empty)
+        );
         assert_eq!(clean(" \n\t ", Lines::Multi), Err(TextProblem::Empty));
     }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod calls;
+mod catalogue;
 mod crash;
 mod helpers;
 mod hostile;
