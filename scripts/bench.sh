@@ -12,6 +12,18 @@ fi
 target/server/cfi-bench --engine sqlite --count 20000
 target/server/cfi-bench --engine postgres --replicas 1 --count 20000
 target/server/cfi-bench --engine postgres --replicas 2 --count 20000
+# Fuzzing the shared rules (nightly toolchain, bounded): any crash found is
+# saved under fuzz/artifacts/ and must become a regression test in rules/.
+if rustup toolchain list | grep -q '^nightly'; then
+  command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+  for target in parse_submission count_words; do
+    echo "== fuzzing $target for 60 s"
+    (cd fuzz && cargo +nightly fuzz run "$target" -- -max_total_time=60 -print_final_stats=1 2>&1 \
+      | grep -E 'stat::number_of_executed_units|stat::peak_rss|Done|ERROR|panicked' || true)
+  done
+else
+  echo "fuzzing skipped: no nightly toolchain (rustup toolchain install nightly)"
+fi
 if [ -f scripts/bench-widget.mjs ]; then
   ./scripts/build-widget.sh >/dev/null
   node scripts/bench-widget.mjs

@@ -6,6 +6,11 @@
 //!
 //! usage: cfi-bench [--engine sqlite|postgres] [--replicas N] [--count N]
 //!                  [--clients 1,16,64] [--postgres-url URL]
+//!        cfi-bench --soak SECONDS [--rate PER_SECOND] [--report-every SECONDS]
+//!
+//! Soak mode sends submissions at a steady rate and prints, every period, the
+//! server's resident memory and the period's latency percentiles, so growth
+//! without bound shows.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -27,6 +32,10 @@ struct Args {
     count: usize,
     clients: Vec<usize>,
     postgres_url: String,
+    /// Soak mode: seconds to run at a steady rate.
+    soak: Option<u64>,
+    rate: u64,
+    report_every: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -36,6 +45,9 @@ fn parse_args() -> Result<Args, String> {
         count: 20_000,
         clients: vec![1, 16, 64],
         postgres_url: "postgres://postgres@127.0.0.1:5432".into(),
+        soak: None,
+        rate: 500,
+        report_every: 60,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -55,6 +67,15 @@ fn parse_args() -> Result<Args, String> {
                     .collect::<Result<_, _>>()?;
             }
             "--postgres-url" => args.postgres_url = value()?,
+            "--soak" => args.soak = Some(value()?.parse().map_err(|_| "--soak: seconds")?),
+            "--rate" => {
+                args.rate = value()?
+                    .parse()
+                    .map_err(|_| "--rate: submissions per second")?
+            }
+            "--report-every" => {
+                args.report_every = value()?.parse().map_err(|_| "--report-every: seconds")?;
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -269,6 +290,88 @@ async fn fsync_ceiling(dir: &Path) -> Result<f64, String> {
     Ok(f64::from(commits) / started.elapsed().as_secs_f64())
 }
 
+/// Resident memory of a process in KiB, from /proc (Linux).
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+async fn soak(args: &Args, binary: &Path, dir: &Path, seconds: u64) -> Result<(), String> {
+    let database_url = fresh_database(args, dir, "soak").await?;
+    let config_path = dir.join("soak.toml");
+    std::fs::write(&config_path, config(&database_url)).map_err(|e| e.to_string())?;
+    let server = start_server(binary, &config_path).await?;
+    let pid = server.child.id().ok_or("server has no pid")?;
+    let url = format!("{}/api/calls/bench/submissions", server.address);
+    let http = reqwest::Client::new();
+    let body = Arc::new(body());
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Option<Duration>>();
+    let limit = Arc::new(tokio::sync::Semaphore::new(256));
+    println!(
+        "soak: {seconds} s at {} submissions/s, engine {}, report every {} s",
+        args.rate, args.engine, args.report_every
+    );
+    println!(
+        "{:>7} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "minute", "rss MiB", "sent", "p50 ms", "p99 ms", "errors"
+    );
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate as f64));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut period_end = started + Duration::from_secs(args.report_every);
+    let mut latencies = Vec::new();
+    let mut errors = 0usize;
+    let mut period = 0;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                if started.elapsed() >= Duration::from_secs(seconds) {
+                    break;
+                }
+                let permit = limit.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+                let request = http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("origin", ORIGIN)
+                    .header("idempotency-key", uuid_v4())
+                    .body(body.as_str().to_owned());
+                let done = done_tx.clone();
+                tokio::spawn(async move {
+                    let sent = Instant::now();
+                    let ok = matches!(request.send().await, Ok(r) if r.status().as_u16() == 201);
+                    let _ = done.send(ok.then(|| sent.elapsed()));
+                    drop(permit);
+                });
+            }
+            Some(result) = done_rx.recv() => match result {
+                Some(latency) => latencies.push(latency),
+                None => errors += 1,
+            },
+        }
+        if Instant::now() >= period_end {
+            period += 1;
+            latencies.sort();
+            println!(
+                "{period:>7} {:>10.1} {:>9} {:>9.2} {:>9.2} {errors:>7}",
+                rss_kib(pid).unwrap_or_default() as f64 / 1024.0,
+                latencies.len(),
+                ms(percentile(&latencies, 50.0)),
+                ms(percentile(&latencies, 99.0)),
+            );
+            latencies.clear();
+            errors = 0;
+            period_end += Duration::from_secs(args.report_every);
+        }
+    }
+    let mut server = server;
+    let _ = server.child.start_kill();
+    let _ = server.child.wait().await;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = parse_args()?;
@@ -276,6 +379,9 @@ async fn main() -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .with_file_name("cfi-server");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    if let Some(seconds) = args.soak {
+        return soak(&args, &binary, dir.path(), seconds).await;
+    }
     println!(
         "collection server bench: engine {}, {} replica(s), {} submissions per run, {} cores",
         args.engine,
