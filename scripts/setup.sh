@@ -68,6 +68,11 @@ if [ -n "$wbg_version" ]; then
   fi
 fi
 
+if ! command -v st >/dev/null; then
+  say "installing schemathesis"
+  python3 -m pip install --quiet schemathesis
+fi
+
 if [ -f tests/package.json ]; then
   if [ ! -d tests/node_modules ] || [ tests/package.json -nt tests/node_modules ]; then
     say "installing npm packages of tests/"

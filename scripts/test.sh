@@ -24,6 +24,9 @@ drop_test_databases
 trap drop_test_databases EXIT
 CFI_TEST_ENGINE=postgres cargo test -p cfi-server --test api
 
+echo "== schemathesis against the OpenAPI description"
+./scripts/schemathesis.sh 100
+
 if [ -x scripts/test-e2e.sh ]; then
   echo "== widget tests in headless Chromium"
   ./scripts/test-e2e.sh

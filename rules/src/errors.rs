@@ -33,6 +33,42 @@ pub enum ErrorCode {
     UnknownField,
 }
 
+impl ErrorCode {
+    /// Every code, for documentation (the OpenAPI description lists them).
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::Required,
+        Self::InvalidChoice,
+        Self::TooLong,
+        Self::TooManyWords,
+        Self::TooManyIdeas,
+        Self::ControlCharacters,
+        Self::InvalidEmail,
+        Self::MustBeTrue,
+        Self::Duplicate,
+        Self::Unexpected,
+        Self::InvalidType,
+        Self::UnknownField,
+    ];
+
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::InvalidChoice => "invalid_choice",
+            Self::TooLong => "too_long",
+            Self::TooManyWords => "too_many_words",
+            Self::TooManyIdeas => "too_many_ideas",
+            Self::ControlCharacters => "control_characters",
+            Self::InvalidEmail => "invalid_email",
+            Self::MustBeTrue => "must_be_true",
+            Self::Duplicate => "duplicate",
+            Self::Unexpected => "unexpected",
+            Self::InvalidType => "invalid_type",
+            Self::UnknownField => "unknown_field",
+        }
+    }
+}
+
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
@@ -41,6 +77,19 @@ pub struct FieldError {
     pub code: ErrorCode,
     /// A sentence that tells the person what to do.
     pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn names_match_serde() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(code).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
 }
 
 impl FieldError {

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod calls;
 pub mod config;
 pub mod health;
+pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
 pub mod storage;
@@ -140,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .merge(submissions::router())
         .merge(admin::router())
         .merge(health::router())
+        .merge(openapi::router())
         .merge(assets::router(&state.config.assets_dir))
         .fallback(|| async {
             ApiError::NotFound("There is nothing at this address").into_response()

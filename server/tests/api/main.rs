@@ -7,5 +7,6 @@ mod catalogue;
 mod crash;
 mod helpers;
 mod hostile;
+mod openapi;
 mod replicas;
 mod submissions;
