@@ -79,6 +79,16 @@ pub struct FieldError {
     pub detail: String,
 }
 
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ErrorCode;
@@ -88,16 +98,6 @@ mod tests {
         for code in ErrorCode::ALL {
             let json = serde_json::to_string(code).expect("serializes");
             assert_eq!(json, format!("\"{}\"", code.as_str()));
-        }
-    }
-}
-
-impl FieldError {
-    pub fn new(pointer: impl Into<String>, code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            code,
-            detail: detail.into(),
         }
     }
 }

@@ -58,6 +58,7 @@ struct RawConfig {
     calls: Vec<RawCall>,
     #[serde(default)]
     trust_forwarded_for: bool,
+    body_timeout_secs: Option<u64>,
 }
 
 /// Submissions per client address; kept in memory only.
@@ -152,6 +153,9 @@ pub struct Config {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy
     /// that sets it); used for rate limiting, never stored.
     pub trust_forwarded_for: bool,
+    /// A request body must arrive within this time (slow-body attacks hold
+    /// connections open otherwise).
+    pub body_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -242,6 +246,11 @@ impl Config {
             partners,
             calls,
             trust_forwarded_for: raw.trust_forwarded_for,
+            body_timeout: std::time::Duration::from_secs(match raw.body_timeout_secs {
+                Some(0) => return Err(invalid("body_timeout_secs", "must be at least 1")),
+                Some(secs) => secs,
+                None => 10,
+            }),
         })
     }
 

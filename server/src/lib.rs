@@ -143,9 +143,13 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(openapi::router())
         .merge(assets::router(&state.config.assets_dir))
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
         .fallback(|| async {
             ApiError::NotFound("There is nothing at this address").into_response()
         })
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.config.body_timeout,
+        ))
         .with_state(state)
         .layer(cors)
         .layer(TraceLayer::new_for_http())

@@ -19,6 +19,8 @@ pub mod types {
     pub const NOT_YET_OPEN: &str = "/problems/call-not-open-yet";
     pub const CLOSED: &str = "/problems/call-closed";
     pub const IN_FLIGHT: &str = "/problems/request-in-flight";
+    pub const BODY_TIMEOUT: &str = "/problems/body-timeout";
+    pub const METHOD: &str = "/problems/method-not-allowed";
     pub const TOO_LARGE: &str = "/problems/body-too-large";
     pub const NOT_JSON: &str = "/problems/unsupported-media-type";
     pub const VALIDATION: &str = "/problems/validation";
@@ -48,6 +50,12 @@ pub enum ApiError {
     /// 404: unknown call, or unknown path.
     #[error("not found")]
     NotFound(&'static str),
+    /// 405: the path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 408: the body did not arrive within the body timeout.
+    #[error("body timeout")]
+    BodyTimeout,
     /// 409: the call opens later (distinct type from `CallClosed`).
     #[error("call not open yet")]
     CallNotOpenYet { opens: String },
@@ -118,6 +126,18 @@ impl IntoResponse for ApiError {
                 (*detail).into(),
             ),
             Self::NotFound(detail) => (StatusCode::NOT_FOUND, types::NOT_FOUND, "Not found", (*detail).into()),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                types::METHOD,
+                "Method not allowed",
+                "This address does not accept this HTTP method".into(),
+            ),
+            Self::BodyTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                types::BODY_TIMEOUT,
+                "The request body arrived too slowly",
+                "Nothing was saved. Send the whole request again".into(),
+            ),
             Self::CallNotOpenYet { opens } => (
                 StatusCode::CONFLICT,
                 types::NOT_YET_OPEN,

@@ -56,6 +56,8 @@ async fn submit(
             ApiError::TooLarge {
                 limit: MAX_BODY_BYTES,
             }
+        } else if caused_by_timeout(&rejection) {
+            ApiError::BodyTimeout
         } else {
             ApiError::Malformed("The request body could not be read".into())
         }
@@ -110,6 +112,17 @@ async fn submit(
         }
         SubmitOutcome::KeyReused => Err(ApiError::KeyReused),
     }
+}
+
+fn caused_by_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 fn call_rules(call: &Call) -> cfi_rules::CallRules {

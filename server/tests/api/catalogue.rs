@@ -591,3 +591,55 @@ async fn oversized_headers_are_refused_without_a_5xx_or_a_record() {
     assert!(app.stored("open-call").await.is_empty());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_that_arrives_too_slowly_is_408_and_stores_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let body = valid_body().to_string();
+    let head = format!(
+        "POST /api/calls/open-call/submissions HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: application/json\r\nIdempotency-Key: {}\r\nOrigin: {BECOME_ORIGIN}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        new_key(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    // Half the body, then nothing: the server must give up on its own.
+    stream
+        .write_all(&body.as_bytes()[..body.len() / 2])
+        .await
+        .expect("half");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("/problems/body-timeout"), "{answer}");
+    assert!(app.stored("open-call").await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn other_methods_get_a_problem_405() {
+    let app = spawn_app().await;
+    for method in [
+        reqwest::Method::GET,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+        reqwest::Method::PATCH,
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url("/api/calls/open-call/submissions"))
+            .send()
+            .await
+            .expect("sent");
+        let problem = assert_problem(response, 405).await;
+        assert_eq!(problem["type"], "/problems/method-not-allowed", "{method}");
+    }
+    app.stop().await;
+}

@@ -47,6 +47,7 @@ pub fn config_toml(database_url: &str, options: &Options) -> String {
 bind = "127.0.0.1:0"
 database_url = "{database_url}"
 assets_dir = "missing-assets"
+body_timeout_secs = 1
 review_origins = ["{REVIEW_ORIGIN}"]
 
 [rate_limit]
