@@ -40,8 +40,42 @@ pub async fn start(config_path: &std::path::Path) -> Server {
     Server { child, address }
 }
 
-#[tokio::test]
-async fn sigkill_right_after_201s_loses_nothing() {
+impl Server {
+    /// SIGKILL: no shutdown, no flush, nothing but what was committed.
+    pub async fn kill(&mut self) {
+        self.child.start_kill().expect("kill");
+        self.child.wait().await.expect("reaped");
+    }
+
+    /// Every stored submission of the open call, through the admin API.
+    pub async fn stored(&self, client: &reqwest::Client) -> Vec<Value> {
+        let listed: Value = client
+            .get(format!(
+                "{}/api/admin/submissions?call=open-call",
+                self.address
+            ))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        listed["submissions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// A fresh database and a config file for server processes.
+pub struct ProcessSetup {
+    _dir: tempfile::TempDir,
+    pub database_url: String,
+    pub config_path: std::path::PathBuf,
+}
+
+pub async fn process_setup() -> ProcessSetup {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url(dir.path()).await;
     let config_path = dir.path().join("review.toml");
@@ -50,6 +84,36 @@ async fn sigkill_right_after_201s_loses_nothing() {
         config_toml(&database_url, &Options::default()),
     )
     .expect("config");
+    ProcessSetup {
+        _dir: dir,
+        database_url,
+        config_path,
+    }
+}
+
+/// SQLite's own check of the file after the kills.
+async fn assert_sqlite_intact(database_url: &str) {
+    if is_postgres() {
+        return;
+    }
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(database_url)
+        .await
+        .expect("connect");
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .expect("integrity check");
+    assert_eq!(check, "ok");
+}
+
+#[tokio::test]
+async fn sigkill_right_after_201s_loses_nothing() {
+    let ProcessSetup {
+        database_url,
+        config_path,
+        ..
+    } = &process_setup().await;
     let client = reqwest::Client::new();
     let mut acknowledged = Vec::new();
 
@@ -74,26 +138,12 @@ async fn sigkill_right_after_201s_loses_nothing() {
         });
         acknowledged.extend(futures_join_all(requests).await);
         // SIGKILL: no shutdown, no flush, nothing but what was committed.
-        server.child.start_kill().expect("kill");
-        server.child.wait().await.expect("reaped");
+        server.kill().await;
     }
 
     let mut server = start(&config_path).await;
-    let listed: Value = client
-        .get(format!(
-            "{}/api/admin/submissions?call=open-call",
-            server.address
-        ))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let stored: std::collections::HashSet<String> = listed["submissions"]
-        .as_array()
-        .expect("list")
+    let listed = server.stored(&client).await;
+    let stored: std::collections::HashSet<String> = listed
         .iter()
         .filter_map(|s| s["reference"].as_str().map(str::to_owned))
         .collect();
@@ -104,20 +154,9 @@ async fn sigkill_right_after_201s_loses_nothing() {
             "acknowledged {reference} was lost"
         );
     }
-    server.child.start_kill().expect("kill");
-    server.child.wait().await.expect("reaped");
+    server.kill().await;
 
-    if !is_postgres() {
-        use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&database_url)
-            .await
-            .expect("connect");
-        let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
-            .fetch_one(&mut conn)
-            .await
-            .expect("integrity check");
-        assert_eq!(check, "ok");
-    }
+    assert_sqlite_intact(&database_url).await;
 }
 
 /// Clients keep sending while the server is killed with SIGKILL four times
@@ -133,14 +172,11 @@ async fn repeated_sigkill_under_load_loses_nothing_and_stores_nothing_twice() {
     const PER_CLIENT: usize = 150;
     const KILLS: usize = 4;
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = fresh_database_url(dir.path()).await;
-    let config_path = dir.path().join("review.toml");
-    std::fs::write(
-        &config_path,
-        config_toml(&database_url, &Options::default()),
-    )
-    .expect("config");
+    let ProcessSetup {
+        database_url,
+        config_path,
+        ..
+    } = &process_setup().await;
     let client = reqwest::Client::new();
 
     let mut server = start(&config_path).await;
@@ -214,8 +250,7 @@ async fn repeated_sigkill_under_load_loses_nothing_and_stores_nothing_twice() {
         while acked.load(Ordering::SeqCst) < kill * CLIENTS * PER_CLIENT / (KILLS + 1) {
             progress.notified().await;
         }
-        server.child.start_kill().expect("kill");
-        server.child.wait().await.expect("reaped");
+        server.kill().await;
         server = start(&config_path).await;
         address_tx
             .send(server.address.clone())
@@ -234,23 +269,8 @@ async fn repeated_sigkill_under_load_loses_nothing_and_stores_nothing_twice() {
         "only {interrupted} requests were cut off"
     );
 
-    let listed: Value = client
-        .get(format!(
-            "{}/api/admin/submissions?call=open-call",
-            server.address
-        ))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let stored: Vec<&Value> = listed["submissions"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .collect();
+    let listed = server.stored(&client).await;
+    let stored: Vec<&Value> = listed.iter().collect();
     let stored_references: std::collections::HashSet<&str> = stored
         .iter()
         .filter_map(|s| s["reference"].as_str())
@@ -273,19 +293,8 @@ async fn repeated_sigkill_under_load_loses_nothing_and_stores_nothing_twice() {
         .collect();
     assert_eq!(titles.len(), CLIENTS * PER_CLIENT);
 
-    server.child.start_kill().expect("kill");
-    server.child.wait().await.expect("reaped");
-    if !is_postgres() {
-        use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&database_url)
-            .await
-            .expect("connect");
-        let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
-            .fetch_one(&mut conn)
-            .await
-            .expect("integrity check");
-        assert_eq!(check, "ok");
-    }
+    server.kill().await;
+    assert_sqlite_intact(&database_url).await;
     println!(
         "crash test: {KILLS} kills survived, {interrupted} requests cut off and retried, {} acknowledged submissions checked, 0 duplicates",
         record.len()

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::crash::start;
+use crate::crash::{process_setup, start};
 use crate::helpers::*;
 use crate::submissions::futures_join_all;
 
@@ -15,16 +15,9 @@ async fn two_replicas_given_one_key_concurrently_store_one_record_with_one_refer
     if !is_postgres() {
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = fresh_database_url(dir.path()).await;
-    let config_path = dir.path().join("review.toml");
-    std::fs::write(
-        &config_path,
-        config_toml(&database_url, &Options::default()),
-    )
-    .expect("config");
-    let mut a = start(&config_path).await;
-    let mut b = start(&config_path).await;
+    let setup = process_setup().await;
+    let mut a = start(&setup.config_path).await;
+    let mut b = start(&setup.config_path).await;
     let client = reqwest::Client::new();
     let body = valid_body().to_string();
     let rounds = 30;
@@ -68,21 +61,7 @@ async fn two_replicas_given_one_key_concurrently_store_one_record_with_one_refer
         );
     }
 
-    let listed: Value = client
-        .get(format!(
-            "{}/api/admin/submissions?call=open-call",
-            a.address
-        ))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(listed["submissions"].as_array().map(Vec::len), Some(rounds));
-    for server in [&mut a, &mut b] {
-        server.child.start_kill().expect("kill");
-        server.child.wait().await.expect("reaped");
-    }
+    assert_eq!(a.stored(&client).await.len(), rounds);
+    a.kill().await;
+    b.kill().await;
 }
