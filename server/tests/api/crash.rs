@@ -118,7 +118,7 @@ async fn sigkill_right_after_201s_loses_nothing() {
     let mut acknowledged = Vec::new();
 
     for _round in 0..3 {
-        let mut server = start(&config_path).await;
+        let mut server = start(config_path).await;
         let url = format!("{}/api/calls/open-call/submissions", server.address);
         let body = valid_body().to_string();
         let requests = (0..40).map(|_| {
@@ -141,7 +141,7 @@ async fn sigkill_right_after_201s_loses_nothing() {
         server.kill().await;
     }
 
-    let mut server = start(&config_path).await;
+    let mut server = start(config_path).await;
     let listed = server.stored(&client).await;
     let stored: std::collections::HashSet<String> = listed
         .iter()
@@ -156,7 +156,7 @@ async fn sigkill_right_after_201s_loses_nothing() {
     }
     server.kill().await;
 
-    assert_sqlite_intact(&database_url).await;
+    assert_sqlite_intact(database_url).await;
 }
 
 /// Clients keep sending while the server is killed with SIGKILL four times
@@ -179,7 +179,7 @@ async fn repeated_sigkill_under_load_loses_nothing_and_stores_nothing_twice() {
     } = &process_setup().await;
     let client = reqwest::Client::new();
 
-    let mut server = start(&config_path).await;
+    let mut server = start(config_path).await;
     let (address_tx, address_rx) = tokio::sync::watch::channel(server.address.clone());
     let acked = Arc::new(AtomicUsize::new(0));
     let progress = Arc::new(tokio::sync::Notify::new());
@@ -251,7 +251,7 @@ async fn repeated_sigkill_under_load_loses_nothing_and_stores_nothing_twice() {
             progress.notified().await;
         }
         server.kill().await;
-        server = start(&config_path).await;
+        server = start(config_path).await;
         address_tx
             .send(server.address.clone())
             .expect("clients listen");
@@ -294,7 +294,7 @@ async fn repeated_sigkill_under_load_loses_nothing_and_stores_nothing_twice() {
     assert_eq!(titles.len(), CLIENTS * PER_CLIENT);
 
     server.kill().await;
-    assert_sqlite_intact(&database_url).await;
+    assert_sqlite_intact(database_url).await;
     println!(
         "crash test: {KILLS} kills survived, {interrupted} requests cut off and retried, {} acknowledged submissions checked, 0 duplicates",
         record.len()
