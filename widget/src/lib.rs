@@ -1,1 +1,71 @@
-//! The embeddable widget (placeholder until the widget is built).
+//! The Call for Ideas form that partner charities embed with one script tag.
+//!
+//! Pure logic lives in modules that compile and are unit-tested on any target:
+//! [`contrast`] (brand colours kept readable), [`draft`] (the answers and
+//! per-step validation with the shared rules), [`json`] (the request body) and
+//! [`retry`] (what to do with each answer from the server). The browser parts
+//! are [`js`] (reading JSON through the browser), [`browser`] (storage, fetch,
+//! events) and [`ui`] (the Leptos components); [`mount`] is the entry point
+//! the loader calls.
+
+pub mod browser;
+pub mod contrast;
+pub mod draft;
+pub mod js;
+pub mod json;
+pub mod retry;
+pub mod ui;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+
+/// Mounts the form in `host`: an open shadow root holds the stylesheet and
+/// the form, so the host page's CSS cannot reach it. Called by `embed.js`
+/// once per widget on the page; calling it again on the same host replaces
+/// the form.
+///
+/// - `call`: the call id (`data-call`);
+/// - `partner`: the partner id (`data-partner`), absent on the review's site;
+/// - `api_base`: the collection server's origin;
+/// - `accent`: the partner's colour (`data-accent`), kept readable;
+/// - `css_url`: the versioned stylesheet.
+#[wasm_bindgen]
+pub fn mount(
+    host: HtmlElement,
+    call: String,
+    partner: Option<String>,
+    api_base: String,
+    accent: Option<String>,
+    css_url: Option<String>,
+) -> Result<(), JsValue> {
+    let document = host
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("the host element is not in a document"))?;
+    let root = match host.shadow_root() {
+        Some(root) => {
+            root.set_inner_html("");
+            root
+        }
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+    };
+    if let Some(href) = css_url {
+        let link = document.create_element("link")?;
+        link.set_attribute("rel", "stylesheet")?;
+        link.set_attribute("href", &href)?;
+        root.append_child(&link)?;
+    }
+    let container: HtmlElement = document.create_element("div")?.dyn_into()?;
+    root.append_child(&container)?;
+    let config = ui::Config {
+        call,
+        partner: partner.filter(|p| !p.is_empty()),
+        api_base,
+        accent,
+    };
+    leptos::mount::mount_to(container, move || {
+        view! { <ui::App config=config host=host root=root /> }
+    })
+    .forget();
+    Ok(())
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the embeddable widget into dist/:
+#   dist/embed.js                                  the loader partners paste (short cache)
+#   dist/assets/<version>/cfi_widget.js            wasm-bindgen glue   } immutable,
+#   dist/assets/<version>/cfi_widget_bg.wasm       the form            } <version> is a
+#   dist/assets/<version>/widget.css               its stylesheet      } content hash
+# each with .gz and .br siblings that the server sends when accepted.
+# Needs wasm-pack, the wasm-bindgen CLI and tests/node_modules (binaryen's
+# wasm-opt): scripts/setup.sh installs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+if [ ! -x tests/node_modules/.bin/wasm-opt ]; then
+  echo "== installing tests/ npm packages (binaryen's wasm-opt)"
+  (cd tests && if [ -f package-lock.json ]; then npm ci; else npm install; fi)
+fi
+# Debian's binaryen is too old for this output: use the npm one.
+export PATH="$root/tests/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+wasm-opt --version
+command -v wasm-pack >/dev/null || { echo "wasm-pack is missing: run scripts/setup.sh" >&2; exit 1; }
+
+out=target/widget-pkg
+rm -rf "$out"
+echo "== wasm-pack build (release)"
+# wasm-pack's own wasm-opt step is off (see widget/Cargo.toml); it runs below
+# with the npm binaryen so the version is known.
+wasm-pack build widget --target web --release --no-typescript --no-pack --out-dir "$root/$out" --out-name cfi_widget
+
+wasm="$out/cfi_widget_bg.wasm"
+echo "== wasm-opt -Oz ($(wc -c <"$wasm") bytes before)"
+wasm-opt "$wasm" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+  --strip-debug --strip-producers -o "$wasm.opt"
+mv "$wasm.opt" "$wasm"
+echo "   $(wc -c <"$wasm") bytes after"
+
+css=widget/widget.css
+version=$(cat "$out/cfi_widget.js" "$wasm" "$css" | sha256sum | cut -c1-12)
+rm -rf dist
+mkdir -p "dist/assets/$version"
+cp "$out/cfi_widget.js" "$wasm" "dist/assets/$version/"
+cp "$css" "dist/assets/$version/widget.css"
+sed "s/__CFI_VERSION__/$version/g" widget/embed.js >dist/embed.js
+grep -q "$version" dist/embed.js
+
+brotli_file() {
+  if command -v brotli >/dev/null; then
+    brotli -q 11 -k -f "$1"
+  else
+    node -e 'const fs=require("fs"),z=require("zlib");const f=process.argv[1];fs.writeFileSync(f+".br",z.brotliCompressSync(fs.readFileSync(f),{params:{[z.constants.BROTLI_PARAM_QUALITY]:11}}))' "$1"
+  fi
+}
+for f in dist/embed.js dist/assets/"$version"/*; do
+  gzip -9 -k -f "$f"
+  brotli_file "$f"
+done
+
+loader_gz=$(wc -c <dist/embed.js.gz)
+if [ "$loader_gz" -gt 2048 ]; then
+  echo "embed.js is $loader_gz bytes gzipped, over the 2 KB budget" >&2
+  exit 1
+fi
+echo "== dist/ (version $version)"
+find dist -type f | sort | while read -r f; do printf '%8d  %s\n' "$(wc -c <"$f")" "$f"; done

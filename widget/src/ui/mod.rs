@@ -1,0 +1,289 @@
+//! The Leptos components of the form.
+//!
+//! [`App`] loads the call definition and shows either the call's window
+//! (not open yet, closed) or the form. The form's state lives in one
+//! [`Ctx`] of signals passed to every step; each step is a small component
+//! in [`steps`], built from the GOV.UK-pattern pieces in [`parts`].
+
+mod parts;
+mod steps;
+mod submit;
+
+use cfi_rules::{CallDefinition, CallStatus, FieldError};
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+use web_sys::{HtmlElement, ShadowRoot};
+
+use crate::browser;
+use crate::contrast::Theme;
+use crate::draft::{Draft, Step, field_id, step_of_pointer};
+
+pub use submit::SubmitState;
+
+/// Where the widget is and what it was given by the loader.
+#[derive(Clone)]
+pub struct Config {
+    pub call: String,
+    pub partner: Option<String>,
+    /// The collection server's origin, e.g. `https://review.example`.
+    pub api_base: String,
+    pub accent: Option<String>,
+}
+
+/// The state every step reads and writes. All fields are cheap handles, so
+/// the context is `Copy`.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub call: StoredValue<CallDefinition>,
+    pub config: StoredValue<Config>,
+    /// The answers, the current step and the idempotency key.
+    pub draft: RwSignal<Draft>,
+    /// The current step alone, so views that only care about the step are
+    /// not rebuilt on every key press.
+    pub step: Memo<Step>,
+    /// Problems to show: from the shared rules, or from the server's 422.
+    pub errors: RwSignal<Vec<FieldError>>,
+    /// Whether the draft is saved on this device.
+    pub save_here: RwSignal<bool>,
+    /// Whether the last save worked (storage may be full or disabled).
+    pub saved_ok: RwSignal<bool>,
+    /// After a "Change" link on the check page, continue back to it.
+    pub returning: RwSignal<bool>,
+    pub submit: RwSignal<SubmitState>,
+    /// The reference the server gave, once stored.
+    pub reference: RwSignal<Option<String>>,
+    /// Set when the server says the call is not open (it closed while the
+    /// person was writing).
+    pub closed_now: RwSignal<bool>,
+    pub host: StoredValue<HtmlElement, LocalStorage>,
+    pub root: StoredValue<ShadowRoot, LocalStorage>,
+    pub waker: StoredValue<browser::Waker, LocalStorage>,
+}
+
+impl Ctx {
+    pub fn partner(&self) -> Option<String> {
+        self.config.with_value(|c| c.partner.clone())
+    }
+
+    fn storage_key(&self) -> String {
+        self.config
+            .with_value(|c| crate::draft::storage_key(&c.call, c.partner.as_deref()))
+    }
+
+    fn no_save_key(&self) -> String {
+        self.config
+            .with_value(|c| crate::draft::no_save_key(&c.call, c.partner.as_deref()))
+    }
+
+    /// Focuses the element with `id` inside the widget once the DOM is
+    /// updated, and scrolls it into view.
+    pub fn focus(&self, id: String) {
+        let root = self.root;
+        browser::after_render(move || {
+            let el = root.with_value(|r| r.get_element_by_id(&id));
+            if let Some(el) = el.and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(e).ok())
+            {
+                let _ = el.focus();
+                el.scroll_into_view_with_bool(true);
+            }
+        });
+    }
+
+    /// Moves to `step`, focusing its heading.
+    pub fn go(&self, step: Step) {
+        self.draft.update(|d| d.step = step);
+        self.focus("cfi-heading".into());
+    }
+
+    /// Shows `errors` on the step of the first one and focuses the summary.
+    pub fn show_errors(&self, errors: Vec<FieldError>) {
+        let first_step = errors
+            .iter()
+            .filter_map(|e| step_of_pointer(&e.pointer))
+            .min();
+        let current = self.step.get_untracked();
+        if let Some(first) = first_step
+            && first != current
+        {
+            self.returning.set(current == Step::Check);
+            self.draft.update(|d| d.step = first);
+        }
+        self.errors.set(errors);
+        self.focus("cfi-error-summary".into());
+    }
+
+    /// Goes to the field an error points at, on whatever step shows it.
+    pub fn go_to_field(&self, pointer: &str) {
+        if let Some(step) = step_of_pointer(pointer)
+            && step != self.step.get_untracked()
+        {
+            self.returning.set(true);
+            self.draft.update(|d| d.step = step);
+        }
+        self.focus(field_id(pointer));
+    }
+
+    /// The error message for a field, if any.
+    pub fn error_for(&self, id: &str) -> Option<String> {
+        self.errors.with(|errors| {
+            errors
+                .iter()
+                .find(|e| field_id(&e.pointer) == id)
+                .map(|e| e.detail.clone())
+        })
+    }
+
+    /// Starts a new, empty draft (after "clear it" or a stored submission).
+    pub fn reset(&self) {
+        browser::remove(&self.storage_key());
+        self.errors.set(Vec::new());
+        self.returning.set(false);
+        self.draft.set(Draft::new(browser::new_uuid()));
+    }
+
+    /// Turns saving on this device on or off; off also forgets what was saved.
+    pub fn set_save_here(&self, on: bool) {
+        self.save_here.set(on);
+        if on {
+            browser::remove(&self.no_save_key());
+            self.saved_ok.set(browser::save_draft(
+                &self.storage_key(),
+                &self.draft.get_untracked(),
+            ));
+        } else {
+            browser::remove(&self.storage_key());
+            browser::store(&self.no_save_key(), "1");
+        }
+    }
+
+    /// Tells the host page something happened.
+    pub fn emit(&self, name: &str, detail: &JsValue) {
+        self.host.with_value(|h| browser::dispatch(h, name, detail));
+    }
+}
+
+/// What the loader gives: fetches the call, then shows it.
+#[component]
+pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView {
+    let theme = Theme::from_accent(config.accent.as_deref()).css_variables();
+    let url = format!(
+        "{}/api/calls/{}",
+        config.api_base.trim_end_matches('/'),
+        String::from(js_sys::encode_uri_component(&config.call))
+    );
+    let host = StoredValue::new_local(host);
+    let root = StoredValue::new_local(root);
+    let definition: RwSignal<Option<Result<CallDefinition, String>>> = RwSignal::new(None);
+    leptos::task::spawn_local(async move {
+        let result = match browser::request(&url, "GET", None, None).await {
+            Ok(answer) if answer.status == 200 => crate::js::call_definition(&answer.body)
+                .ok_or_else(|| "The call's definition could not be read.".to_owned()),
+            Ok(answer) if answer.status == 404 => {
+                Err("This call for ideas could not be found. Check the data-call attribute.".into())
+            }
+            Ok(_) | Err(_) => Err(
+                "The form could not be loaded. Check your connection and reload the page.".into(),
+            ),
+        };
+        if let Err(message) = &result {
+            host.with_value(|h| {
+                browser::dispatch(
+                    h,
+                    "cfi:error",
+                    &browser::detail(&[("kind", "load"), ("message", message)]),
+                )
+            });
+        }
+        definition.set(Some(result));
+    });
+
+    view! {
+        <div class="cfi" style=theme>
+            {move || match definition.get() {
+                None => view! {
+                    <p class="cfi-body" role="status">"Loading the form…"</p>
+                }
+                .into_any(),
+                Some(Err(message)) => view! {
+                    <div class="cfi-error-summary" role="alert">
+                        <h2 class="cfi-heading-m">"Sorry, there is a problem"</h2>
+                        <p class="cfi-body">{message}</p>
+                    </div>
+                }
+                .into_any(),
+                Some(Ok(call)) => view! { <Loaded call=call.clone() config=config.clone() host=host root=root /> }
+                    .into_any(),
+            }}
+        </div>
+    }
+}
+
+/// The form once the call is known: its window, or the steps.
+#[component]
+fn Loaded(
+    call: CallDefinition,
+    config: Config,
+    host: StoredValue<HtmlElement, LocalStorage>,
+    root: StoredValue<ShadowRoot, LocalStorage>,
+) -> impl IntoView {
+    let storage_key = crate::draft::storage_key(&config.call, config.partner.as_deref());
+    let no_save = browser::load(&crate::draft::no_save_key(
+        &config.call,
+        config.partner.as_deref(),
+    ))
+    .is_some();
+    let restored = if no_save {
+        None
+    } else {
+        browser::load_draft(&storage_key)
+    };
+    let was_restored = restored.as_ref().is_some_and(|d| !d.is_empty());
+    let draft = RwSignal::new(restored.unwrap_or_else(|| Draft::new(browser::new_uuid())));
+    let step = Memo::new(move |_| draft.with(|d| d.step));
+    let status = call.status;
+    let ctx = Ctx {
+        call: StoredValue::new(call),
+        config: StoredValue::new(config),
+        draft,
+        step,
+        errors: RwSignal::new(Vec::new()),
+        save_here: RwSignal::new(!no_save),
+        saved_ok: RwSignal::new(true),
+        returning: RwSignal::new(false),
+        submit: RwSignal::new(SubmitState::Idle),
+        reference: RwSignal::new(None),
+        closed_now: RwSignal::new(false),
+        host,
+        root,
+        waker: StoredValue::new_local(browser::Waker::default()),
+    };
+
+    // Save on every change, unless the person asked not to.
+    Effect::new(move |_| {
+        let d = draft.get();
+        if ctx.save_here.get() && d.step != Step::Done && !(d.is_empty() && d.step == Step::Start) {
+            ctx.saved_ok.set(browser::save_draft(&storage_key, &d));
+        }
+    });
+
+    browser::after_render(move || ctx.emit("cfi:ready", &JsValue::UNDEFINED));
+
+    view! {
+        {move || {
+            if ctx.closed_now.get() || status != CallStatus::Open {
+                let closed = ctx.closed_now.get() || status == CallStatus::Closed;
+                view! { <steps::NotOpen ctx=ctx closed=closed /> }.into_any()
+            } else {
+                match ctx.step.get() {
+                    Step::Start => view! { <steps::Start ctx=ctx restored=was_restored /> }.into_any(),
+                    Step::AboutYou => view! { <steps::AboutYou ctx=ctx /> }.into_any(),
+                    Step::Ideas => view! { <steps::Ideas ctx=ctx /> }.into_any(),
+                    Step::Publishing => view! { <steps::Publishing ctx=ctx /> }.into_any(),
+                    Step::Check => view! { <steps::Check ctx=ctx /> }.into_any(),
+                    Step::Done => view! { <steps::Done ctx=ctx /> }.into_any(),
+                }
+            }
+        }}
+        <parts::Support ctx=ctx />
+    }
+}

@@ -1,0 +1,683 @@
+//! One component per step of the form.
+
+use cfi_rules::{AgeBand, Capacity, Publication, RawIdea};
+use leptos::prelude::*;
+
+use super::Ctx;
+use super::parts::{
+    BackLink, Checkboxes, Choice, ContinueButton, ErrorSummary, Heading, Radios, SavedOnDevice,
+    TextField, WordCountField,
+};
+use super::submit::{SubmitPanel, send};
+use crate::draft::Step;
+
+/// Validates `step` with the shared rules and moves on, or shows the errors.
+fn continue_from(ctx: Ctx, step: Step) {
+    let rules = ctx.call.with_value(|c| c.rules());
+    let partner = ctx.partner();
+    let errors = ctx
+        .draft
+        .with_untracked(|d| d.errors_for(step, partner.as_deref(), &rules));
+    if errors.is_empty() {
+        ctx.errors.set(Vec::new());
+        let next = if ctx.returning.get_untracked() {
+            Step::Check
+        } else {
+            step.next()
+        };
+        if next == Step::Check {
+            ctx.returning.set(false);
+        }
+        ctx.go(next);
+    } else {
+        ctx.show_errors(errors);
+    }
+}
+
+/// A step's `<form>`: Enter submits it, the browser's own validation is off
+/// (the shared rules give better messages).
+fn step_form(ctx: Ctx, step: Step, children: impl IntoView) -> impl IntoView {
+    view! {
+        <form
+            class="cfi-form"
+            novalidate
+            on:submit=move |ev| {
+                ev.prevent_default();
+                if step == Step::Check { send(ctx) } else { continue_from(ctx, step) }
+            }
+        >
+            {children}
+        </form>
+    }
+}
+
+/// The call's window is not open: says so, with the dates.
+#[component]
+pub fn NotOpen(ctx: Ctx, closed: bool) -> impl IntoView {
+    let (title, opens, closes) = ctx
+        .call
+        .with_value(|c| (c.title.clone(), c.opens_text.clone(), c.closes_text.clone()));
+    let (heading, text) = if closed {
+        (
+            format!("{title} has closed"),
+            format!("This call for ideas closed at {closes}. You can no longer send ideas."),
+        )
+    } else {
+        (
+            format!("{title} is not open yet"),
+            format!("You can send your ideas from {opens} until {closes}."),
+        )
+    };
+    view! {
+        <Heading text=heading />
+        <p class="cfi-body">{text}</p>
+    }
+}
+
+/// What the call is, its closing date, how answers are published.
+#[component]
+pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
+    let c = ctx.call.get_value();
+    let paragraphs = c
+        .intro
+        .split("\n\n")
+        .map(|p| view! { <p class="cfi-body">{p.to_owned()}</p> })
+        .collect_view();
+    view! {
+        {step_form(
+            ctx,
+            Step::Start,
+            view! {
+                <Heading text=c.title.clone() />
+                {paragraphs}
+                <p class="cfi-body">
+                    <strong>{format!("Send your ideas by {}.", c.closes_text)}</strong>
+                </p>
+                <p class="cfi-body">
+                    {format!(
+                        "You can send up to {} ideas. Each idea can be up to {} words.",
+                        c.limits.max_ideas,
+                        c.limits.max_words,
+                    )}
+                </p>
+                <h3 class="cfi-heading-m">"How your ideas will be published"</h3>
+                <p class="cfi-body">
+                    "At the end of the review, every idea will be published in full, with your name or your organisation's name, unless you ask for it to be published anonymously. Ideas from people under 18 are always published anonymously. Your email address and age are never published."
+                </p>
+                <p class="cfi-body">
+                    <a class="cfi-link" href=c.privacy_notice_url.clone() target="_blank" rel="noopener noreferrer">
+                        "Read the privacy notice (opens in new tab)"
+                    </a>
+                </p>
+                {restored
+                    .then(|| {
+                        view! {
+                            <div class="cfi-inset">
+                                "Your answers saved on this device have been restored."
+                            </div>
+                        }
+                    })}
+                <ContinueButton text="Start now" />
+            },
+        )}
+        <SavedOnDevice ctx=ctx />
+    }
+}
+
+fn capacity_items() -> Vec<Choice> {
+    vec![
+        ("individual".into(), "As an individual".into(), None),
+        (
+            "organisation".into(),
+            "On behalf of an organisation".into(),
+            None,
+        ),
+    ]
+}
+
+/// Capacity, name or organisation, email, perspectives, age band.
+#[component]
+pub fn AboutYou(ctx: Ctx) -> impl IntoView {
+    let draft = ctx.draft;
+    let perspectives = ctx.call.with_value(|c| c.perspectives.clone());
+    let order: Vec<String> = perspectives.iter().map(|p| p.id.clone()).collect();
+    let capacity = Memo::new(move |_| draft.with(|d| d.capacity()));
+    let text = move |get: fn(&cfi_rules::RawRespondent) -> &Option<String>| {
+        Signal::derive(move || draft.with(|d| get(d.respondent()).clone().unwrap_or_default()))
+    };
+    let name = text(|r| &r.name);
+    let organisation = text(|r| &r.organisation);
+    let email = text(|r| &r.email);
+    let set = move |f: fn(&mut cfi_rules::RawRespondent, String)| {
+        Callback::new(move |v: String| draft.update(|d| f(d.respondent_mut(), v)))
+    };
+    let age_items: Vec<Choice> = AgeBand::ALL
+        .iter()
+        .map(|b| (b.as_str().to_owned(), b.label().to_owned(), None))
+        .collect();
+    view! {
+        <BackLink ctx=ctx to=Step::Start />
+        {step_form(
+            ctx,
+            Step::AboutYou,
+            view! {
+                <ErrorSummary ctx=ctx />
+                <Heading text="About you" />
+                <Radios
+                    ctx=ctx
+                    id="respondent-capacity"
+                    legend="Are you answering as an individual or on behalf of an organisation?"
+                    items=capacity_items()
+                    value=Signal::derive(move || draft.with(|d| d.respondent().capacity.clone()))
+                    on_change=set(|r, v| r.capacity = Some(v))
+                />
+                {move || match capacity.get() {
+                    Some(Capacity::Organisation) => view! {
+                        <TextField
+                            ctx=ctx
+                            id="respondent-organisation"
+                            label="Name of your organisation"
+                            hint="We publish this with your ideas, unless you choose to be anonymous."
+                            autocomplete="organization"
+                            value=organisation
+                            on_input=set(|r, v| r.organisation = Some(v))
+                        />
+                        <TextField
+                            ctx=ctx
+                            id="respondent-name"
+                            label="Your name (optional)"
+                            hint="So that we know who to contact. We never publish it when you answer for an organisation."
+                            autocomplete="name"
+                            value=name
+                            on_input=set(|r, v| r.name = Some(v))
+                        />
+                    }
+                    .into_any(),
+                    _ => view! {
+                        <TextField
+                            ctx=ctx
+                            id="respondent-name"
+                            label="Your name"
+                            hint="We publish this with your ideas, unless you choose to be anonymous."
+                            autocomplete="name"
+                            value=name
+                            on_input=set(|r, v| r.name = Some(v))
+                        />
+                    }
+                    .into_any(),
+                }}
+                <TextField
+                    ctx=ctx
+                    id="respondent-email"
+                    label="Email address (optional)"
+                    hint="Only for us to contact you about your ideas. It is never published."
+                    input_type="email"
+                    autocomplete="email"
+                    value=email
+                    on_input=set(|r, v| r.email = Some(v))
+                />
+                <Checkboxes
+                    ctx=ctx
+                    id="respondent-perspectives"
+                    legend="Which of these describe you?"
+                    hint="Select all that apply."
+                    items=perspectives.into_iter().map(|p| (p.id, p.label)).collect()
+                    selected=Signal::derive(move || {
+                        draft.with(|d| d.respondent().perspectives.clone().unwrap_or_default())
+                    })
+                    on_toggle=Callback::new(move |(id, on): (String, bool)| {
+                        draft.update(|d| d.toggle_perspective(&id, on, &order))
+                    })
+                />
+                <Radios
+                    ctx=ctx
+                    id="respondent-age_band"
+                    legend="How old are you?"
+                    hint="Your age is never published. If you are under 18, your ideas will always be published anonymously, whatever you choose later."
+                    items=age_items
+                    value=Signal::derive(move || draft.with(|d| d.respondent().age_band.clone()))
+                    on_change=set(|r, v| r.age_band = Some(v))
+                />
+                <ContinueButton />
+            },
+        )}
+        <SavedOnDevice ctx=ctx />
+    }
+}
+
+/// One idea's fields and its "Remove" button.
+#[component]
+fn IdeaFields(ctx: Ctx, index: usize, count: usize) -> impl IntoView {
+    let draft = ctx.draft;
+    let (themes, guidance, max_words) = ctx
+        .call
+        .with_value(|c| (c.themes.clone(), c.guidance.clone(), c.limits.max_words));
+    let field = move |get: fn(&RawIdea) -> &Option<String>| {
+        Signal::derive(move || {
+            draft.with(|d| {
+                d.ideas()
+                    .get(index)
+                    .and_then(|i| get(i).clone())
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let set = move |f: fn(&mut RawIdea, String)| {
+        Callback::new(move |v: String| {
+            draft.update(|d| {
+                if let Some(idea) = d.ideas_mut().get_mut(index) {
+                    f(idea, v);
+                }
+            })
+        })
+    };
+    let n = index + 1;
+    let theme = field(|i| &i.theme);
+    let set_theme = set(|i, v| i.theme = Some(v));
+    let theme_id = format!("ideas-{index}-theme");
+    let theme_error = Memo::new({
+        let id = theme_id.clone();
+        move |_| ctx.error_for(&id)
+    });
+    let theme_id2 = theme_id.clone();
+    view! {
+        <div class="cfi-idea" role="group" aria-labelledby=format!("idea-{index}-heading")>
+            <h3 class="cfi-heading-m" id=format!("idea-{index}-heading")>{format!("Idea {n}")}</h3>
+            <TextField
+                ctx=ctx
+                id=format!("ideas-{index}-title")
+                label=format!("Title of idea {n}")
+                hint="A short headline for your idea."
+                value=field(|i| &i.title)
+                on_input=set(|i, v| i.title = Some(v))
+            />
+            <div class="cfi-form-group" class:cfi-form-group-error=move || theme_error.get().is_some()>
+                <label class="cfi-label" for=theme_id.clone()>
+                    {format!("Theme of idea {n} (optional)")}
+                </label>
+                {move || {
+                    theme_error
+                        .get()
+                        .map(|m| {
+                            view! {
+                                <p class="cfi-error-message" id=format!("{theme_id2}-error")>
+                                    <span class="cfi-vh">"Error: "</span>
+                                    {m}
+                                </p>
+                            }
+                        })
+                }}
+                <select
+                    class="cfi-select"
+                    id=theme_id.clone()
+                    name=theme_id.clone()
+                    prop:value=move || theme.get()
+                    on:change=move |ev| set_theme.run(event_target_value(&ev))
+                >
+                    <option value="">"Choose a theme"</option>
+                    {themes
+                        .into_iter()
+                        .map(|t| {
+                            let id = t.id.clone();
+                            view! {
+                                <option value=t.id selected=move || theme.get() == id>
+                                    {t.label}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <WordCountField
+                ctx=ctx
+                id=format!("ideas-{index}-description")
+                label=format!("Describe idea {n}")
+                hints=guidance
+                max_words=max_words
+                value=field(|i| &i.description)
+                on_input=set(|i, v| i.description = Some(v))
+            />
+            {(count > 1)
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="cfi-button cfi-button-secondary"
+                            on:click=move |_| {
+                                draft.update(|d| d.remove_idea(index));
+                                ctx.errors.set(Vec::new());
+                                ctx.focus("cfi-heading".into());
+                            }
+                        >
+                            {format!("Remove idea {n}")}
+                        </button>
+                    }
+                })}
+        </div>
+    }
+}
+
+/// Add, edit and remove ideas, up to the call's maximum.
+#[component]
+pub fn Ideas(ctx: Ctx) -> impl IntoView {
+    let draft = ctx.draft;
+    let max = ctx.call.with_value(|c| c.limits.max_ideas);
+    let count = Memo::new(move |_| draft.with(|d| d.ideas().len()));
+    view! {
+        <BackLink ctx=ctx to=Step::AboutYou />
+        {step_form(
+            ctx,
+            Step::Ideas,
+            view! {
+                <ErrorSummary ctx=ctx />
+                <Heading text="Your ideas" />
+                <p class="cfi-body" id="ideas">
+                    {format!(
+                        "Tell us what should change. You can send up to {max} ideas. Structure each one however you like."
+                    )}
+                </p>
+                {move || {
+                    let n = count.get();
+                    (0..n)
+                        .map(|i| view! { <IdeaFields ctx=ctx index=i count=n /> })
+                        .collect_view()
+                }}
+                {move || {
+                    let n = count.get();
+                    if n < max {
+                        view! {
+                            <button
+                                type="button"
+                                class="cfi-button cfi-button-secondary"
+                                on:click=move |_| {
+                                    let added = draft
+                                        .try_update(|d| d.add_idea(max))
+                                        .flatten();
+                                    if let Some(i) = added {
+                                        ctx.focus(format!("ideas-{i}-title"));
+                                    }
+                                }
+                            >
+                                "Add another idea"
+                            </button>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <p class="cfi-body">
+                                {format!("You have added the most ideas you can send ({max}).")}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }}
+                <div>
+                    <ContinueButton />
+                </div>
+            },
+        )}
+        <SavedOnDevice ctx=ctx />
+    }
+}
+
+/// Named or anonymous, and the privacy notice confirmation.
+#[component]
+pub fn Publishing(ctx: Ctx) -> impl IntoView {
+    let draft = ctx.draft;
+    let privacy_url = ctx.call.with_value(|c| c.privacy_notice_url.clone());
+    let under_18 =
+        Memo::new(move |_| draft.with(|d| d.age_band().is_some_and(AgeBand::is_under_18)));
+    let organisation = draft.with_untracked(|d| d.capacity() == Some(Capacity::Organisation));
+    let named_label = if organisation {
+        "With my organisation's name"
+    } else {
+        "With my name"
+    };
+    let items: Vec<Choice> = vec![
+        (
+            "named".into(),
+            named_label.into(),
+            Some(if organisation {
+                "Your organisation's name will be shown next to your ideas.".into()
+            } else {
+                "Your name will be shown next to your ideas.".into()
+            }),
+        ),
+        (
+            "anonymous".into(),
+            "Anonymously".into(),
+            Some("Your ideas will be published without any name.".into()),
+        ),
+    ];
+    view! {
+        <BackLink ctx=ctx to=Step::Ideas />
+        {step_form(
+            ctx,
+            Step::Publishing,
+            view! {
+                <ErrorSummary ctx=ctx />
+                <Heading text="Publishing and privacy" />
+                {move || {
+                    under_18
+                        .get()
+                        .then(|| {
+                            view! {
+                                <div class="cfi-inset">
+                                    "Because you are under 18, your ideas will be published anonymously, whatever you choose here."
+                                </div>
+                            }
+                        })
+                }}
+                <Radios
+                    ctx=ctx
+                    id="publication"
+                    legend="How would you like your ideas to be published?"
+                    hint="At the end of the review, every idea is published in full."
+                    items=items
+                    value=Signal::derive(move || draft.with(|d| d.answers.publication.clone()))
+                    on_change=Callback::new(move |v: String| {
+                        draft.update(|d| d.answers.publication = Some(v))
+                    })
+                />
+                <p class="cfi-body">
+                    "The privacy notice explains how your answers are used and kept, and your rights. "
+                    <a class="cfi-link" href=privacy_url target="_blank" rel="noopener noreferrer">
+                        "Read the privacy notice (opens in new tab)"
+                    </a>
+                </p>
+                <Checkboxes
+                    ctx=ctx
+                    id="privacy_notice_read"
+                    legend="Privacy notice"
+                    items=vec![("read".into(), "I have read the privacy notice".into())]
+                    selected=Signal::derive(move || {
+                        if draft.with(|d| d.answers.privacy_notice_read == Some(true)) {
+                            vec!["read".to_owned()]
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    on_toggle=Callback::new(move |(_, on): (String, bool)| {
+                        draft.update(|d| d.answers.privacy_notice_read = Some(on))
+                    })
+                />
+                <ContinueButton />
+            },
+        )}
+        <SavedOnDevice ctx=ctx />
+    }
+}
+
+/// One row of the check-your-answers list with its "Change" link.
+fn row(ctx: Ctx, key: String, value: String, pointer: &'static str) -> impl IntoView {
+    let change = format!(" {}", key.to_lowercase());
+    let pointer = pointer.to_owned();
+    view! {
+        <div class="cfi-summary-row">
+            <dt class="cfi-summary-key">{key}</dt>
+            <dd class="cfi-summary-value">{value}</dd>
+            <dd class="cfi-summary-actions">
+                <button type="button" class="cfi-link-button" on:click=move |_| ctx.go_to_field(&pointer)>
+                    "Change"
+                    <span class="cfi-vh">{change}</span>
+                </button>
+            </dd>
+        </div>
+    }
+}
+
+fn idea_row(ctx: Ctx, key: String, value: String, pointer: String) -> impl IntoView {
+    let change = format!(" {}", key.to_lowercase());
+    view! {
+        <div class="cfi-summary-row">
+            <dt class="cfi-summary-key">{key}</dt>
+            <dd class="cfi-summary-value cfi-pre">{value}</dd>
+            <dd class="cfi-summary-actions">
+                <button type="button" class="cfi-link-button" on:click=move |_| ctx.go_to_field(&pointer)>
+                    "Change"
+                    <span class="cfi-vh">{change}</span>
+                </button>
+            </dd>
+        </div>
+    }
+}
+
+/// Every answer with "Change" links, then sending.
+#[component]
+pub fn Check(ctx: Ctx) -> impl IntoView {
+    let d = ctx.draft.get_untracked();
+    let call = ctx.call.get_value();
+    let r = d.respondent().clone();
+    let label_of = |list: &[cfi_rules::Choice], id: &str| {
+        list.iter()
+            .find(|c| c.id == id)
+            .map(|c| c.label.clone())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let organisation = d.capacity() == Some(Capacity::Organisation);
+    let perspectives = r
+        .perspectives
+        .clone()
+        .unwrap_or_default()
+        .iter()
+        .map(|p| label_of(&call.perspectives, p))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let age = d.age_band();
+    let publication = d
+        .answers
+        .publication
+        .as_deref()
+        .and_then(Publication::from_wire);
+    let published = match (publication, age.is_some_and(AgeBand::is_under_18)) {
+        (_, true) => "Anonymously (you are under 18)".to_owned(),
+        (Some(Publication::Named), _) if organisation => "With my organisation's name".into(),
+        (Some(Publication::Named), _) => "With my name".into(),
+        (Some(Publication::Anonymous), _) => "Anonymously".into(),
+        (None, _) => String::new(),
+    };
+    let some = |s: &Option<String>| s.clone().unwrap_or_default();
+    let ideas = d
+        .ideas()
+        .iter()
+        .enumerate()
+        .map(|(i, idea)| {
+            let n = i + 1;
+            let theme = idea
+                .theme
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .map(|t| label_of(&call.themes, t))
+                .unwrap_or_else(|| "None".into());
+            view! {
+                <h4 class="cfi-heading-s">{format!("Idea {n}")}</h4>
+                <dl class="cfi-summary-list">
+                    {idea_row(ctx, format!("Title of idea {n}"), some(&idea.title), format!("#/ideas/{i}/title"))}
+                    {idea_row(ctx, format!("Theme of idea {n}"), theme, format!("#/ideas/{i}/theme"))}
+                    {idea_row(ctx, format!("Description of idea {n}"), some(&idea.description), format!("#/ideas/{i}/description"))}
+                </dl>
+            }
+        })
+        .collect_view();
+    view! {
+        <BackLink ctx=ctx to=Step::Publishing />
+        {step_form(
+            ctx,
+            Step::Check,
+            view! {
+                <ErrorSummary ctx=ctx />
+                <Heading text="Check your answers before sending your ideas" />
+                <h3 class="cfi-heading-m">"About you"</h3>
+                <dl class="cfi-summary-list">
+                    {row(
+                        ctx,
+                        "Answering".into(),
+                        if organisation { "On behalf of an organisation" } else { "As an individual" }.into(),
+                        "#/respondent/capacity",
+                    )}
+                    {organisation
+                        .then(|| row(ctx, "Organisation".into(), some(&r.organisation), "#/respondent/organisation"))}
+                    {row(ctx, "Name".into(), some(&r.name), "#/respondent/name")}
+                    {row(ctx, "Email address".into(), some(&r.email), "#/respondent/email")}
+                    {row(ctx, "Which of these describe you".into(), perspectives, "#/respondent/perspectives")}
+                    {row(
+                        ctx,
+                        "Age".into(),
+                        age.map(|a| a.label().to_owned()).unwrap_or_default(),
+                        "#/respondent/age_band",
+                    )}
+                </dl>
+                <h3 class="cfi-heading-m">"Your ideas"</h3>
+                {ideas}
+                <h3 class="cfi-heading-m">"Publishing and privacy"</h3>
+                <dl class="cfi-summary-list">
+                    {row(ctx, "Published".into(), published, "#/publication")}
+                    {row(
+                        ctx,
+                        "Privacy notice".into(),
+                        if d.answers.privacy_notice_read == Some(true) { "Read" } else { "Not read" }.into(),
+                        "#/privacy_notice_read",
+                    )}
+                </dl>
+                <h3 class="cfi-heading-m">"Now send your ideas"</h3>
+                <p class="cfi-body">
+                    "By sending your ideas you confirm that, to the best of your knowledge, what you have written is true and does not identify a child or anyone else without their permission."
+                </p>
+                <SubmitPanel ctx=ctx />
+            },
+        )}
+        <SavedOnDevice ctx=ctx />
+    }
+}
+
+/// The reference number, what happens next, and support.
+#[component]
+pub fn Done(ctx: Ctx) -> impl IntoView {
+    let reference = ctx.reference.get_untracked().unwrap_or_default();
+    view! {
+        <div class="cfi-panel">
+            <h2 class="cfi-panel-title" id="cfi-heading" tabindex="-1">"Ideas sent"</h2>
+            <div class="cfi-panel-body">
+                "Your reference number"
+                <br />
+                <strong class="cfi-reference" id="cfi-reference">{reference}</strong>
+            </div>
+        </div>
+        <p class="cfi-body">"Keep this reference: quote it if you contact the review about your ideas, or want them removed."</p>
+        <h3 class="cfi-heading-m">"What happens next"</h3>
+        <p class="cfi-body">
+            "The review team will read every idea. At the end of the review, ideas are published as you chose; some may be withheld or edited to protect people's privacy. If you gave an email address, we will only use it to contact you about your ideas."
+        </p>
+        <p class="cfi-body">"Your answers have been removed from this device."</p>
+        <button
+            type="button"
+            class="cfi-button cfi-button-secondary"
+            on:click=move |_| {
+                ctx.reference.set(None);
+                ctx.go(Step::Start);
+            }
+        >
+            "Send more ideas"
+        </button>
+    }
+}
