@@ -74,3 +74,37 @@ export async function newContext(browser, options = {}) {
 export async function events(page) {
   return page.evaluate(() => window.__cfiEvents);
 }
+
+/** The id of the focused element, looking inside shadow roots. */
+export async function activeId(page) {
+  return page.evaluate(() => {
+    let a = document.activeElement;
+    while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+    return a ? a.id : null;
+  });
+}
+
+/** The saved drafts on this page's origin. */
+export async function savedDrafts(page) {
+  return page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith("cfi-draft:"))
+      .map((k) => ({ key: k, value: JSON.parse(localStorage.getItem(k)) })),
+  );
+}
+
+/** Waits for a condition on the page (polling inside the browser). */
+export async function until(page, fn, arg) {
+  await page.waitForFunction(fn, arg, { timeout: 10000 });
+}
+
+/** Answers a cross-origin request from the widget with a problem document. */
+export function problem(route, status, body, headers = {}) {
+  const origin = route.request().headers()["origin"] ?? "*";
+  return route.fulfill({
+    status,
+    contentType: "application/problem+json",
+    headers: { "Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": "Retry-After", ...headers },
+    body: JSON.stringify({ status, ...body }),
+  });
+}
