@@ -108,3 +108,16 @@ export function problem(route, status, body, headers = {}) {
     body: JSON.stringify({ status, ...body }),
   });
 }
+
+/** Waits until the element with `id` (inside the widget) has focus. */
+export async function expectFocus(page, id) {
+  await page.waitForFunction(
+    (want) => {
+      let a = document.activeElement;
+      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+      return a && a.id === want;
+    },
+    id,
+    { timeout: 5000 },
+  );
+}

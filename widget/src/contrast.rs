@@ -6,7 +6,8 @@
 //! - as the background of buttons, with white or black text, whichever
 //!   contrasts more (one of the two always reaches 4.5:1);
 //! - as the colour of links, headings' rules and focus borders on the white
-//!   form background: the colour is darkened until it reaches 4.5:1 there.
+//!   form background and its light grey panels: the colour is darkened until
+//!   it reaches 4.5:1 on both.
 
 /// An sRGB colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,9 @@ pub struct Rgb(pub u8, pub u8, pub u8);
 pub const AA_TEXT: f64 = 4.5;
 
 pub const WHITE: Rgb = Rgb(255, 255, 255);
+/// The light grey panels (saved-on-device box, secondary buttons) links also
+/// sit on: links are made readable on it, and so on white too.
+pub const LIGHT_GREY: Rgb = Rgb(243, 242, 241);
 pub const BLACK: Rgb = Rgb(11, 12, 12);
 /// The GOV.UK button green, used when no accent (or an unreadable one) is given.
 pub const DEFAULT_ACCENT: Rgb = Rgb(0, 112, 60);
@@ -115,7 +119,7 @@ pub struct Theme {
     pub accent: Rgb,
     /// Text on the button background.
     pub on_accent: Rgb,
-    /// Links and accent borders on the white background.
+    /// Links and accent borders on the white and light grey backgrounds.
     pub link: Rgb,
 }
 
@@ -129,7 +133,7 @@ impl Theme {
                 link: DEFAULT_LINK,
             };
         };
-        let link = readable_on(accent, WHITE);
+        let link = readable_on(accent, LIGHT_GREY);
         let (accent, on_accent) = if contrast(accent, WHITE) >= contrast(accent, BLACK) {
             (link, WHITE)
         } else if contrast(accent, BLACK) >= AA_TEXT {
@@ -221,11 +225,13 @@ mod tests {
                 t.on_accent,
                 t.accent
             );
-            assert!(
-                contrast(t.link, WHITE) >= AA_TEXT,
-                "{accent:?} link {:?}",
-                t.link
-            );
+            for background in [WHITE, LIGHT_GREY] {
+                assert!(
+                    contrast(t.link, background) >= AA_TEXT,
+                    "{accent:?} link {:?} on {background:?}",
+                    t.link
+                );
+            }
         }
     }
 

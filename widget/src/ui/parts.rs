@@ -395,6 +395,8 @@ pub fn SavedOnDevice(ctx: Ctx) -> impl IntoView {
             "Your answers are not being saved on this device."
         } else if !ctx.saved_ok.get() {
             "Your answers could not be saved on this device (storage is full or turned off)."
+        } else if ctx.draft.with(|d| d.is_empty()) {
+            "Your answers will be saved on this device as you go."
         } else {
             "Saved on this device."
         }

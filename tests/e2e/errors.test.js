@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { start } from "./harness.js";
+import { expectFocus, expectHeading, fillToCheck, newContext, openWidget, problem } from "./flow.js";
+
+let env;
+before(async () => {
+  env = await start();
+});
+after(async () => {
+  await env?.stop();
+});
+
+test("missing answers: the error summary takes focus and links to each field", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  await openWidget(page, env.site("home-for-good"));
+  await page.getByRole("button", { name: "Start now" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
+  const summary = page.locator("#cfi-error-summary");
+  await expectFocus(page, "cfi-error-summary");
+  const links = summary.locator("a");
+  assert.deepEqual(await links.allTextContents(), [
+    "Select whether you are answering as an individual or on behalf of an organisation",
+    "Select at least one that applies to you, or 'Other'",
+    "Select your age group, or 'Prefer not to say'",
+  ]);
+  await links.nth(2).click();
+  await expectFocus(page, "respondent-age_band");
+  // The inline message is above the field and read with it.
+  const fieldset = page.locator("fieldset", { has: page.locator("#respondent-age_band") });
+  assert.match(await fieldset.getAttribute("aria-describedby"), /respondent-age_band-error/);
+  assert.match(await page.locator("#respondent-age_band-error").textContent(), /Select your age group/);
+  await context.close();
+});
+
+test("too many words: the live count and the rules crate's message", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  await openWidget(page, env.site("become"));
+  await fillToCheck(page);
+  await page.getByRole("button", { name: "Change description of idea 1" }).click();
+  await page.locator("#ideas-0-description").fill("word ".repeat(252));
+  assert.equal((await page.locator("#ideas-0-description-count").textContent()).trim(), "You have 2 words too many");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.locator("#ideas-0-description-error").waitFor();
+  assert.match(
+    await page.locator("#ideas-0-description-error").textContent(),
+    /Idea 1 must be 250 words or fewer – it has 252, so remove 2/,
+  );
+  await context.close();
+});
+
+test("a 422 from the server appears at its field", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  await openWidget(page, env.site("barnardos"));
+  await fillToCheck(page);
+  await page.route("**/submissions", (route) =>
+    problem(route, 422, {
+      type: "/problems/validation",
+      title: "Some answers need changing",
+      errors: [{ pointer: "#/ideas/0/title", code: "too_long", detail: "The server refused this title" }],
+    }),
+  );
+  await page.getByRole("button", { name: "Send my ideas" }).click();
+  await page.locator("#ideas-0-title-error").waitFor();
+  assert.match(await page.locator("#ideas-0-title-error").textContent(), /The server refused this title/);
+  assert.equal((await page.locator("#cfi-heading").textContent()).trim(), "Your ideas");
+  await expectFocus(page, "cfi-error-summary");
+  assert.match(await page.locator("#ideas-0-title").getAttribute("aria-describedby"), /ideas-0-title-error/);
+  const events = await page.evaluate(() => window.__cfiEvents.map((e) => e.type));
+  assert.ok(events.includes("cfi:error"));
+  // After fixing it, "Continue" returns to the check page.
+  await page.unroute("**/submissions");
+  await page.locator("#ideas-0-title").fill("A shorter title");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expectHeading(page, "Check your answers");
+  await context.close();
+});
+
+test("a closed call shows its closed message with the dates", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  await openWidget(page, env.site("review", "?call=closed-call"));
+  assert.equal((await page.locator("#cfi-heading").textContent()).trim(), "Call for Evidence has closed");
+  assert.match(await page.locator(".cfi-body").first().textContent(), /closed at 5pm on 15 December 2021/);
+  assert.equal(await page.locator("input, textarea").count(), 0);
+  await context.close();
+});
+
+test("a call that closes while someone writes: the server's 409 shows the closed message", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  await openWidget(page, env.site("become"));
+  await fillToCheck(page);
+  await page.route("**/submissions", (route) =>
+    problem(route, 409, { type: "/problems/call-closed", title: "This call has closed" }),
+  );
+  await page.getByRole("button", { name: "Send my ideas" }).click();
+  await page.locator("#cfi-heading").filter({ hasText: "has closed" }).waitFor();
+  await context.close();
+});
