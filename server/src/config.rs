@@ -59,6 +59,7 @@ struct RawConfig {
     #[serde(default)]
     trust_forwarded_for: bool,
     body_timeout_secs: Option<u64>,
+    safeguarding_phrases: Option<Vec<String>>,
 }
 
 /// Submissions per client address; kept in memory only.
@@ -93,6 +94,7 @@ struct RawPartner {
     name: String,
     #[serde(default)]
     origins: Vec<String>,
+    token_sha256: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +115,9 @@ struct RawCall {
     guidance: Option<Vec<String>>,
     #[serde(default)]
     support: Vec<SupportLine>,
+    #[serde(default)]
+    safeguarding_phrases: Vec<String>,
+    retain_personal_data_until: Option<String>,
 }
 
 /// A partner charity and the origins its pages are served from.
@@ -121,6 +126,9 @@ pub struct Partner {
     pub id: String,
     pub name: String,
     pub origins: Vec<String>,
+    /// SHA-256 hex digest of the partner's token: it sees its own counts,
+    /// never content.
+    pub token_sha256: Option<String>,
 }
 
 /// One call for input, with its window in UK time.
@@ -137,6 +145,12 @@ pub struct Call {
     pub perspectives: Vec<Choice>,
     pub guidance: Vec<String>,
     pub support: Vec<SupportLine>,
+    /// Phrases that flag a submission for safeguarding on arrival: the
+    /// global list plus this call's own, lower-cased.
+    pub safeguarding_phrases: Vec<String>,
+    /// After this instant the retention command removes respondents'
+    /// personal data from this call's submissions.
+    pub retain_personal_data_until: Option<Zoned>,
 }
 
 /// The whole, checked configuration.
@@ -157,6 +171,37 @@ pub struct Config {
     /// connections open otherwise).
     pub body_timeout: std::time::Duration,
 }
+
+/// Phrases that flag a submission for the safeguarding lead when no list is
+/// configured: self-harm, abuse happening now, a child in danger. Matched
+/// case-insensitively anywhere in a title or description.
+pub const DEFAULT_SAFEGUARDING_PHRASES: &[&str] = &[
+    "kill myself",
+    "killing myself",
+    "end my life",
+    "want to die",
+    "suicide",
+    "suicidal",
+    "self-harm",
+    "self harm",
+    "hurt myself",
+    "hurting myself",
+    "cutting myself",
+    "abusing me",
+    "abused me",
+    "being abused",
+    "hits me",
+    "hitting me",
+    "beats me",
+    "touches me",
+    "touching me",
+    "not safe at home",
+    "scared to go home",
+    "afraid to go home",
+    "in danger",
+    "run away from home",
+    "groomed",
+];
 
 impl Config {
     /// Reads `path` (relative paths inside it are relative to the working
@@ -214,9 +259,7 @@ impl Config {
             check_origin(&format!("review_origins[{i}]"), origin)?;
         }
         for (i, token) in raw.admin_tokens.iter().enumerate() {
-            let ok =
-                token.sha256.len() == 64 && token.sha256.bytes().all(|b| b.is_ascii_hexdigit());
-            if !ok {
+            if !is_digest(&token.sha256) {
                 return Err(invalid(
                     format!("admin_tokens[{i}].sha256"),
                     "must be the 64-character hex SHA-256 digest of the token, never the token itself",
@@ -224,11 +267,20 @@ impl Config {
             }
         }
         let partners = check_partners(raw.partners)?;
+        let global_phrases = check_phrases(
+            "safeguarding_phrases",
+            raw.safeguarding_phrases.unwrap_or_else(|| {
+                DEFAULT_SAFEGUARDING_PHRASES
+                    .iter()
+                    .map(|p| (*p).to_owned())
+                    .collect()
+            }),
+        )?;
         let calls = raw
             .calls
             .into_iter()
             .enumerate()
-            .map(|(i, c)| check_call(i, c))
+            .map(|(i, c)| check_call(i, c, &global_phrases))
             .collect::<Result<Vec<_>, _>>()?;
         let mut ids = HashSet::new();
         for (i, call) in calls.iter().enumerate() {
@@ -256,6 +308,10 @@ impl Config {
 
     pub fn call(&self, id: &str) -> Option<&Call> {
         self.calls.iter().find(|c| c.id == id)
+    }
+
+    pub fn partner_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.partner(id).map_or(id, |p| p.name.as_str())
     }
 
     pub fn partner(&self, id: &str) -> Option<&Partner> {
@@ -288,6 +344,25 @@ fn check_origin(key: &str, origin: &str) -> Result<(), ConfigError> {
     }
 }
 
+fn is_digest(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Trimmed, lower-cased, non-empty, unique.
+fn check_phrases(key: &str, phrases: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    let mut out: Vec<String> = Vec::with_capacity(phrases.len());
+    for (i, phrase) in phrases.iter().enumerate() {
+        let phrase = phrase.trim().to_lowercase();
+        if phrase.is_empty() {
+            return Err(invalid(format!("{key}[{i}]"), "must not be empty"));
+        }
+        if !out.contains(&phrase) {
+            out.push(phrase);
+        }
+    }
+    Ok(out)
+}
+
 fn is_id(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= cfi_rules::limits::MAX_ID_CHARS
@@ -313,16 +388,25 @@ fn check_partners(raw: Vec<RawPartner>) -> Result<Vec<Partner>, ConfigError> {
             for (j, origin) in p.origins.iter().enumerate() {
                 check_origin(&format!("partners[{i}].origins[{j}]"), origin)?;
             }
+            if let Some(digest) = &p.token_sha256
+                && !is_digest(digest)
+            {
+                return Err(invalid(
+                    format!("partners[{i}].token_sha256"),
+                    "must be the 64-character hex SHA-256 digest of the token, never the token itself",
+                ));
+            }
             Ok(Partner {
                 id: p.id,
                 name: p.name,
                 origins: p.origins,
+                token_sha256: p.token_sha256,
             })
         })
         .collect()
 }
 
-fn check_call(i: usize, raw: RawCall) -> Result<Call, ConfigError> {
+fn check_call(i: usize, raw: RawCall, global_phrases: &[String]) -> Result<Call, ConfigError> {
     let key = |field: &str| format!("calls[{i}].{field}");
     if !is_id(&raw.id) {
         return Err(invalid(
@@ -375,6 +459,18 @@ fn check_call(i: usize, raw: RawCall) -> Result<Call, ConfigError> {
     {
         return Err(invalid(key("privacy_notice_url"), "must be an http(s) URL"));
     }
+    let mut safeguarding_phrases = global_phrases.to_vec();
+    for phrase in check_phrases(&key("safeguarding_phrases"), raw.safeguarding_phrases)? {
+        if !safeguarding_phrases.contains(&phrase) {
+            safeguarding_phrases.push(phrase);
+        }
+    }
+    let retain_personal_data_until = raw
+        .retain_personal_data_until
+        .as_deref()
+        .map(parse_instant)
+        .transpose()
+        .map_err(|m| invalid(key("retain_personal_data_until"), m))?;
     Ok(Call {
         id: raw.id,
         title: raw.title,
@@ -387,6 +483,8 @@ fn check_call(i: usize, raw: RawCall) -> Result<Call, ConfigError> {
         perspectives,
         guidance: raw.guidance.unwrap_or_else(default_guidance),
         support: raw.support,
+        safeguarding_phrases,
+        retain_personal_data_until,
     })
 }
 

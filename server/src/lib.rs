@@ -5,13 +5,22 @@
 //! whole server on port 0 with a fresh database.
 
 pub mod admin;
+pub mod admin_pages;
 pub mod assets;
+pub mod auth;
 pub mod calls;
+pub mod cli;
 pub mod config;
+pub mod csv;
 pub mod health;
+pub mod html;
+pub mod moderation;
 pub mod openapi;
 pub mod problem;
+pub mod publication;
+pub mod published;
 pub mod rate_limit;
+pub mod safeguarding;
 pub mod storage;
 pub mod submissions;
 
@@ -54,6 +63,8 @@ pub struct AppState {
     pub storage: Storage,
     pub in_flight: Arc<Mutex<HashSet<(String, uuid::Uuid)>>>,
     pub limiter: Arc<RateLimiter>,
+    /// Signed-in staff and partner browser sessions.
+    pub sessions: Arc<auth::Sessions>,
 }
 
 /// A built server, bound and ready to run.
@@ -85,6 +96,7 @@ impl Application {
             config: Arc::new(config),
             storage: storage.clone(),
             in_flight: Arc::default(),
+            sessions: Arc::default(),
         };
         Ok(Self {
             listener,
@@ -140,6 +152,8 @@ pub fn router(state: AppState) -> Router {
         .merge(calls::router())
         .merge(submissions::router())
         .merge(admin::router())
+        .merge(admin_pages::router())
+        .merge(published::router())
         .merge(health::router())
         .merge(openapi::router())
         .merge(assets::router(&state.config.assets_dir))

@@ -1,4 +1,5 @@
-//! `cfi-server --config FILE [--bind 127.0.0.1:PORT]`
+//! `cfi-server --config FILE [--bind 127.0.0.1:PORT]`, or one of the
+//! commands in `cfi_server::cli` (`seed`, `retention`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,6 +8,8 @@ use std::process::ExitCode;
 use cfi_server::{Application, Config};
 
 const USAGE: &str = "usage: cfi-server --config FILE [--bind 127.0.0.1:PORT]\n\
+    \x20      cfi-server seed --config FILE [--count N] [--call ID]\n\
+    \x20      cfi-server retention --config FILE [--before YYYY-MM-DD]\n\
     environment: CFI_BIND, CFI_DATABASE_URL, CFI_ASSETS_DIR override the file; \
     RUST_LOG sets the log level";
 
@@ -19,9 +22,15 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    match all.first().map(String::as_str) {
+        Some("seed") => return cfi_server::cli::seed_command(&all[1..]).await,
+        Some("retention") => return cfi_server::cli::retention_command(&all[1..]).await,
+        _ => {}
+    }
     let mut config_path: Option<PathBuf> = None;
     let mut bind: Option<String> = None;
-    let mut args = std::env::args().skip(1);
+    let mut args = all.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--config" => config_path = args.next().map(PathBuf::from),

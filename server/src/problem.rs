@@ -27,6 +27,10 @@ pub mod types {
     pub const KEY_REUSED: &str = "/problems/idempotency-key-reused";
     pub const RATE_LIMITED: &str = "/problems/too-many-requests";
     pub const UNAUTHORIZED: &str = "/problems/unauthorized";
+    pub const FORBIDDEN: &str = "/problems/forbidden";
+    pub const CROSS_SITE: &str = "/problems/cross-site-request";
+    pub const NOT_PUBLISHED: &str = "/problems/not-published";
+    pub const INVALID_ACTION: &str = "/problems/invalid-action";
     pub const STORAGE: &str = "/problems/storage-unavailable";
     pub const INTERNAL: &str = "/problems/internal";
 }
@@ -43,6 +47,19 @@ pub enum ApiError {
     /// 401: admin route without a valid bearer token.
     #[error("unauthorized")]
     Unauthorized,
+    /// 403: signed in, but not allowed here (a partner token on a staff
+    /// route).
+    #[error("forbidden")]
+    Forbidden(&'static str),
+    /// 403: a form posted with a session cookie from another site.
+    #[error("cross-site request")]
+    CrossSite,
+    /// 404: the call exists but staff have not switched publication on.
+    #[error("not published yet")]
+    NotPublished,
+    /// 422: a moderation or staff action that cannot be done as asked.
+    #[error("invalid action: {0}")]
+    InvalidAction(&'static str),
     /// 403: the partner is unknown, or the request's origin is not one of the
     /// partner's.
     #[error("partner not allowed: {0}")]
@@ -98,9 +115,11 @@ struct Problem<'a> {
     errors: Option<&'a [FieldError]>,
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, kind, title, detail): (StatusCode, &str, &str, String) = match &self {
+impl ApiError {
+    /// Status, problem type, title and detail; logs internal causes (once,
+    /// as it is called once per response).
+    pub fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
+        match self {
             Self::Malformed(detail) => (
                 StatusCode::BAD_REQUEST,
                 types::MALFORMED,
@@ -118,6 +137,30 @@ impl IntoResponse for ApiError {
                 types::UNAUTHORIZED,
                 "Sign in required",
                 "Send Authorization: Bearer with a valid staff token".into(),
+            ),
+            Self::Forbidden(detail) => (
+                StatusCode::FORBIDDEN,
+                types::FORBIDDEN,
+                "Not allowed with this sign-in",
+                (*detail).into(),
+            ),
+            Self::CrossSite => (
+                StatusCode::FORBIDDEN,
+                types::CROSS_SITE,
+                "This form was sent from another website",
+                "Staff forms are accepted only from the review's own pages; reload the page and try again".into(),
+            ),
+            Self::NotPublished => (
+                StatusCode::NOT_FOUND,
+                types::NOT_PUBLISHED,
+                "Not published yet",
+                "The submissions to this call have not been published yet".into(),
+            ),
+            Self::InvalidAction(detail) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                types::INVALID_ACTION,
+                "This action cannot be done",
+                (*detail).into(),
             ),
             Self::PartnerNotAllowed(detail) => (
                 StatusCode::FORBIDDEN,
@@ -201,7 +244,13 @@ impl IntoResponse for ApiError {
                 "Something went wrong",
                 "Nothing was saved. Try again in a minute".into(),
             ),
-        };
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind, title, detail) = self.parts();
         let errors = match &self {
             Self::Validation(errors) => Some(errors.as_slice()),
             _ => None,

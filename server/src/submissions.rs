@@ -90,6 +90,7 @@ async fn submit(
     let submission = Submission::parse(&raw, &call_rules(call)).map_err(ApiError::Validation)?;
     let _guard = InFlight::enter(&state.in_flight, &call.id, key).ok_or(ApiError::InFlight)?;
     let spam = submission.honeypot_filled();
+    let flag = crate::safeguarding::find(&call.safeguarding_phrases, &submission);
     let outcome = state
         .storage
         .submit(NewSubmission {
@@ -99,6 +100,8 @@ async fn submit(
             body_hash,
             submission,
             spam,
+            flag,
+            submitted_at: None,
         })
         .await?;
     match outcome {
@@ -125,7 +128,7 @@ fn caused_by_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-fn call_rules(call: &Call) -> cfi_rules::CallRules {
+pub fn call_rules(call: &Call) -> cfi_rules::CallRules {
     cfi_rules::CallRules {
         limits: call.limits,
         themes: call.themes.iter().map(|c| c.id.clone()).collect(),

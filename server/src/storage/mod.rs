@@ -4,6 +4,7 @@
 //! committed durably.
 
 mod postgres;
+mod review;
 mod sqlite;
 
 use cfi_rules::{Reference, Submission};
@@ -11,6 +12,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 pub use postgres::PostgresStore;
+pub use review::{
+    ActionKind, AuditEntry, DayCount, Filter, ModerationAction, NewAction, OWN_SITE, SearchPage,
+};
 pub use sqlite::SqliteStore;
 
 /// Failures of the storage layer. Their text is logged, never sent.
@@ -42,6 +46,17 @@ pub struct NewSubmission {
     pub submission: Submission,
     /// The honeypot was filled.
     pub spam: bool,
+    /// A safeguarding phrase found on arrival, stored in the same INSERT.
+    pub flag: Option<Flag>,
+    /// When it was submitted; `None` means now (demo seeding sets it).
+    pub submitted_at: Option<String>,
+}
+
+/// A safeguarding flag: the phrase found and the passage around it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub phrase: String,
+    pub passage: String,
 }
 
 /// What the client is told on success.
@@ -88,6 +103,14 @@ pub struct StoredSubmission {
     pub spam: bool,
     pub submitted_at: String,
     pub ideas: Vec<StoredIdea>,
+    /// The safeguarding phrase found on arrival, if any.
+    pub flag_phrase: Option<String>,
+    /// The passage around it.
+    pub flag_passage: Option<String>,
+    /// Flagged and not yet handled.
+    pub flag_open: bool,
+    /// When the retention command removed the personal data.
+    pub personal_data_removed_at: Option<String>,
 }
 
 /// The row values of a new submission, shared by both engines.
@@ -106,6 +129,9 @@ struct Row {
     publication: &'static str,
     ideas: String,
     spam: bool,
+    flag_phrase: Option<String>,
+    flag_passage: Option<String>,
+    submitted_at: Option<String>,
 }
 
 impl Row {
@@ -137,6 +163,9 @@ impl Row {
             publication: s.publication().as_str(),
             ideas: serde_json::to_string(&ideas).unwrap_or_else(|_| "[]".into()),
             spam: new.spam,
+            flag_phrase: new.flag.as_ref().map(|f| f.phrase.clone()),
+            flag_passage: new.flag.as_ref().map(|f| f.passage.clone()),
+            submitted_at: new.submitted_at.clone(),
         }
     }
 }
@@ -245,10 +274,15 @@ macro_rules! stored_from_row {
             spam: row.try_get("spam")?,
             submitted_at: row.try_get("submitted_at")?,
             ideas: crate::storage::parse_list(&ideas)?,
+            flag_phrase: row.try_get("flag_phrase")?,
+            flag_passage: row.try_get("flag_passage")?,
+            flag_open: row.try_get("flag_open")?,
+            personal_data_removed_at: row.try_get("personal_data_removed_at")?,
         })
     }};
 }
 pub(crate) use stored_from_row;
 
 const SELECT_COLUMNS: &str = "reference, call_id, partner_id, capacity, name, organisation, email, \
-     perspectives, age_band, publication_chosen, publication, spam, submitted_at, ideas";
+     perspectives, age_band, publication_chosen, publication, spam, submitted_at, ideas, \
+     flag_phrase, flag_passage, flag_open, personal_data_removed_at";

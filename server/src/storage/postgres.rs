@@ -22,7 +22,7 @@ use super::{
 /// The PostgreSQL store. Cloning shares its pool.
 #[derive(Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 impl PostgresStore {
@@ -43,13 +43,15 @@ impl PostgresStore {
         let row = Row::from_new(&new);
         for _ in 0..REFERENCE_ATTEMPTS {
             let reference = new_reference();
-            let submitted_at = now_text();
+            let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
             let mut tx = self.pool.begin().await?;
             let done = sqlx::query(
                 "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, \
                  body_hash, capacity, name, organisation, email, perspectives, age_band, \
-                 publication_chosen, publication, ideas, spam, submitted_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                 publication_chosen, publication, ideas, spam, submitted_at, flag_phrase, \
+                 flag_passage, flag_open) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17, $18, $19) \
                  ON CONFLICT DO NOTHING",
             )
             .bind(reference.as_str())
@@ -68,6 +70,9 @@ impl PostgresStore {
             .bind(&row.ideas)
             .bind(row.spam)
             .bind(&submitted_at)
+            .bind(&row.flag_phrase)
+            .bind(&row.flag_passage)
+            .bind(row.flag_phrase.is_some())
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;

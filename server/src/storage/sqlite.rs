@@ -36,7 +36,11 @@ struct Job {
 /// The SQLite store. Cloning shares it.
 #[derive(Clone)]
 pub struct SqliteStore {
-    readers: SqlitePool,
+    pub(super) readers: SqlitePool,
+    /// Staff actions (moderation, publication, erasure, retention) write on
+    /// this connection in `BEGIN IMMEDIATE` transactions; the busy timeout
+    /// lets them wait for a group commit in progress and the other way round.
+    pub(super) staff_writer: Arc<Mutex<SqliteConnection>>,
     jobs: mpsc::Sender<Job>,
     writer: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
@@ -57,6 +61,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite")
             .run(&mut writer)
             .await?;
+        let staff_writer = Arc::new(Mutex::new(options(url)?.connect().await?));
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options(url)?.read_only(true))
@@ -65,6 +70,7 @@ impl SqliteStore {
         let handle = tokio::spawn(run_writer(writer, queue));
         Ok(Self {
             readers,
+            staff_writer,
             jobs,
             writer: Arc::new(Mutex::new(Some(handle))),
         })
@@ -171,13 +177,13 @@ async fn write_batch(
 
 const INSERT: &str = "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, \
     body_hash, capacity, name, organisation, email, perspectives, age_band, publication_chosen, \
-    publication, ideas, spam, submitted_at) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    publication, ideas, spam, submitted_at, flag_phrase, flag_passage, flag_open) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
 async fn insert(conn: &mut SqliteConnection, row: &Row) -> Result<SubmitOutcome, StorageError> {
     for _ in 0..REFERENCE_ATTEMPTS {
         let reference = new_reference();
-        let submitted_at = now_text();
+        let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
         let done = sqlx::query(INSERT)
             .bind(reference.as_str())
             .bind(&row.call_id)
@@ -195,6 +201,9 @@ async fn insert(conn: &mut SqliteConnection, row: &Row) -> Result<SubmitOutcome,
             .bind(&row.ideas)
             .bind(row.spam)
             .bind(&submitted_at)
+            .bind(&row.flag_phrase)
+            .bind(&row.flag_passage)
+            .bind(row.flag_phrase.is_some())
             .execute(&mut *conn)
             .await?;
         if done.rows_affected() == 1 {

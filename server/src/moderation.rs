@@ -1,0 +1,159 @@
+//! The current moderation state of a submission: the fold of its audit trail
+//! (every action not undone), and redaction of text.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::storage::{ActionKind, ModerationAction};
+
+/// What the actions not undone say about a submission.
+#[derive(Debug, Clone, Default)]
+pub struct ModerationState {
+    /// The whole submission is withheld.
+    pub withheld: Option<ModerationAction>,
+    /// Withheld ideas, by index.
+    pub withheld_ideas: BTreeMap<usize, ModerationAction>,
+    /// Redactions in force.
+    pub redactions: Vec<ModerationAction>,
+    /// Staff marked it as spam.
+    pub spam: Option<ModerationAction>,
+    /// The safeguarding flag was handled (the note is the reason).
+    pub flag_handled: Option<ModerationAction>,
+    /// Ids of actions that were undone.
+    pub undone: HashSet<i64>,
+}
+
+impl ModerationState {
+    /// Folds one submission's actions, oldest first.
+    pub fn fold(actions: &[ModerationAction]) -> Self {
+        let undone: HashSet<i64> = actions
+            .iter()
+            .filter(|a| a.action == ActionKind::Undo)
+            .filter_map(|a| a.undoes)
+            .collect();
+        let mut state = Self {
+            undone,
+            ..Self::default()
+        };
+        for action in actions.iter().filter(|a| !state.undone.contains(&a.id)) {
+            match action.action {
+                ActionKind::Withhold => state.withheld = Some(action.clone()),
+                ActionKind::WithholdIdea => {
+                    if let Some(idea) = action.idea {
+                        state.withheld_ideas.insert(idea, action.clone());
+                    }
+                }
+                ActionKind::Redact => state.redactions.push(action.clone()),
+                ActionKind::Spam => state.spam = Some(action.clone()),
+                ActionKind::HandleFlag => state.flag_handled = Some(action.clone()),
+                ActionKind::Undo => {}
+            }
+        }
+        state
+    }
+
+    /// The states of many submissions from a call's actions, by reference.
+    pub fn by_reference(actions: &[ModerationAction]) -> HashMap<String, Self> {
+        let mut grouped: HashMap<&str, Vec<ModerationAction>> = HashMap::new();
+        for action in actions {
+            grouped
+                .entry(action.reference.as_str())
+                .or_default()
+                .push(action.clone());
+        }
+        grouped
+            .into_iter()
+            .map(|(reference, actions)| (reference.to_owned(), Self::fold(&actions)))
+            .collect()
+    }
+
+    /// `[start, end)` character spans redacted in one field of one idea.
+    pub fn spans(&self, idea: usize, field: &str) -> Vec<(usize, usize)> {
+        self.redactions
+            .iter()
+            .filter(|r| r.idea == Some(idea) && r.field.as_deref() == Some(field))
+            .flat_map(|r| r.spans.iter().copied())
+            .collect()
+    }
+
+    /// One word for lists: what happens to this submission on publication.
+    pub fn summary(&self) -> &'static str {
+        if self.spam.is_some() {
+            "spam"
+        } else if self.withheld.is_some() {
+            "withheld"
+        } else if !self.withheld_ideas.is_empty() || !self.redactions.is_empty() {
+            "moderated"
+        } else {
+            ""
+        }
+    }
+}
+
+/// What replaces redacted text.
+pub const REDACTED: &str = "[redacted]";
+
+/// `text` with every `[start, end)` character span replaced by
+/// [`REDACTED`] (overlapping spans become one).
+pub fn redact(text: &str, spans: &[(usize, usize)]) -> String {
+    if spans.is_empty() {
+        return text.to_owned();
+    }
+    let covered = |i: usize| spans.iter().any(|&(s, e)| s <= i && i < e);
+    let mut out = String::with_capacity(text.len());
+    let mut inside = false;
+    for (i, c) in text.chars().enumerate() {
+        if covered(i) {
+            if !inside {
+                out.push_str(REDACTED);
+            }
+            inside = true;
+        } else {
+            inside = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Character spans of every occurrence of `needle` in `text` (exact match).
+pub fn spans_of(text: &str, needle: &str) -> Vec<(usize, usize)> {
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let length = needle.chars().count();
+    text.match_indices(needle)
+        .map(|(byte, _)| {
+            let start = text[..byte].chars().count();
+            (start, start + length)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_replaces_spans_by_characters() {
+        assert_eq!(
+            redact("My name is Sam Jones.", &[(11, 20)]),
+            "My name is [redacted]."
+        );
+        assert_eq!(redact("é Sam é", &[(2, 5)]), "é [redacted] é");
+        assert_eq!(redact("abcdef", &[(0, 2), (1, 4)]), "[redacted]ef");
+        assert_eq!(
+            redact("abcdef", &[(0, 1), (3, 6)]),
+            "[redacted]bc[redacted]"
+        );
+        assert_eq!(redact("abc", &[]), "abc");
+        assert_eq!(redact("abc", &[(1, 99)]), "a[redacted]");
+    }
+
+    #[test]
+    fn every_occurrence_is_found() {
+        let text = "Sam said Sam";
+        let spans = spans_of(text, "Sam");
+        assert_eq!(spans, vec![(0, 3), (9, 12)]);
+        assert_eq!(redact(text, &spans), "[redacted] said [redacted]");
+    }
+}

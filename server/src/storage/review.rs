@@ -1,0 +1,776 @@
+//! Storage for the review team: search, moderation actions, the publication
+//! switch, the audit log, erasure, retention and counts.
+//!
+//! Written once for both engines: the SQL uses `?` placeholders, renumbered to
+//! `$n` for PostgreSQL, and only portable SQL (booleans are compared as
+//! expressions, never with literals). On SQLite, staff writes run in
+//! `BEGIN IMMEDIATE` transactions on the staff writer connection; reads use
+//! the reader pool.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+
+use super::{SELECT_COLUMNS, Storage, StorageError, StoredSubmission, now_text, stored_from_row};
+
+/// `?` → `$1`, `$2`, … (the SQL written here never holds a literal `?`).
+fn dollar(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn same(sql: &str) -> String {
+    sql.to_owned()
+}
+
+/// Runs `$body` with `$pool` (the engine's read pool) and `$q` (turns SQL
+/// with `?` into the engine's placeholders).
+macro_rules! read {
+    ($self:expr, |$pool:ident, $q:ident| $body:expr) => {
+        match $self {
+            Storage::Sqlite(s) => {
+                let $pool = &s.readers;
+                let $q = same;
+                $body
+            }
+            Storage::Postgres(s) => {
+                let $pool = &s.pool;
+                let $q = dollar;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` in one write transaction on `$tx` (a connection), committing
+/// when it returns `Ok` and rolling back otherwise.
+macro_rules! write {
+    ($self:expr, |$tx:ident, $q:ident| $body:expr) => {
+        match $self {
+            Storage::Sqlite(s) => {
+                let mut conn = s.staff_writer.lock().await;
+                let $tx: &mut sqlx::SqliteConnection = &mut conn;
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut *$tx).await?;
+                let $q = same;
+                let result = async { $body }.await;
+                match result {
+                    Ok(value) => {
+                        sqlx::query("COMMIT").execute(&mut *$tx).await?;
+                        Ok(value)
+                    }
+                    Err(error) => {
+                        let _ = sqlx::query("ROLLBACK").execute(&mut *$tx).await;
+                        Err(error)
+                    }
+                }
+            }
+            Storage::Postgres(s) => {
+                let mut transaction = s.pool.begin().await?;
+                let $tx: &mut sqlx::PgConnection = &mut transaction;
+                let $q = dollar;
+                let value = async { $body }.await?;
+                transaction.commit().await?;
+                Ok(value)
+            }
+        }
+    };
+}
+
+/// What a moderation action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Withhold the whole submission from publication.
+    Withhold,
+    /// Withhold one idea.
+    WithholdIdea,
+    /// Replace spans of a title or description with "[redacted]".
+    Redact,
+    /// Mark as spam (never published).
+    Spam,
+    /// The safeguarding flag was dealt with; the note says how.
+    HandleFlag,
+    /// Undo an earlier action.
+    Undo,
+}
+
+impl ActionKind {
+    pub const ALL: &'static [Self] = &[
+        Self::Withhold,
+        Self::WithholdIdea,
+        Self::Redact,
+        Self::Spam,
+        Self::HandleFlag,
+        Self::Undo,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Withhold => "withhold",
+            Self::WithholdIdea => "withhold_idea",
+            Self::Redact => "redact",
+            Self::Spam => "spam",
+            Self::HandleFlag => "handle_flag",
+            Self::Undo => "undo",
+        }
+    }
+
+    pub fn from_wire(text: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == text)
+    }
+
+    /// Words for the audit trail.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Withhold => "Withheld the submission",
+            Self::WithholdIdea => "Withheld an idea",
+            Self::Redact => "Redacted text",
+            Self::Spam => "Marked as spam",
+            Self::HandleFlag => "Handled the safeguarding flag",
+            Self::Undo => "Undid an action",
+        }
+    }
+}
+
+/// One row of the audit trail of a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModerationAction {
+    pub id: i64,
+    pub reference: String,
+    pub action: ActionKind,
+    /// The idea (0-based) for `withhold_idea` and `redact`.
+    pub idea: Option<usize>,
+    /// `title` or `description` for `redact`.
+    pub field: Option<String>,
+    /// `[start, end)` character offsets for `redact`.
+    pub spans: Vec<(usize, usize)>,
+    /// The action an `undo` undoes.
+    pub undoes: Option<i64>,
+    /// Why (or, for a handled flag, what was done).
+    pub reason: String,
+    /// The staff token's name.
+    pub staff: String,
+    pub at: String,
+}
+
+/// An action to record.
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub action: ActionKind,
+    pub idea: Option<usize>,
+    pub field: Option<String>,
+    pub spans: Vec<(usize, usize)>,
+    pub undoes: Option<i64>,
+    pub reason: String,
+    pub staff: String,
+}
+
+/// A line of the audit log not tied to a stored submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub staff: String,
+    pub action: String,
+    pub call: Option<String>,
+    pub reference: Option<String>,
+    pub detail: String,
+}
+
+/// Submissions per call, partner and day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    pub call: String,
+    pub partner: Option<String>,
+    pub day: String,
+    pub submissions: i64,
+    pub flagged: i64,
+    pub open_flags: i64,
+    pub spam: i64,
+}
+
+/// What staff search and filter by; empty values are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filter {
+    /// Words in idea titles and descriptions (stemmed), or a reference.
+    pub q: Option<String>,
+    pub call: Option<String>,
+    /// A partner id, or `_own` for the review's own site.
+    pub partner: Option<String>,
+    pub capacity: Option<String>,
+    pub perspective: Option<String>,
+    pub age_band: Option<String>,
+    pub theme: Option<String>,
+    /// `open`, `handled`, `any` or `none`.
+    pub flag: Option<String>,
+    /// `YYYY-MM-DD`, inclusive, UTC.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive, UTC.
+    pub to: Option<String>,
+}
+
+/// The partner filter value for submissions sent from the review's own site.
+pub const OWN_SITE: &str = "_own";
+
+impl Filter {
+    /// Trims every value and drops the empty ones.
+    pub fn cleaned(mut self) -> Self {
+        for value in [
+            &mut self.q,
+            &mut self.call,
+            &mut self.partner,
+            &mut self.capacity,
+            &mut self.perspective,
+            &mut self.age_band,
+            &mut self.theme,
+            &mut self.flag,
+            &mut self.from,
+            &mut self.to,
+        ] {
+            *value = value
+                .take()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty());
+        }
+        self
+    }
+}
+
+/// One page of search results and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchPage {
+    pub total: i64,
+    pub submissions: Vec<StoredSubmission>,
+}
+
+/// Words of a search as an FTS5 query: each word quoted (so no FTS syntax
+/// gets through), all of them required.
+fn fts5_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The next day, for an inclusive `to` date.
+fn day_after(date: &str) -> Option<String> {
+    let date: jiff::civil::Date = date.parse().ok()?;
+    Some(date.tomorrow().ok()?.to_string())
+}
+
+/// WHERE clause (with `?`) and its values.
+fn where_clause(filter: &Filter, postgres: bool) -> Result<(String, Vec<String>), StorageError> {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    let mut push = |clause: &'static str, value: Option<String>| {
+        clauses.push(clause);
+        values.extend(value);
+    };
+    if let Some(q) = &filter.q {
+        if let Ok(reference) = cfi_rules::Reference::parse(q) {
+            push("reference = ?", Some(reference.as_str().to_owned()));
+        } else if postgres {
+            push(
+                "to_tsvector('english', ideas::jsonb) @@ websearch_to_tsquery('english', ?)",
+                Some(q.clone()),
+            );
+        } else if let Some(query) = fts5_query(q) {
+            push(
+                "id IN (SELECT rowid FROM submissions_fts WHERE submissions_fts MATCH ?)",
+                Some(query),
+            );
+        }
+    }
+    if let Some(call) = &filter.call {
+        push("call_id = ?", Some(call.clone()));
+    }
+    match filter.partner.as_deref() {
+        Some(OWN_SITE) => push("partner_id IS NULL", None),
+        Some(partner) => push("partner_id = ?", Some(partner.to_owned())),
+        None => {}
+    }
+    if let Some(capacity) = &filter.capacity {
+        push("capacity = ?", Some(capacity.clone()));
+    }
+    if let Some(perspective) = &filter.perspective {
+        push("perspectives LIKE ?", Some(format!("%\"{perspective}\"%")));
+    }
+    if let Some(age_band) = &filter.age_band {
+        push("age_band = ?", Some(age_band.clone()));
+    }
+    if let Some(theme) = &filter.theme {
+        push("ideas LIKE ?", Some(format!("%\"theme\":\"{theme}\"%")));
+    }
+    match filter.flag.as_deref() {
+        Some("open") => push("flag_open", None),
+        Some("handled") => push("flag_phrase IS NOT NULL AND NOT flag_open", None),
+        Some("any") => push("flag_phrase IS NOT NULL", None),
+        Some("none") => push("flag_phrase IS NULL", None),
+        _ => {}
+    }
+    if let Some(from) = &filter.from {
+        push("submitted_at >= ?", Some(from.clone()));
+    }
+    if let Some(to) = &filter.to {
+        let next = day_after(to).ok_or_else(|| StorageError::Corrupt("bad date".into()))?;
+        push("submitted_at < ?", Some(next));
+    }
+    if clauses.is_empty() {
+        return Ok((String::new(), values));
+    }
+    Ok((format!(" WHERE {}", clauses.join(" AND ")), values))
+}
+
+const ACTION_COLUMNS: &str = "m.id, s.reference, m.action, m.idea, m.field, m.spans, m.undoes, \
+     m.reason, m.staff, m.at";
+
+macro_rules! action_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let action: String = row.try_get("action")?;
+        let idea: Option<i64> = row.try_get("idea")?;
+        let spans: Option<String> = row.try_get("spans")?;
+        Ok::<_, StorageError>(ModerationAction {
+            id: row.try_get("id")?,
+            reference: row.try_get("reference")?,
+            action: ActionKind::from_wire(&action)
+                .ok_or_else(|| StorageError::Corrupt(format!("unknown action {action}")))?,
+            idea: idea.and_then(|i| usize::try_from(i).ok()),
+            field: row.try_get("field")?,
+            spans: match spans {
+                Some(text) => super::parse_list(&text)?,
+                None => Vec::new(),
+            },
+            undoes: row.try_get("undoes")?,
+            reason: row.try_get("reason")?,
+            staff: row.try_get("staff")?,
+            at: row.try_get("at")?,
+        })
+    }};
+}
+
+macro_rules! audit {
+    ($tx:expr, $q:expr, $staff:expr, $action:expr, $call:expr, $reference:expr, $detail:expr) => {
+        sqlx::query(&$q(
+            "INSERT INTO audit_log (at, staff, action, call_id, reference, detail) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        ))
+        .bind(now_text())
+        .bind($staff)
+        .bind($action)
+        .bind($call)
+        .bind($reference)
+        .bind($detail)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+impl Storage {
+    /// One submission by its reference.
+    pub async fn submission(
+        &self,
+        reference: &str,
+    ) -> Result<Option<StoredSubmission>, StorageError> {
+        let sql = format!("SELECT {SELECT_COLUMNS} FROM submissions WHERE reference = ?");
+        read!(self, |pool, q| {
+            let row = sqlx::query(&q(&sql))
+                .bind(reference)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| stored_from_row!(row)).transpose()
+        })
+    }
+
+    /// How many submissions are stored, in every call.
+    pub async fn count_all(&self) -> Result<i64, StorageError> {
+        read!(self, |pool, q| {
+            let row = sqlx::query(&q("SELECT count(*) AS n FROM submissions"))
+                .fetch_one(pool)
+                .await?;
+            Ok(row.try_get("n")?)
+        })
+    }
+
+    /// Submissions matching `filter`: open flags first, then newest first.
+    pub async fn search(
+        &self,
+        filter: &Filter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<SearchPage, StorageError> {
+        let postgres = matches!(self, Self::Postgres(_));
+        let (clause, values) = where_clause(filter, postgres)?;
+        let count_sql = format!("SELECT count(*) AS n FROM submissions{clause}");
+        let page_sql = format!(
+            "SELECT {SELECT_COLUMNS} FROM submissions{clause} \
+             ORDER BY flag_open DESC, id DESC LIMIT {limit} OFFSET {offset}"
+        );
+        read!(self, |pool, q| {
+            let count_sql = q(&count_sql);
+            let mut count = sqlx::query(&count_sql);
+            for value in &values {
+                count = count.bind(value);
+            }
+            let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
+            let page_sql = q(&page_sql);
+            let mut page = sqlx::query(&page_sql);
+            for value in &values {
+                page = page.bind(value);
+            }
+            let rows = page.fetch_all(pool).await?;
+            let submissions = rows
+                .iter()
+                .map(|row| stored_from_row!(row))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(SearchPage { total, submissions })
+        })
+    }
+
+    /// The audit trail of one submission, oldest first.
+    pub async fn actions(&self, reference: &str) -> Result<Vec<ModerationAction>, StorageError> {
+        let sql = format!(
+            "SELECT {ACTION_COLUMNS} FROM moderation_actions AS m \
+             JOIN submissions AS s ON s.id = m.submission_id \
+             WHERE s.reference = ? ORDER BY m.id"
+        );
+        read!(self, |pool, q| {
+            let rows = sqlx::query(&q(&sql))
+                .bind(reference)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|row| action_from_row!(row)).collect()
+        })
+    }
+
+    /// Every moderation action of a call, oldest first.
+    pub async fn call_actions(&self, call_id: &str) -> Result<Vec<ModerationAction>, StorageError> {
+        let sql = format!(
+            "SELECT {ACTION_COLUMNS} FROM moderation_actions AS m \
+             JOIN submissions AS s ON s.id = m.submission_id \
+             WHERE m.call_id = ? ORDER BY m.id"
+        );
+        read!(self, |pool, q| {
+            let rows = sqlx::query(&q(&sql)).bind(call_id).fetch_all(pool).await?;
+            rows.iter().map(|row| action_from_row!(row)).collect()
+        })
+    }
+
+    /// Records a moderation action on the submission `reference`; `None`
+    /// when there is no such submission. Handling a flag closes it and
+    /// undoing that reopens it, in the same transaction.
+    pub async fn record_action(
+        &self,
+        reference: &str,
+        new: &NewAction,
+    ) -> Result<Option<ModerationAction>, StorageError> {
+        let at = now_text();
+        let spans = (!new.spans.is_empty())
+            .then(|| serde_json::to_string(&new.spans))
+            .transpose()
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        let idea = new.idea.and_then(|i| i64::try_from(i).ok());
+        write!(self, |tx, q| {
+            let row = sqlx::query(&q(
+                "INSERT INTO moderation_actions (submission_id, call_id, action, idea, field, \
+                 spans, undoes, reason, staff, at) \
+                 SELECT id, call_id, ?, ?, ?, ?, ?, ?, ?, ? FROM submissions WHERE reference = ? \
+                 RETURNING id",
+            ))
+            .bind(new.action.as_str())
+            .bind(idea)
+            .bind(&new.field)
+            .bind(&spans)
+            .bind(new.undoes)
+            .bind(&new.reason)
+            .bind(&new.staff)
+            .bind(&at)
+            .bind(reference)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                return Ok::<_, StorageError>(None);
+            };
+            let id: i64 = row.try_get("id")?;
+            let reopen = match (new.action, new.undoes) {
+                (ActionKind::Undo, Some(target)) => {
+                    let kind: Option<String> =
+                        sqlx::query(&q("SELECT action FROM moderation_actions WHERE id = ?"))
+                            .bind(target)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .map(|r| r.try_get("action"))
+                            .transpose()?;
+                    kind.as_deref() == Some(ActionKind::HandleFlag.as_str())
+                }
+                _ => false,
+            };
+            if new.action == ActionKind::HandleFlag {
+                sqlx::query(&q(
+                    "UPDATE submissions SET flag_open = ? WHERE reference = ?",
+                ))
+                .bind(false)
+                .bind(reference)
+                .execute(&mut *tx)
+                .await?;
+            } else if reopen {
+                sqlx::query(&q(
+                    "UPDATE submissions SET flag_open = (flag_phrase IS NOT NULL) \
+                     WHERE reference = ?",
+                ))
+                .bind(reference)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok(Some(ModerationAction {
+                id,
+                reference: reference.to_owned(),
+                action: new.action,
+                idea: new.idea,
+                field: new.field.clone(),
+                spans: new.spans.clone(),
+                undoes: new.undoes,
+                reason: new.reason.clone(),
+                staff: new.staff.clone(),
+                at: at.clone(),
+            }))
+        })
+    }
+
+    /// Whether staff switched publication on for the call.
+    pub async fn is_published(&self, call_id: &str) -> Result<bool, StorageError> {
+        read!(self, |pool, q| {
+            let row = sqlx::query(&q(
+                "SELECT published FROM call_publication WHERE call_id = ?",
+            ))
+            .bind(call_id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(match row {
+                Some(row) => row.try_get::<bool, _>("published")?,
+                None => false,
+            })
+        })
+    }
+
+    /// Switches publication of a call on or off, with an audit line.
+    pub async fn set_published(
+        &self,
+        call_id: &str,
+        published: bool,
+        staff: &str,
+    ) -> Result<(), StorageError> {
+        write!(self, |tx, q| {
+            sqlx::query(&q(
+                "INSERT INTO call_publication (call_id, published, changed_by, changed_at) \
+                 VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET \
+                 published = excluded.published, changed_by = excluded.changed_by, \
+                 changed_at = excluded.changed_at",
+            ))
+            .bind(call_id)
+            .bind(published)
+            .bind(staff)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await?;
+            let action = if published { "publish" } else { "unpublish" };
+            let detail = if published {
+                "publication switched on"
+            } else {
+                "publication switched off"
+            };
+            audit!(tx, q, staff, action, Some(call_id), None::<&str>, detail);
+            Ok::<_, StorageError>(())
+        })
+    }
+
+    /// Deletes a submission and its moderation notes, leaving an audit line
+    /// with its reference only. Returns its call, `None` when unknown.
+    pub async fn erase(
+        &self,
+        reference: &str,
+        staff: &str,
+    ) -> Result<Option<String>, StorageError> {
+        write!(self, |tx, q| {
+            let row = sqlx::query(&q(
+                "DELETE FROM submissions WHERE reference = ? RETURNING call_id",
+            ))
+            .bind(reference)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                return Ok::<_, StorageError>(None);
+            };
+            let call: String = row.try_get("call_id")?;
+            audit!(
+                tx,
+                q,
+                staff,
+                "erase",
+                Some(&call),
+                Some(reference),
+                "submission erased on request: every answer and moderation note deleted"
+            );
+            Ok(Some(call))
+        })
+    }
+
+    /// Removes the respondents' personal data (names, contact names, emails,
+    /// age bands, flagged passages, moderation notes) from a call's
+    /// submissions, those sent before `submitted_before` when given. The
+    /// ideas and organisation names stay. Returns how many were changed.
+    pub async fn remove_personal_data(
+        &self,
+        call_id: &str,
+        submitted_before: Option<&str>,
+        staff: &str,
+    ) -> Result<u64, StorageError> {
+        let before = submitted_before.unwrap_or("9999");
+        let now = now_text();
+        write!(self, |tx, q| {
+            sqlx::query(&q(
+                "UPDATE moderation_actions SET reason = '[removed by retention]' \
+                 WHERE submission_id IN (SELECT id FROM submissions WHERE call_id = ? \
+                 AND submitted_at < ? AND personal_data_removed_at IS NULL)",
+            ))
+            .bind(call_id)
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+            let done = sqlx::query(&q(
+                "UPDATE submissions SET name = NULL, email = NULL, age_band = 'removed', \
+                 body_hash = 'removed', flag_passage = NULL, personal_data_removed_at = ? \
+                 WHERE call_id = ? AND submitted_at < ? AND personal_data_removed_at IS NULL",
+            ))
+            .bind(&now)
+            .bind(call_id)
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+            let count = done.rows_affected();
+            let detail = format!("personal data removed from {count} submission(s)");
+            audit!(
+                tx,
+                q,
+                staff,
+                "retention",
+                Some(call_id),
+                None::<&str>,
+                &detail
+            );
+            Ok::<_, StorageError>(count)
+        })
+    }
+
+    /// The audit log, newest first, of one call or of all.
+    pub async fn audit_log(
+        &self,
+        call_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StorageError> {
+        let filter = if call_id.is_some() {
+            " WHERE call_id = ?"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT at, staff, action, call_id, reference, detail FROM audit_log{filter} \
+             ORDER BY id DESC LIMIT {limit}"
+        );
+        read!(self, |pool, q| {
+            let sql = q(&sql);
+            let mut query = sqlx::query(&sql);
+            if let Some(call_id) = call_id {
+                query = query.bind(call_id);
+            }
+            let rows = query.fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(AuditEntry {
+                        at: row.try_get("at")?,
+                        staff: row.try_get("staff")?,
+                        action: row.try_get("action")?,
+                        call: row.try_get("call_id")?,
+                        reference: row.try_get("reference")?,
+                        detail: row.try_get("detail")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Submissions per call, partner and day; only `partner`'s when given.
+    pub async fn day_counts(&self, partner: Option<&str>) -> Result<Vec<DayCount>, StorageError> {
+        let filter = if partner.is_some() {
+            " WHERE partner_id = ?"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT call_id, partner_id, substr(submitted_at, 1, 10) AS day, count(*) AS n, \
+             sum(CASE WHEN flag_phrase IS NOT NULL THEN 1 ELSE 0 END) AS flagged, \
+             sum(CASE WHEN flag_open THEN 1 ELSE 0 END) AS open_flags, \
+             sum(CASE WHEN spam THEN 1 ELSE 0 END) AS spam \
+             FROM submissions{filter} GROUP BY call_id, partner_id, substr(submitted_at, 1, 10) \
+             ORDER BY day, call_id, partner_id"
+        );
+        read!(self, |pool, q| {
+            let sql = q(&sql);
+            let mut query = sqlx::query(&sql);
+            if let Some(partner) = partner {
+                query = query.bind(partner);
+            }
+            let rows = query.fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(DayCount {
+                        call: row.try_get("call_id")?,
+                        partner: row.try_get("partner_id")?,
+                        day: row.try_get("day")?,
+                        submissions: row.try_get("n")?,
+                        flagged: row.try_get("flagged")?,
+                        open_flags: row.try_get("open_flags")?,
+                        spam: row.try_get("spam")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        assert_eq!(dollar("a = ? AND b = ?"), "a = $1 AND b = $2");
+    }
+
+    #[test]
+    fn search_words_cannot_inject_fts_syntax() {
+        assert_eq!(
+            fts5_query("mentor\" OR body:* NEAR(").as_deref(),
+            Some("\"mentor\" \"OR\" \"body\" \"NEAR\"")
+        );
+        assert_eq!(fts5_query(" -- ** "), None);
+    }
+
+    #[test]
+    fn the_to_date_is_inclusive() {
+        assert_eq!(day_after("2021-12-31").as_deref(), Some("2022-01-01"));
+        assert_eq!(day_after("nope"), None);
+    }
+}
