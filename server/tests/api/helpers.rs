@@ -13,6 +13,8 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 pub const ADMIN_TOKEN: &str = "test-staff-token";
+/// The Become partner's token: its own counts, never content.
+pub const PARTNER_TOKEN: &str = "test-become-partner-token";
 pub const BECOME_ORIGIN: &str = "https://www.become.example";
 pub const REVIEW_ORIGIN: &str = "https://review.example";
 
@@ -42,6 +44,7 @@ impl Default for Options {
 
 pub fn config_toml(database_url: &str, options: &Options) -> String {
     let token_digest = hex::encode(Sha256::digest(ADMIN_TOKEN.as_bytes()));
+    let partner_digest = hex::encode(Sha256::digest(PARTNER_TOKEN.as_bytes()));
     format!(
         r#"
 bind = "127.0.0.1:0"
@@ -62,6 +65,7 @@ sha256 = "{token_digest}"
 id = "become"
 name = "Become"
 origins = ["{BECOME_ORIGIN}"]
+token_sha256 = "{partner_digest}"
 
 [[partners]]
 id = "barnardos"

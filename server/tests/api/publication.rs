@@ -1,0 +1,295 @@
+//! Publication at `/published/{call}` (HTML, CSV, JSON): each rule with one
+//! submission, proven in all three outputs.
+
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::review_helpers::*;
+
+#[tokio::test]
+async fn nothing_is_published_until_staff_switch_publication_on() {
+    let app = spawn_app().await;
+    submit_ok(&app, &valid_body()).await;
+    for suffix in ["", ".csv", ".json"] {
+        let response = app
+            .client
+            .get(app.url(&format!("/published/open-call{suffix}")))
+            .send()
+            .await
+            .expect("sent");
+        let problem = assert_problem(response, 404).await;
+        assert_eq!(problem["type"], "/problems/not-published");
+    }
+    publish(&app, "open-call", true).await;
+    assert_eq!(
+        published(&app, "open-call").await.json["submissions"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    publish(&app, "open-call", false).await;
+    let response = app
+        .client
+        .get(app.url("/published/open-call"))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(response, 404).await;
+    let unknown = app
+        .client
+        .get(app.url("/published/nope.json"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        assert_problem(unknown, 404).await["type"],
+        "/problems/not-found"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_individual_who_chose_to_be_named_is_published_under_their_name() {
+    let app = spawn_app().await;
+    let reference = submit_ok(
+        &app,
+        &body_with(
+            json!({"name": "Robin Named", "age_band": "26_plus"}),
+            "named",
+        ),
+    )
+    .await;
+    publish(&app, "open-call", true).await;
+    let out = published(&app, "open-call").await;
+    out.assert_published_as(&reference, "Robin Named");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_organisation_that_chose_to_be_named_is_published_under_its_name_only() {
+    let app = spawn_app().await;
+    let reference = submit_ok(
+        &app,
+        &body_with(
+            json!({"capacity": "organisation", "organisation": "Harbour Youth Trust",
+                   "name": "Casey Contact", "age_band": "26_plus"}),
+            "named",
+        ),
+    )
+    .await;
+    publish(&app, "open-call", true).await;
+    let out = published(&app, "open-call").await;
+    out.assert_published_as(&reference, "Harbour Youth Trust");
+    assert!(
+        !out.all_text().contains("Casey Contact"),
+        "the contact's name is never published"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_respondent_who_chose_anonymity_is_published_as_anonymous() {
+    let app = spawn_app().await;
+    let person = submit_ok(
+        &app,
+        &body_with(
+            json!({"name": "Quinn Hidden", "age_band": "18_25"}),
+            "anonymous",
+        ),
+    )
+    .await;
+    let organisation = submit_ok(
+        &app,
+        &body_with(
+            json!({"capacity": "organisation", "organisation": "Quiet Charity",
+                   "name": "Pat Contact", "age_band": "26_plus"}),
+            "anonymous",
+        ),
+    )
+    .await;
+    publish(&app, "open-call", true).await;
+    let out = published(&app, "open-call").await;
+    out.assert_published_as(&person, "Anonymous");
+    out.assert_published_as(&organisation, "Anonymous");
+    for secret in ["Quinn Hidden", "Quiet Charity", "Pat Contact"] {
+        assert!(
+            !out.all_text().contains(secret),
+            "{secret} is not published"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_under_18_is_published_as_anonymous_whatever_they_chose() {
+    let app = spawn_app().await;
+    let under_16 = submit_ok(
+        &app,
+        &body_with(
+            json!({"name": "Young Person", "age_band": "under_16"}),
+            "named",
+        ),
+    )
+    .await;
+    let sixteen = submit_ok(
+        &app,
+        &body_with(json!({"name": "Teen Person", "age_band": "16_17"}), "named"),
+    )
+    .await;
+    publish(&app, "open-call", true).await;
+    let out = published(&app, "open-call").await;
+    out.assert_published_as(&under_16, "Anonymous");
+    out.assert_published_as(&sixteen, "Anonymous");
+    for secret in ["Young Person", "Teen Person"] {
+        assert!(
+            !out.all_text().contains(secret),
+            "{secret} is not published"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn no_email_or_age_band_ever_appears_in_any_public_output() {
+    let app = spawn_app().await;
+    let bands = ["under_16", "16_17", "18_25", "26_plus", "prefer_not_to_say"];
+    for (i, band) in bands.iter().enumerate() {
+        for capacity in ["individual", "organisation"] {
+            let respondent = if capacity == "individual" {
+                json!({"name": format!("Person {i}"), "age_band": band,
+                       "email": format!("secret-{i}-{capacity}@mail.example")})
+            } else {
+                json!({"capacity": "organisation", "organisation": format!("Org {i}"),
+                       "name": format!("Contact {i}"), "age_band": band,
+                       "email": format!("secret-{i}-{capacity}@mail.example")})
+            };
+            for publication in ["named", "anonymous"] {
+                submit_ok(&app, &body_with(respondent.clone(), publication)).await;
+            }
+        }
+    }
+    publish(&app, "open-call", true).await;
+    let out = published(&app, "open-call").await;
+    assert_eq!(out.json["submissions"].as_array().map(Vec::len), Some(20));
+    let text = out.all_text();
+    for forbidden in [
+        "@mail.example",
+        "secret-",
+        "under_16",
+        "16_17",
+        "18_25",
+        "26_plus",
+        "prefer_not_to_say",
+        "Under 16",
+        "16 to 17",
+        "18 to 25",
+        "26 or over",
+        "Prefer not to say",
+        "age_band",
+        "email",
+        "Contact ",
+        "care_experienced_young_person",
+        "become",
+    ] {
+        assert!(
+            !text.contains(forbidden),
+            "{forbidden:?} appears in a public output"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn withheld_spam_and_unhandled_flag_submissions_are_never_published() {
+    let app = spawn_app().await;
+    let kept = submit_ok(&app, &valid_body()).await;
+    let withheld = submit_ok(&app, &valid_body()).await;
+    act_ok(
+        &app,
+        &withheld,
+        json!({"action": "withhold", "reason": "names a third party"}),
+    )
+    .await;
+    let marked_spam = submit_ok(&app, &valid_body()).await;
+    act_ok(
+        &app,
+        &marked_spam,
+        json!({"action": "spam", "reason": "advert"}),
+    )
+    .await;
+    let mut bot = valid_body();
+    bot["website"] = json!("http://spam.example");
+    let trapped = submit_ok(&app, &bot).await;
+    let mut worrying = valid_body();
+    worrying["ideas"][0]["description"] = json!("Please help, I am not safe at home right now.");
+    let flagged = submit_ok(&app, &worrying).await;
+    let handled = submit_ok(&app, &worrying).await;
+    act_ok(
+        &app,
+        &handled,
+        json!({"action": "handle_flag", "reason": "safeguarding lead called the school"}),
+    )
+    .await;
+
+    publish(&app, "open-call", true).await;
+    let out = published(&app, "open-call").await;
+    assert!(out.contains(&kept));
+    assert!(out.contains(&handled), "a handled flag may be published");
+    for reference in [&withheld, &marked_spam, &trapped, &flagged] {
+        assert!(
+            !out.contains(reference),
+            "{reference} must not be published"
+        );
+    }
+
+    // Undoing the withholding publishes it again.
+    let trail = stored_one(&app, &withheld).await;
+    let id = trail["actions"][0]["id"].as_i64().expect("id");
+    act_ok(
+        &app,
+        &withheld,
+        json!({"action": "undo", "undoes": id, "reason": "checked again"}),
+    )
+    .await;
+    assert!(published(&app, "open-call").await.contains(&withheld));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_withheld_idea_is_left_out_and_a_redaction_shows_as_redacted() {
+    let app = spawn_app().await;
+    let mut body = valid_body();
+    body["ideas"] = json!([
+        {"title": "Keep siblings together", "description": "My brother Jamie Doe at 12 Acacia Road was moved away."},
+        {"title": "Private idea", "description": "This one names a teacher and must be withheld."}
+    ]);
+    let reference = submit_ok(&app, &body).await;
+    act_ok(
+        &app,
+        &reference,
+        json!({"action": "redact", "idea": 1, "field": "description",
+        "text": "Jamie Doe at 12 Acacia Road", "reason": "third party and address"}),
+    )
+    .await;
+    act_ok(
+        &app,
+        &reference,
+        json!({"action": "withhold_idea", "idea": 2, "reason": "names a teacher"}),
+    )
+    .await;
+    publish(&app, "open-call", true).await;
+    let out = published(&app, "open-call").await;
+    let s = out.submission(&reference).expect("published");
+    assert_eq!(s["ideas"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        s["ideas"][0]["description"],
+        "My brother [redacted] was moved away."
+    );
+    let text = out.all_text();
+    for secret in ["Jamie Doe", "Acacia", "Private idea", "names a teacher"] {
+        assert!(!text.contains(secret), "{secret} is not published");
+    }
+    assert!(out.csv.contains("My brother [redacted] was moved away."));
+    assert!(out.html.contains("My brother [redacted] was moved away."));
+    app.stop().await;
+}
