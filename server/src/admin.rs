@@ -48,7 +48,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/admin/export/{file}", get(export))
         .route("/api/admin/audit", get(audit_json))
-        .route("/api/admin/counts", get(counts_json))
+        .route("/api/admin/counts", get(staff_counts_json))
         .route("/api/partner/counts", get(counts_json))
 }
 
@@ -506,6 +506,14 @@ async fn counts_json(
                 .into_response()
         }
     })
+}
+
+/// `/api/admin/counts`: staff only (partners use `/api/partner/counts`).
+async fn staff_counts_json(
+    staff: Staff,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    counts_json(Viewer(Principal::Staff(staff.name)), State(state)).await
 }
 
 /// Splits `name.ext` into the call and the format.
