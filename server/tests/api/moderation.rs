@@ -223,11 +223,11 @@ async fn search_finds_idea_text_and_filters_combine() {
     assert!(found.contains(&kinship) && found.contains(&organisation));
     assert_eq!(
         search("q=grandparents&capacity=organisation").await,
-        [organisation.clone()]
+        std::slice::from_ref(&organisation)
     );
     assert_eq!(
         search(&format!("q={}", kinship.to_lowercase())).await,
-        [kinship.clone()]
+        std::slice::from_ref(&kinship)
     );
     assert_eq!(search("q=respite&partner=barnardos").await.len(), 0);
     assert_eq!(
