@@ -96,10 +96,10 @@ function chromiumScopedDirs() {
 }
 
 /**
- * Starts everything. Returns { serverUrl, site(name) -> URL, browser,
+ * Starts everything (the binaries in `binDir`, built by cargo). Returns { serverUrl, site(name) -> URL, browser,
  * submissions(), stop() }.
  */
-export async function start() {
+export async function start({ binDir = "target/debug" } = {}) {
   const scopedBefore = chromiumScopedDirs();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cfi-e2e-"));
   const sitePorts = {};
@@ -132,7 +132,7 @@ export async function start() {
   };
   try {
     const server = await startAndWaitFor(
-      path.join(ROOT, "target/debug/cfi-server"),
+      path.join(ROOT, binDir, "cfi-server"),
       ["--config", configPath, "--bind", "127.0.0.1:0"],
       /^listening on (http:\/\/127\.0\.0\.1:\d+)/,
       { RUST_LOG: "warn" },
@@ -143,7 +143,7 @@ export async function start() {
     const demoArgs = ["--server-url", serverUrl, "--sites", path.join(ROOT, "demo/sites")];
     for (const site of SITES) demoArgs.push("--port", `${site}=${sitePorts[site]}`);
     const demo = await startAndWaitFor(
-      path.join(ROOT, "target/debug/cfi-demo"),
+      path.join(ROOT, binDir, "cfi-demo"),
       demoArgs,
       /^site review (http\S+)/,
       {},
