@@ -35,3 +35,37 @@ for (const site of SITES) {
     await context.close();
   });
 }
+
+test("two widgets on one page: the wasm is fetched once and both forms work", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  const wasm = [];
+  page.on("request", (r) => r.url().endsWith(".wasm") && wasm.push(r.url()));
+  await page.goto(env.site("review", "two.html"));
+  await page.waitForFunction(() => window.__cfiEvents.filter((e) => e.type === "cfi:ready").length === 2);
+  assert.equal(wasm.length, 1);
+  const hosts = await page.evaluate(() => ["one", "two"].map((id) => Boolean(document.getElementById(id).shadowRoot)));
+  assert.deepEqual(hosts, [true, true]);
+  // Each has its own shadow root: the second form's button works on its own.
+  await page.locator("#two").getByRole("button", { name: "Start now" }).click();
+  await page.locator("#two #cfi-heading").filter({ hasText: "About you" }).waitFor();
+  assert.equal((await page.locator("#one #cfi-heading").textContent()).trim(), "Call for Ideas");
+  await context.close();
+});
+
+test("the loader reserves room before the widget arrives and releases it after", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route("**/cfi_widget.js", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(env.site("become"));
+  await page.waitForFunction(() => document.getElementById("call-for-ideas").style.minHeight === "520px");
+  release();
+  await page.waitForFunction(() => window.__cfiEvents.some((e) => e.type === "cfi:ready"));
+  assert.equal(await page.evaluate(() => document.getElementById("call-for-ideas").style.minHeight), "");
+  await context.close();
+});
