@@ -42,11 +42,13 @@ fn push_cell(out: &mut String, cell: &str) {
     if cell.starts_with(FORMULA_STARTS) {
         out.push('\'');
     }
-    for c in cell.chars() {
-        if c == '"' {
-            out.push('"');
-        }
-        out.push(c);
+    let mut parts = cell.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        out.push_str("\"\"");
+        out.push_str(part);
     }
     out.push('"');
 }
