@@ -66,7 +66,7 @@ pub fn page(title: &str, nav: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
+         <meta name=\"referrer\" content=\"same-origin\">\
          <title>{title} – Call for Ideas</title><style>{STYLE}</style></head><body>\
          <a class=\"skip\" href=\"#main\">Skip to main content</a>\
          <header><strong>Call for Ideas</strong>{nav}</header>\
