@@ -12,6 +12,9 @@ fi
 target/server/cfi-bench --engine sqlite --count 20000
 target/server/cfi-bench --engine postgres --replicas 1 --count 20000
 target/server/cfi-bench --engine postgres --replicas 2 --count 20000
+# The review team's full CSV export and searches over 100,000 submissions.
+target/server/cfi-bench --admin --engine sqlite --count 100000
+target/server/cfi-bench --admin --engine postgres --count 100000
 # Fuzzing the shared rules (nightly toolchain, bounded): any crash found is
 # saved under fuzz/artifacts/ and must become a regression test in rules/.
 if rustup toolchain list | grep -q '^nightly'; then

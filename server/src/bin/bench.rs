@@ -7,10 +7,14 @@
 //! usage: cfi-bench [--engine sqlite|postgres] [--replicas N] [--count N]
 //!                  [--clients 1,16,64] [--postgres-url URL]
 //!        cfi-bench --soak SECONDS [--rate PER_SECOND] [--report-every SECONDS]
+//!        cfi-bench --admin [--engine sqlite|postgres] [--count 100000]
 //!
 //! Soak mode sends submissions at a steady rate and prints, every period, the
 //! server's resident memory and the period's latency percentiles, so growth
 //! without bound shows.
+//!
+//! Admin mode seeds `--count` generated submissions (`cfi-server seed`), then
+//! times the staff's full CSV export and searches over them.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -36,6 +40,8 @@ struct Args {
     soak: Option<u64>,
     rate: u64,
     report_every: u64,
+    /// Admin mode: time the export and searches over `count` submissions.
+    admin: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -48,6 +54,7 @@ fn parse_args() -> Result<Args, String> {
         soak: None,
         rate: 500,
         report_every: 60,
+        admin: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -67,6 +74,7 @@ fn parse_args() -> Result<Args, String> {
                     .collect::<Result<_, _>>()?;
             }
             "--postgres-url" => args.postgres_url = value()?,
+            "--admin" => args.admin = true,
             "--soak" => args.soak = Some(value()?.parse().map_err(|_| "--soak: seconds")?),
             "--rate" => {
                 args.rate = value()?
@@ -382,6 +390,9 @@ async fn main() -> Result<(), String> {
     if let Some(seconds) = args.soak {
         return soak(&args, &binary, dir.path(), seconds).await;
     }
+    if args.admin {
+        return admin_bench(&args, &binary, dir.path()).await;
+    }
     println!(
         "collection server bench: engine {}, {} replica(s), {} submissions per run, {} cores",
         args.engine,
@@ -424,5 +435,94 @@ async fn main() -> Result<(), String> {
             let _ = server.child.wait().await;
         }
     }
+    Ok(())
+}
+
+/// Seeds `args.count` submissions, then times the full CSV export and
+/// searches through the staff API.
+async fn admin_bench(args: &Args, binary: &Path, dir: &Path) -> Result<(), String> {
+    let database_url = fresh_database(args, dir, "admin").await?;
+    let config_path = dir.join("admin.toml");
+    std::fs::write(&config_path, config(&database_url)).map_err(|e| e.to_string())?;
+    println!(
+        "admin bench: engine {}, {} generated submissions",
+        args.engine, args.count
+    );
+    let seeded = Instant::now();
+    let status = Command::new(binary)
+        .arg("seed")
+        .arg("--config")
+        .arg(&config_path)
+        .arg("--count")
+        .arg(args.count.to_string())
+        .env("RUST_LOG", "warn")
+        .status()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("seeding failed".into());
+    }
+    println!("seeded in {:.1} s", seeded.elapsed().as_secs_f64());
+    let mut server = start_server(binary, &config_path).await?;
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let request = http
+            .get(format!("{}{path}", server.address))
+            .bearer_auth(TOKEN);
+        async move {
+            let started = Instant::now();
+            let response = request.send().await.map_err(|e| e.to_string())?;
+            if !response.status().is_success() {
+                return Err(format!("{path}: {}", response.status()));
+            }
+            let body = response.bytes().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((started.elapsed(), body))
+        }
+    };
+    let mut exports = Vec::new();
+    let mut size = 0;
+    for _ in 0..3 {
+        let (elapsed, body) = get("/api/admin/export/bench.csv".into()).await?;
+        size = body.len();
+        exports.push(elapsed);
+    }
+    exports.sort();
+    println!(
+        "full CSV export: best {:.0} ms, worst {:.0} ms, {:.1} MB",
+        ms(exports[0]),
+        ms(exports[exports.len() - 1]),
+        size as f64 / 1_000_000.0
+    );
+    println!(
+        "{:<58} {:>8} {:>8} {:>8}",
+        "search (first page of 50 and the total)", "p50 ms", "max ms", "total"
+    );
+    for query in [
+        "q=mentor",
+        "q=grandparents+rent",
+        "q=therapy&capacity=organisation",
+        "flag=open",
+        "q=funding&age_band=18_25&theme=leaving_care",
+        "q=CFI-2222-2222",
+    ] {
+        let mut times = Vec::new();
+        let mut total = 0;
+        for _ in 0..20 {
+            let (elapsed, body) = get(format!("/api/admin/search?call=bench&{query}")).await?;
+            times.push(elapsed);
+            total = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["total"].as_i64())
+                .unwrap_or(-1);
+        }
+        times.sort();
+        println!(
+            "{query:<58} {:>8.1} {:>8.1} {total:>8}",
+            ms(percentile(&times, 50.0)),
+            ms(times[times.len() - 1]),
+        );
+    }
+    let _ = server.child.start_kill();
+    let _ = server.child.wait().await;
     Ok(())
 }
