@@ -13,6 +13,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+target/server/cfi-server seed --config demo/review.toml --count 300
 target/server/cfi-server --config demo/review.toml &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -32,6 +33,8 @@ Call for Ideas demo
   Collection server:             http://127.0.0.1:8080/healthz
   Stored submissions (staff):    curl -H 'Authorization: Bearer demo-reviewer-token' \
                                    http://127.0.0.1:8080/api/admin/submissions
+  Review team's pages:           http://127.0.0.1:8080/admin (token: demo-reviewer-token)
+  Published (after switching on): http://127.0.0.1:8080/published/call-for-ideas
 Press Ctrl-C to stop.
 URLS
 wait
