@@ -25,6 +25,9 @@ rm -rf "$out"
 echo "== wasm-pack build (release)"
 # wasm-pack's own wasm-opt step is off (see widget/Cargo.toml); it runs below
 # with the npm binaryen so the version is known.
+# Panic locations name source files: keep this machine's paths out of the
+# published wasm (and a few bytes with them).
+export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=/crates --remap-path-prefix=$root=/cfi"
 wasm-pack build widget --target web --release --no-typescript --no-pack --out-dir "$root/$out" --out-name cfi_widget
 
 wasm="$out/cfi_widget_bg.wasm"

@@ -304,7 +304,11 @@ impl Draft {
         list.retain(|p| p != id);
         if on {
             list.push(id.to_owned());
-            list.sort_by_key(|p| order.iter().position(|o| o == p).unwrap_or(usize::MAX));
+            // The call's order first, then anything the call no longer lists.
+            let mut ordered: Vec<String> =
+                order.iter().filter(|o| list.contains(o)).cloned().collect();
+            ordered.extend(list.iter().filter(|p| !order.contains(p)).cloned());
+            *list = ordered;
         }
     }
 }

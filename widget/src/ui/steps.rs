@@ -510,7 +510,7 @@ pub fn Publishing(ctx: Ctx) -> impl IntoView {
 
 /// One row of the check-your-answers list with its "Change" link.
 fn row(ctx: Ctx, key: String, value: String, pointer: &'static str) -> impl IntoView {
-    let change = format!(" {}", key.to_lowercase());
+    let change = format!(" {}", key.to_ascii_lowercase());
     let pointer = pointer.to_owned();
     view! {
         <div class="cfi-summary-row">
@@ -527,7 +527,7 @@ fn row(ctx: Ctx, key: String, value: String, pointer: &'static str) -> impl Into
 }
 
 fn idea_row(ctx: Ctx, key: String, value: String, pointer: String) -> impl IntoView {
-    let change = format!(" {}", key.to_lowercase());
+    let change = format!(" {}", key.to_ascii_lowercase());
     view! {
         <div class="cfi-summary-row">
             <dt class="cfi-summary-key">{key}</dt>
