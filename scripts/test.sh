@@ -31,4 +31,8 @@ if [ -x scripts/test-e2e.sh ]; then
   echo "== widget tests in headless Chromium"
   ./scripts/test-e2e.sh
 fi
+echo "== admin and published pages keep payloads inert (headless Chromium)"
+cargo build -q -p cfi-server --bin cfi-server
+(cd tests && node --test admin-xss.test.mjs)
+
 echo "== all tests passed"

@@ -374,6 +374,17 @@ async fn soak(args: &Args, binary: &Path, dir: &Path, seconds: u64) -> Result<()
             period_end += Duration::from_secs(args.report_every);
         }
     }
+    if !latencies.is_empty() || errors > 0 {
+        latencies.sort();
+        println!(
+            "{:>7} {:>10.1} {:>9} {:>9.2} {:>9.2} {errors:>7}",
+            period + 1,
+            rss_kib(pid).unwrap_or_default() as f64 / 1024.0,
+            latencies.len(),
+            ms(percentile(&latencies, 50.0)),
+            ms(percentile(&latencies, 99.0)),
+        );
+    }
     let mut server = server;
     let _ = server.child.start_kill();
     let _ = server.child.wait().await;
