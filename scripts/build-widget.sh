@@ -64,5 +64,13 @@ if [ "$loader_gz" -gt 2048 ]; then
   echo "embed.js is $loader_gz bytes gzipped, over the 2 KB budget" >&2
   exit 1
 fi
+# Subresource Integrity values for partners who pin the loader.
+node -e '
+  const fs = require("fs"), crypto = require("crypto");
+  for (const f of process.argv.slice(1)) {
+    const h = crypto.createHash("sha384").update(fs.readFileSync("dist/" + f)).digest("base64");
+    console.log(f + " sha384-" + h);
+  }' embed.js "assets/$version/cfi_widget.js" "assets/$version/cfi_widget_bg.wasm" "assets/$version/widget.css" >dist/sri.txt
+cat dist/sri.txt
 echo "== dist/ (version $version)"
 find dist -type f | sort | while read -r f; do printf '%8d  %s\n' "$(wc -c <"$f")" "$f"; done
