@@ -11,6 +11,8 @@
 //! port). Each serves the `.html` files of `DIR/SITE/`, replacing
 //! `{{SERVER_URL}}` with the server's URL and `{{CALL}}` with the call id
 //! (`call-for-ideas`, or the page's `?call=` query for trying other calls).
+//! A page `NAME.html` with a `NAME.csp` beside it is sent with that
+//! Content Security Policy (one directive per line).
 //! When every site listens, one line per site is printed:
 //! `site NAME http://127.0.0.1:PORT/`.
 
@@ -137,6 +139,18 @@ fn render(template: &str, server_url: &str, call: &str) -> String {
         .replace("{{CALL}}", call)
 }
 
+/// A policy file as one header value: the server URL filled in, one
+/// directive per line joined with "; ", `#` comment lines dropped.
+fn csp_header(policy: &str, server_url: &str) -> String {
+    policy
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.replace("{{SERVER_URL}}", server_url))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 async fn page(
     State(site): State<Arc<Site>>,
     Query(query): Query<HashMap<String, String>>,
@@ -145,17 +159,28 @@ async fn page(
     let Some(name) = page_file(uri.path()) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
-    match tokio::fs::read_to_string(site.dir.join(name)).await {
-        Ok(template) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            render(&template, &site.server_url, &call_id(&query)),
-        )
-            .into_response(),
-        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+    let Ok(template) = tokio::fs::read_to_string(site.dir.join(&name)).await else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let call = call_id(&query);
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        render(&template, &site.server_url, &call),
+    )
+        .into_response();
+    // `page.csp` next to `page.html`: the page's Content Security Policy.
+    let csp_file = site.dir.join(name.replace(".html", ".csp"));
+    if let Ok(policy) = tokio::fs::read_to_string(csp_file).await
+        && let Ok(value) = header::HeaderValue::from_str(&csp_header(&policy, &site.server_url))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
     }
+    response
 }
 
 #[tokio::main]
@@ -265,6 +290,17 @@ mod tests {
         for bad in ["/../x.html", "/a/b.html", "/x.js", "/.html", "/A.html"] {
             assert_eq!(page_file(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn policy_files_become_one_header() {
+        assert_eq!(
+            csp_header(
+                "# comment\ndefault-src 'self'\n\n  connect-src {{SERVER_URL}}  \n",
+                "http://s"
+            ),
+            "default-src 'self'; connect-src http://s"
+        );
     }
 
     #[test]

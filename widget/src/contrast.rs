@@ -150,14 +150,15 @@ impl Theme {
         }
     }
 
-    /// CSS custom properties for the widget's root element.
-    pub fn css_variables(&self) -> String {
-        format!(
-            "--cfi-accent:{};--cfi-on-accent:{};--cfi-link:{}",
-            self.accent.hex(),
-            self.on_accent.hex(),
-            self.link.hex()
-        )
+    /// The CSS custom properties the stylesheet paints with. They are set
+    /// through the CSSOM (not a `style` attribute), which a host page's
+    /// Content Security Policy allows without `'unsafe-inline'`.
+    pub fn css_variables(&self) -> [(&'static str, String); 3] {
+        [
+            ("--cfi-accent", self.accent.hex()),
+            ("--cfi-on-accent", self.on_accent.hex()),
+            ("--cfi-link", self.link.hex()),
+        ]
     }
 }
 
@@ -252,7 +253,11 @@ mod tests {
         assert_eq!(t.accent, DEFAULT_ACCENT);
         assert_eq!(
             t.css_variables(),
-            "--cfi-accent:#00703c;--cfi-on-accent:#ffffff;--cfi-link:#1d70b8"
+            [
+                ("--cfi-accent", "#00703c".to_owned()),
+                ("--cfi-on-accent", "#ffffff".to_owned()),
+                ("--cfi-link", "#1d70b8".to_owned()),
+            ]
         );
     }
 }

@@ -56,6 +56,11 @@ pub fn mount(
         root.append_child(&link)?;
     }
     let container: HtmlElement = document.create_element("div")?.dyn_into()?;
+    // The partner's colours, kept readable; the form inherits them.
+    let style = container.style();
+    for (name, value) in contrast::Theme::from_accent(accent.as_deref()).css_variables() {
+        style.set_property(name, &value)?;
+    }
     root.append_child(&container)?;
     let config = ui::Config {
         call,

@@ -169,15 +169,22 @@ async fn mounts_in_an_open_shadow_root_and_shows_the_call() {
             .is_none()
     );
     // The accent is kept readable: yellow buttons get dark text.
-    let style = root
+    let form = root
         .query_selector(".cfi")
         .ok()
         .flatten()
-        .and_then(|e| e.get_attribute("style"))
-        .unwrap_or_default();
+        .expect("the form root");
+    let computed = web_sys::window()
+        .expect("window")
+        .get_computed_style(&form)
+        .expect("style")
+        .expect("computed style");
+    let var = |name: &str| computed.get_property_value(name).unwrap_or_default();
+    assert_eq!(var("--cfi-accent"), "#ffdd00");
+    assert_eq!(var("--cfi-on-accent"), "#0b0c0c");
     assert!(
-        style.contains("--cfi-accent:#ffdd00;--cfi-on-accent:#0b0c0c"),
-        "{style}"
+        form.get_attribute("style").is_none(),
+        "no inline style attribute"
     );
 }
 

@@ -15,7 +15,6 @@ use wasm_bindgen::JsValue;
 use web_sys::{HtmlElement, ShadowRoot};
 
 use crate::browser;
-use crate::contrast::Theme;
 use crate::draft::{Draft, Step, field_id, step_of_pointer};
 
 pub use submit::SubmitState;
@@ -165,7 +164,6 @@ impl Ctx {
 /// What the loader gives: fetches the call, then shows it.
 #[component]
 pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView {
-    let theme = Theme::from_accent(config.accent.as_deref()).css_variables();
     let url = format!(
         "{}/api/calls/{}",
         config.api_base.trim_end_matches('/'),
@@ -198,7 +196,7 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
     });
 
     view! {
-        <div class="cfi" style=theme>
+        <div class="cfi">
             {move || match definition.get() {
                 None => view! {
                     <p class="cfi-body" role="status">"Loading the form…"</p>
