@@ -253,6 +253,34 @@ impl Storage {
     }
 }
 
+/// Binds a new submission's values in the column order both engines' INSERT
+/// statements list them in, so the two cannot drift apart.
+macro_rules! bind_new_row {
+    ($query:expr, $row:expr, $reference:expr, $submitted_at:expr) => {
+        $query
+            .bind($reference.as_str())
+            .bind(&$row.call_id)
+            .bind(&$row.partner)
+            .bind(&$row.key)
+            .bind(&$row.body_hash)
+            .bind($row.capacity)
+            .bind(&$row.name)
+            .bind(&$row.organisation)
+            .bind(&$row.email)
+            .bind(&$row.perspectives)
+            .bind($row.age_band)
+            .bind($row.publication_chosen)
+            .bind($row.publication)
+            .bind(&$row.ideas)
+            .bind($row.spam)
+            .bind(&$submitted_at)
+            .bind(&$row.flag_phrase)
+            .bind(&$row.flag_passage)
+            .bind($row.flag_phrase.is_some())
+    };
+}
+pub(crate) use bind_new_row;
+
 macro_rules! stored_from_row {
     ($row:expr) => {{
         use sqlx::Row as _;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
-    StoredSubmission, SubmitOutcome, new_reference, now_text, stored_from_row,
+    StoredSubmission, SubmitOutcome, bind_new_row, new_reference, now_text, stored_from_row,
 };
 
 /// The PostgreSQL store. Cloning shares its pool.
@@ -45,34 +45,20 @@ impl PostgresStore {
             let reference = new_reference();
             let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
             let mut tx = self.pool.begin().await?;
-            let done = sqlx::query(
-                "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, \
+            let done = bind_new_row!(
+                sqlx::query(
+                    "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, \
                  body_hash, capacity, name, organisation, email, perspectives, age_band, \
                  publication_chosen, publication, ideas, spam, submitted_at, flag_phrase, \
                  flag_passage, flag_open) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
                  $17, $18, $19) \
                  ON CONFLICT DO NOTHING",
+                ),
+                row,
+                reference,
+                submitted_at
             )
-            .bind(reference.as_str())
-            .bind(&row.call_id)
-            .bind(&row.partner)
-            .bind(&row.key)
-            .bind(&row.body_hash)
-            .bind(row.capacity)
-            .bind(&row.name)
-            .bind(&row.organisation)
-            .bind(&row.email)
-            .bind(&row.perspectives)
-            .bind(row.age_band)
-            .bind(row.publication_chosen)
-            .bind(row.publication)
-            .bind(&row.ideas)
-            .bind(row.spam)
-            .bind(&submitted_at)
-            .bind(&row.flag_phrase)
-            .bind(&row.flag_passage)
-            .bind(row.flag_phrase.is_some())
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::{
     NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
-    StoredSubmission, SubmitOutcome, new_reference, now_text, stored_from_row,
+    StoredSubmission, SubmitOutcome, bind_new_row, new_reference, now_text, stored_from_row,
 };
 
 /// Submissions committed together at most. Large enough to amortise an fsync
@@ -184,26 +184,7 @@ async fn insert(conn: &mut SqliteConnection, row: &Row) -> Result<SubmitOutcome,
     for _ in 0..REFERENCE_ATTEMPTS {
         let reference = new_reference();
         let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
-        let done = sqlx::query(INSERT)
-            .bind(reference.as_str())
-            .bind(&row.call_id)
-            .bind(&row.partner)
-            .bind(&row.key)
-            .bind(&row.body_hash)
-            .bind(row.capacity)
-            .bind(&row.name)
-            .bind(&row.organisation)
-            .bind(&row.email)
-            .bind(&row.perspectives)
-            .bind(row.age_band)
-            .bind(row.publication_chosen)
-            .bind(row.publication)
-            .bind(&row.ideas)
-            .bind(row.spam)
-            .bind(&submitted_at)
-            .bind(&row.flag_phrase)
-            .bind(&row.flag_passage)
-            .bind(row.flag_phrase.is_some())
+        let done = bind_new_row!(sqlx::query(INSERT), row, reference, submitted_at)
             .execute(&mut *conn)
             .await?;
         if done.rows_affected() == 1 {
