@@ -385,7 +385,9 @@ impl Errors {
     }
 }
 
-fn is_id(text: &str) -> bool {
+/// An identifier (partner, call, theme, perspective): lower-case letters,
+/// digits, `-` and `_`, at most [`MAX_ID_CHARS`].
+pub fn is_id(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= MAX_ID_CHARS
         && text

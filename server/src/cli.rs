@@ -21,7 +21,6 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Call, Config, ConfigError};
 use crate::storage::{NewSubmission, Storage, StorageError, SubmitOutcome};
-use crate::submissions::call_rules;
 
 /// Failures of a command.
 #[derive(Debug, thiserror::Error)]
@@ -404,7 +403,7 @@ pub async fn seed(
     count: usize,
 ) -> Result<usize, CommandError> {
     let mut rng = StdRng::seed_from_u64(2021);
-    let rules = call_rules(call);
+    let rules = call.rules.clone();
     let now = jiff::Timestamp::now();
     let span_seconds: i64 = 42 * 24 * 60 * 60;
     let mut tasks = tokio::task::JoinSet::new();
@@ -466,7 +465,7 @@ mod tests {
         let config = Config::from_toml(text, std::path::Path::new("demo/review.toml"), |_| None)
             .expect("demo config");
         let call = &config.calls[0];
-        let rules = call_rules(call);
+        let rules = call.rules.clone();
         let mut rng = StdRng::seed_from_u64(7);
         let mut flagged = 0;
         let mut organisations = 0;

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use cfi_rules::call::{default_guidance, default_perspectives};
 use cfi_rules::limits::{HARD_MAX_IDEAS, HARD_MAX_WORDS};
-use cfi_rules::{Choice, Limits, SupportLine};
+use cfi_rules::model::is_id;
+use cfi_rules::{CallRules, Choice, Limits, SupportLine};
 use jiff::Zoned;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -145,6 +146,9 @@ pub struct Call {
     pub perspectives: Vec<Choice>,
     pub guidance: Vec<String>,
     pub support: Vec<SupportLine>,
+    /// The values validation needs, built once at start rather than on every
+    /// submission.
+    pub rules: CallRules,
     /// Phrases that flag a submission for safeguarding on arrival: the
     /// global list plus this call's own, lower-cased.
     pub safeguarding_phrases: Vec<String>,
@@ -363,14 +367,6 @@ fn check_phrases(key: &str, phrases: Vec<String>) -> Result<Vec<String>, ConfigE
     Ok(out)
 }
 
-fn is_id(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= cfi_rules::limits::MAX_ID_CHARS
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-}
-
 fn check_partners(raw: Vec<RawPartner>) -> Result<Vec<Partner>, ConfigError> {
     let mut seen = HashSet::new();
     raw.into_iter()
@@ -471,7 +467,13 @@ fn check_call(i: usize, raw: RawCall, global_phrases: &[String]) -> Result<Call,
         .map(parse_instant)
         .transpose()
         .map_err(|m| invalid(key("retain_personal_data_until"), m))?;
+    let rules = CallRules {
+        limits,
+        themes: raw.themes.iter().map(|c| c.id.clone()).collect(),
+        perspectives: perspectives.iter().map(|c| c.id.clone()).collect(),
+    };
     Ok(Call {
+        rules,
         id: raw.id,
         title: raw.title,
         intro: raw.intro,

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::calls::{human, status_at};
-use crate::config::{Call, Config};
+use crate::config::Config;
 use crate::problem::ApiError;
 use crate::storage::{NewSubmission, SubmitOutcome};
 use crate::{AppState, Router};
@@ -87,7 +87,7 @@ async fn submit(
         }
     }
 
-    let submission = Submission::parse(&raw, &call_rules(call)).map_err(ApiError::Validation)?;
+    let submission = Submission::parse(&raw, &call.rules).map_err(ApiError::Validation)?;
     let _guard = InFlight::enter(&state.in_flight, &call.id, key).ok_or(ApiError::InFlight)?;
     let spam = submission.honeypot_filled();
     let flag = crate::safeguarding::find(&call.safeguarding_phrases, &submission);
@@ -126,14 +126,6 @@ fn caused_by_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
         current = e.source();
     }
     false
-}
-
-pub fn call_rules(call: &Call) -> cfi_rules::CallRules {
-    cfi_rules::CallRules {
-        limits: call.limits,
-        themes: call.themes.iter().map(|c| c.id.clone()).collect(),
-        perspectives: call.perspectives.iter().map(|c| c.id.clone()).collect(),
-    }
 }
 
 /// The address used for rate limiting only.
