@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 use crate::{AppState, Router};
 
 pub fn router(assets_dir: &Path) -> Router<AppState> {

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {

@@ -4,25 +4,18 @@
 //! router; `main` only parses arguments and runs it, so tests can spawn the
 //! whole server on port 0 with a fresh database.
 
-pub mod admin;
-pub mod admin_pages;
 pub mod assets;
 pub mod auth;
-pub mod calls;
 pub mod cli;
 pub mod config;
-pub mod csv;
 pub mod health;
-pub mod html;
+pub mod http;
+pub mod intake;
 pub mod moderation;
 pub mod openapi;
-pub mod problem;
 pub mod publication;
-pub mod published;
-pub mod rate_limit;
-pub mod safeguarding;
+pub mod review;
 pub mod storage;
-pub mod submissions;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -38,8 +31,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
-use problem::ApiError;
-use rate_limit::RateLimiter;
+use http::problem::ApiError;
+use intake::rate_limit::RateLimiter;
 use storage::Storage;
 
 /// Failures at start.
@@ -149,11 +142,10 @@ pub fn router(state: AppState) -> Router {
         .expose_headers([header::RETRY_AFTER])
         .max_age(Duration::from_secs(600));
     Router::new()
-        .merge(calls::router())
-        .merge(submissions::router())
-        .merge(admin::router())
-        .merge(admin_pages::router())
-        .merge(published::router())
+        .merge(intake::router())
+        .merge(auth::pages::router())
+        .merge(review::router())
+        .merge(publication::router())
         .merge(health::router())
         .merge(openapi::router())
         .merge(assets::router(&state.config.assets_dir))

@@ -1,9 +1,98 @@
 //! The current moderation state of a submission: the fold of its audit trail
-//! (every action not undone), and redaction of text.
+//! (every action not undone), and redaction of text. The review team records
+//! actions; publication reads their fold.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::storage::{ActionKind, ModerationAction};
+use serde::{Deserialize, Serialize};
+/// What a moderation action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Withhold the whole submission from publication.
+    Withhold,
+    /// Withhold one idea.
+    WithholdIdea,
+    /// Replace spans of a title or description with "[redacted]".
+    Redact,
+    /// Mark as spam (never published).
+    Spam,
+    /// The safeguarding flag was dealt with; the note says how.
+    HandleFlag,
+    /// Undo an earlier action.
+    Undo,
+}
+
+impl ActionKind {
+    pub const ALL: &'static [Self] = &[
+        Self::Withhold,
+        Self::WithholdIdea,
+        Self::Redact,
+        Self::Spam,
+        Self::HandleFlag,
+        Self::Undo,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Withhold => "withhold",
+            Self::WithholdIdea => "withhold_idea",
+            Self::Redact => "redact",
+            Self::Spam => "spam",
+            Self::HandleFlag => "handle_flag",
+            Self::Undo => "undo",
+        }
+    }
+
+    pub fn from_wire(text: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == text)
+    }
+
+    /// Words for the audit trail.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Withhold => "Withheld the submission",
+            Self::WithholdIdea => "Withheld an idea",
+            Self::Redact => "Redacted text",
+            Self::Spam => "Marked as spam",
+            Self::HandleFlag => "Handled the safeguarding flag",
+            Self::Undo => "Undid an action",
+        }
+    }
+}
+
+/// One row of the audit trail of a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModerationAction {
+    pub id: i64,
+    pub reference: String,
+    pub action: ActionKind,
+    /// The idea (0-based) for `withhold_idea` and `redact`.
+    pub idea: Option<usize>,
+    /// `title` or `description` for `redact`.
+    pub field: Option<String>,
+    /// `[start, end)` character offsets for `redact`.
+    pub spans: Vec<(usize, usize)>,
+    /// The action an `undo` undoes.
+    pub undoes: Option<i64>,
+    /// Why (or, for a handled flag, what was done).
+    pub reason: String,
+    /// The staff token's name.
+    pub staff: String,
+    pub at: String,
+}
+
+/// An action to record.
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub action: ActionKind,
+    pub idea: Option<usize>,
+    pub field: Option<String>,
+    pub spans: Vec<(usize, usize)>,
+    pub undoes: Option<i64>,
+    pub reason: String,
+    pub staff: String,
+}
 
 /// What the actions not undone say about a submission.
 #[derive(Debug, Clone, Default)]

@@ -13,8 +13,8 @@ use cfi_rules::limits::{
 use cfi_rules::{AgeBand, Capacity, ErrorCode, Publication};
 use serde_json::{Value, json};
 
-use crate::problem::types;
-use crate::submissions::MAX_BODY_BYTES;
+use crate::http::problem::types;
+use crate::intake::submissions::MAX_BODY_BYTES;
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {

@@ -11,10 +11,10 @@ use cfi_rules::{Reference, Submission};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::intake::safeguarding::Flag;
+
 pub use postgres::PostgresStore;
-pub use review::{
-    ActionKind, AuditEntry, DayCount, Filter, ModerationAction, NewAction, OWN_SITE, SearchPage,
-};
+pub use review::{AuditEntry, DayCount, SearchPage};
 pub use sqlite::SqliteStore;
 
 /// Failures of the storage layer. Their text is logged, never sent.
@@ -50,13 +50,6 @@ pub struct NewSubmission {
     pub flag: Option<Flag>,
     /// When it was submitted; `None` means now (demo seeding sets it).
     pub submitted_at: Option<String>,
-}
-
-/// A safeguarding flag: the phrase found and the passage around it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Flag {
-    pub phrase: String,
-    pub passage: String,
 }
 
 /// What the client is told on success.

@@ -7,8 +7,11 @@
 //! `BEGIN IMMEDIATE` transactions on the staff writer connection; reads use
 //! the reader pool.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::Row as _;
+
+use crate::moderation::{ActionKind, ModerationAction, NewAction};
+use crate::review::filter::{Filter, OWN_SITE};
 
 use super::{SELECT_COLUMNS, Storage, StorageError, StoredSubmission, now_text, stored_from_row};
 
@@ -85,95 +88,6 @@ macro_rules! write {
     };
 }
 
-/// What a moderation action does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    /// Withhold the whole submission from publication.
-    Withhold,
-    /// Withhold one idea.
-    WithholdIdea,
-    /// Replace spans of a title or description with "[redacted]".
-    Redact,
-    /// Mark as spam (never published).
-    Spam,
-    /// The safeguarding flag was dealt with; the note says how.
-    HandleFlag,
-    /// Undo an earlier action.
-    Undo,
-}
-
-impl ActionKind {
-    pub const ALL: &'static [Self] = &[
-        Self::Withhold,
-        Self::WithholdIdea,
-        Self::Redact,
-        Self::Spam,
-        Self::HandleFlag,
-        Self::Undo,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Withhold => "withhold",
-            Self::WithholdIdea => "withhold_idea",
-            Self::Redact => "redact",
-            Self::Spam => "spam",
-            Self::HandleFlag => "handle_flag",
-            Self::Undo => "undo",
-        }
-    }
-
-    pub fn from_wire(text: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|k| k.as_str() == text)
-    }
-
-    /// Words for the audit trail.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Withhold => "Withheld the submission",
-            Self::WithholdIdea => "Withheld an idea",
-            Self::Redact => "Redacted text",
-            Self::Spam => "Marked as spam",
-            Self::HandleFlag => "Handled the safeguarding flag",
-            Self::Undo => "Undid an action",
-        }
-    }
-}
-
-/// One row of the audit trail of a submission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ModerationAction {
-    pub id: i64,
-    pub reference: String,
-    pub action: ActionKind,
-    /// The idea (0-based) for `withhold_idea` and `redact`.
-    pub idea: Option<usize>,
-    /// `title` or `description` for `redact`.
-    pub field: Option<String>,
-    /// `[start, end)` character offsets for `redact`.
-    pub spans: Vec<(usize, usize)>,
-    /// The action an `undo` undoes.
-    pub undoes: Option<i64>,
-    /// Why (or, for a handled flag, what was done).
-    pub reason: String,
-    /// The staff token's name.
-    pub staff: String,
-    pub at: String,
-}
-
-/// An action to record.
-#[derive(Debug, Clone)]
-pub struct NewAction {
-    pub action: ActionKind,
-    pub idea: Option<usize>,
-    pub field: Option<String>,
-    pub spans: Vec<(usize, usize)>,
-    pub undoes: Option<i64>,
-    pub reason: String,
-    pub staff: String,
-}
-
 /// A line of the audit log not tied to a stored submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
@@ -195,54 +109,6 @@ pub struct DayCount {
     pub flagged: i64,
     pub open_flags: i64,
     pub spam: i64,
-}
-
-/// What staff search and filter by; empty values are ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Filter {
-    /// Words in idea titles and descriptions (stemmed), or a reference.
-    pub q: Option<String>,
-    pub call: Option<String>,
-    /// A partner id, or `_own` for the review's own site.
-    pub partner: Option<String>,
-    pub capacity: Option<String>,
-    pub perspective: Option<String>,
-    pub age_band: Option<String>,
-    pub theme: Option<String>,
-    /// `open`, `handled`, `any` or `none`.
-    pub flag: Option<String>,
-    /// `YYYY-MM-DD`, inclusive, UTC.
-    pub from: Option<String>,
-    /// `YYYY-MM-DD`, inclusive, UTC.
-    pub to: Option<String>,
-}
-
-/// The partner filter value for submissions sent from the review's own site.
-pub const OWN_SITE: &str = "_own";
-
-impl Filter {
-    /// Trims every value and drops the empty ones.
-    pub fn cleaned(mut self) -> Self {
-        for value in [
-            &mut self.q,
-            &mut self.call,
-            &mut self.partner,
-            &mut self.capacity,
-            &mut self.perspective,
-            &mut self.age_band,
-            &mut self.theme,
-            &mut self.flag,
-            &mut self.from,
-            &mut self.to,
-        ] {
-            *value = value
-                .take()
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty());
-        }
-        self
-    }
 }
 
 /// One page of search results and how many match in all.

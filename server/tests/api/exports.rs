@@ -74,7 +74,7 @@ async fn every_csv_cell_beginning_with_a_formula_character_is_neutralised() {
 
     // Tab and carriage return cannot start a stored answer (answers are
     // trimmed), so the shared writer is checked with them directly.
-    let mut writer = cfi_server::csv::CsvWriter::new();
+    let mut writer = cfi_server::http::csv::CsvWriter::new();
     writer.row(DANGEROUS.iter().map(|c| format!("{c}1")));
     let text = writer.finish();
     assert_safe_cells(&format!("{text}{text}"));

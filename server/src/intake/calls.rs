@@ -9,7 +9,7 @@ use cfi_rules::{CallDefinition, CallStatus};
 use jiff::{Timestamp, Zoned};
 
 use crate::config::Call;
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {

@@ -12,7 +12,7 @@
 //!   with an unhandled safeguarding flag are left out, as are withheld ideas;
 //! - redactions are applied ("[redacted]").
 
-use std::collections::HashMap;
+pub mod pages;
 
 use cfi_rules::model::effective_publication;
 use cfi_rules::{AgeBand, Capacity, Publication};
@@ -21,6 +21,12 @@ use serde::Serialize;
 use crate::config::Call;
 use crate::moderation::{ModerationState, redact};
 use crate::storage::{Storage, StorageError, StoredSubmission};
+use crate::{AppState, Router};
+
+/// `/published/{call}` and its CSV and JSON.
+pub fn router() -> Router<AppState> {
+    pages::router()
+}
 
 /// The name shown for anyone published anonymously.
 pub const ANONYMOUS: &str = "Anonymous";
@@ -127,14 +133,4 @@ pub async fn published(
         .iter()
         .filter_map(|s| public_view(call, s, states.get(&s.reference).unwrap_or(&none)))
         .collect())
-}
-
-/// The states of every submission of a call, by reference.
-pub async fn states(
-    storage: &Storage,
-    call_id: &str,
-) -> Result<HashMap<String, ModerationState>, StorageError> {
-    Ok(ModerationState::by_reference(
-        &storage.call_actions(call_id).await?,
-    ))
 }

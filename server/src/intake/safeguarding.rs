@@ -8,7 +8,14 @@ use std::ops::Range;
 
 use cfi_rules::Submission;
 
-use crate::storage::Flag;
+use serde::Serialize;
+
+/// A safeguarding flag: the phrase found and the passage around it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub phrase: String,
+    pub passage: String,
+}
 
 /// Characters of context kept on each side of the phrase.
 const CONTEXT_CHARS: usize = 80;

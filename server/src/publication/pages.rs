@@ -1,6 +1,6 @@
 //! `GET /published/{call}` (HTML), `/published/{call}.csv` and
 //! `/published/{call}.json`: every submission as its author consented to
-//! publication, all three rendered from [`crate::publication::published`].
+//! publication, all three rendered from [`super::published`].
 //! Until staff switch publication on for the call, a 404 problem says it is
 //! not published yet.
 
@@ -9,21 +9,16 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::admin::split_file;
-use crate::csv::CsvWriter;
-use crate::html::{escape, page};
-use crate::problem::ApiError;
-use crate::publication::{PublicSubmission, published};
+use super::{PublicSubmission, published};
+use crate::http::csv::CsvWriter;
+use crate::http::html::{CSP, escape, page};
+use crate::http::problem::ApiError;
+use crate::http::split_file;
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/published/{file}", get(show))
 }
-
-/// Pages with no scripts at all: even if some markup got through, it could
-/// not run.
-pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 async fn show(
     State(state): State<AppState>,

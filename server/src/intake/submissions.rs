@@ -16,9 +16,9 @@ use cfi_rules::{CallStatus, ErrorCode, FieldError, RawSubmission, Submission};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::calls::{human, status_at};
+use super::calls::{human, status_at};
 use crate::config::Config;
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 use crate::storage::{NewSubmission, SubmitOutcome};
 use crate::{AppState, Router};
 
@@ -90,7 +90,7 @@ async fn submit(
     let submission = Submission::parse(&raw, &call.rules).map_err(ApiError::Validation)?;
     let _guard = InFlight::enter(&state.in_flight, &call.id, key).ok_or(ApiError::InFlight)?;
     let spam = submission.honeypot_filled();
-    let flag = crate::safeguarding::find(&call.safeguarding_phrases, &submission);
+    let flag = super::safeguarding::find(&call.safeguarding_phrases, &submission);
     let outcome = state
         .storage
         .submit(NewSubmission {

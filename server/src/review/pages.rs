@@ -8,221 +8,35 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use axum::Form;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::admin::{
+use super::filter::{Filter, OWN_SITE};
+use super::service::{
     ActionRequest, Detail, PER_PAGE, apply_action, counts_for, detail, erase, search,
     set_publication,
 };
-use crate::auth::{
-    Principal, Staff, Viewer, over_https, principal_for_token, same_origin, session_cookie,
-    session_cookie_header,
-};
+use crate::auth::Principal;
+use crate::auth::pages::{HtmlError, StaffPage, ViewerPage, nav};
 use crate::config::Config;
-use crate::html::{escape, highlighted, page, query_value};
-use crate::moderation::{ModerationState, redact};
-use crate::problem::ApiError;
-use crate::published::CSP;
-use crate::safeguarding::matches;
-use crate::storage::{ActionKind, DayCount, Filter, OWN_SITE, StoredSubmission};
+use crate::http::html::{escape, highlighted, page, private_page, query_value};
+use crate::http::problem::ApiError;
+use crate::intake::safeguarding::matches;
+use crate::moderation::{ActionKind, ModerationState, redact};
+use crate::storage::{DayCount, StoredSubmission};
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(dashboard))
-        .route("/admin/sign-in", get(sign_in_page).post(sign_in))
-        .route("/admin/sign-out", post(sign_out))
         .route("/admin/submissions", get(list_page))
         .route("/admin/submissions/{reference}", get(submission_page))
         .route("/admin/submissions/{reference}/actions", post(action_form))
         .route("/admin/submissions/{reference}/erase", post(erase_form))
         .route("/admin/calls/{call}/publication", post(publication_form))
         .route("/partner", get(partner_page))
-}
-
-/// An [`ApiError`] shown as a page; a 401 shows the sign-in form.
-pub struct HtmlError(pub ApiError);
-
-impl From<ApiError> for HtmlError {
-    fn from(error: ApiError) -> Self {
-        Self(error)
-    }
-}
-
-impl From<crate::storage::StorageError> for HtmlError {
-    fn from(error: crate::storage::StorageError) -> Self {
-        Self(ApiError::Storage(error))
-    }
-}
-
-impl IntoResponse for HtmlError {
-    fn into_response(self) -> Response {
-        let (status, _, title, detail) = self.0.parts();
-        let body = if status == StatusCode::UNAUTHORIZED {
-            sign_in_body(None)
-        } else {
-            format!(
-                "<h1>{}</h1><p>{}</p><p><a href=\"/admin\">Go to the dashboard</a></p>",
-                escape(title),
-                escape(&detail)
-            )
-        };
-        let mut response = html_response(page(title, "", &body));
-        *response.status_mut() = status;
-        response
-    }
-}
-
-/// An HTML page with headers that keep it private and inert.
-fn html_response(html: String) -> Response {
-    let mut response = html.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    response
-}
-
-/// Staff, for pages (errors as pages).
-struct StaffPage(Staff);
-
-impl FromRequestParts<AppState> for StaffPage {
-    type Rejection = HtmlError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Self(Staff::from_request_parts(parts, state).await?))
-    }
-}
-
-/// Anyone signed in, for pages.
-struct ViewerPage(Principal);
-
-impl FromRequestParts<AppState> for ViewerPage {
-    type Rejection = HtmlError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Self(Viewer::from_request_parts(parts, state).await?.0))
-    }
-}
-
-fn nav(staff: bool) -> String {
-    let links = if staff {
-        "<a href=\"/admin\">Dashboard</a><a href=\"/admin/submissions\">Submissions</a>\
-         <a href=\"/admin/submissions?flag=open\">Open safeguarding flags</a>"
-    } else {
-        "<a href=\"/partner\">Your counts</a>"
-    };
-    format!(
-        "<nav aria-label=\"Staff\">{links}<form method=\"post\" action=\"/admin/sign-out\" \
-         style=\"display:inline\"><button type=\"submit\">Sign out</button></form></nav>"
-    )
-}
-
-fn sign_in_body(error: Option<&str>) -> String {
-    let summary = error
-        .map(|e| {
-            format!(
-                "<div role=\"alert\" class=\"flag\"><h2>There is a problem</h2>\
-                 <p><a href=\"#token\">{}</a></p></div>",
-                escape(e)
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "<h1>Sign in</h1>{summary}<p>Review staff and partner charities sign in with the \
-         token the review gave them. The token is sent once and never shown in an address.</p>\
-         <form method=\"post\" action=\"/admin/sign-in\">\
-         <label for=\"token\">Your token</label>\
-         <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" \
-         required spellcheck=\"false\" size=\"40\">\
-         <div><button type=\"submit\">Sign in</button></div></form>"
-    )
-}
-
-async fn sign_in_page() -> Response {
-    html_response(page("Sign in", "", &sign_in_body(None)))
-}
-
-#[derive(Deserialize)]
-struct SignIn {
-    token: String,
-}
-
-async fn sign_in(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<SignIn>,
-) -> Result<Response, HtmlError> {
-    if !same_origin(&headers) {
-        return Err(ApiError::CrossSite.into());
-    }
-    let Some(principal) = principal_for_token(&state.config, &form.token) else {
-        let mut response = html_response(page(
-            "Sign in",
-            "",
-            &sign_in_body(Some("That token is not right: check it and try again")),
-        ));
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        return Ok(response);
-    };
-    let target = match &principal {
-        Principal::Staff(name) => {
-            tracing::info!(staff = %name, "staff signed in");
-            "/admin"
-        }
-        Principal::Partner(id) => {
-            tracing::info!(partner = %id, "partner signed in");
-            "/partner"
-        }
-    };
-    let id = state.sessions.start(principal);
-    let mut response = Redirect::to(target).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie_header(Some(&id), over_https(&state.config, &headers)),
-    );
-    Ok(response)
-}
-
-async fn sign_out(
-    ViewerPage(_): ViewerPage,
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(id) = session_cookie(&headers) {
-        state.sessions.end(&id);
-    }
-    let mut response = Redirect::to("/admin/sign-in").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie_header(None, over_https(&state.config, &headers)),
-    );
-    response
 }
 
 fn partner_label(config: &Config, partner: Option<&str>) -> String {
@@ -447,7 +261,7 @@ async fn dashboard(
         }
         body.push_str("</tbody></table>");
     }
-    Ok(html_response(page("Dashboard", &nav(true), &body)))
+    Ok(private_page(page("Dashboard", &nav(true), &body)))
 }
 
 #[derive(Deserialize, Default)]
@@ -693,7 +507,7 @@ async fn list_page(
         }
         body.push_str("</p></nav>");
     }
-    Ok(html_response(page("Submissions", &nav(true), &body)))
+    Ok(private_page(page("Submissions", &nav(true), &body)))
 }
 
 fn label_of(choices: &[cfi_rules::Choice], id: &str) -> String {
@@ -953,7 +767,7 @@ async fn submission_page(
 ) -> Result<Response, HtmlError> {
     let found = detail(&state, &reference).await?;
     let body = submission_body(&state.config, &found);
-    Ok(html_response(page(
+    Ok(private_page(page(
         &format!("Submission {reference}"),
         &nav(true),
         &body,
@@ -1026,7 +840,7 @@ async fn erase_form(
          <p><a href=\"/admin/submissions\">Back to the submissions</a></p>",
         escape(&reference)
     );
-    Ok(html_response(page("Submission erased", &nav(true), &body)))
+    Ok(private_page(page("Submission erased", &nav(true), &body)))
 }
 
 #[derive(Deserialize)]
@@ -1088,5 +902,5 @@ async fn partner_page(
     }
     body.push_str("</tbody></table><h2>Per day</h2>");
     body.push_str(&chart(config, &counts));
-    Ok(html_response(page(&heading, &nav(staff), &body)))
+    Ok(private_page(page(&heading, &nav(staff), &body)))
 }

@@ -11,6 +11,8 @@
 //! they end when the process restarts (sign in again), and with replicas a
 //! browser must stick to one of them; bearer tokens work anywhere.
 
+pub mod pages;
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -22,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::config::Config;
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "cfi_session";

@@ -426,7 +426,7 @@ pub async fn seed(
             key: uuid::Uuid::from_bytes(key),
             body_hash: hex::encode(Sha256::digest(&body)),
             spam: submission.honeypot_filled(),
-            flag: crate::safeguarding::find(&call.safeguarding_phrases, &submission),
+            flag: crate::intake::safeguarding::find(&call.safeguarding_phrases, &submission),
             submitted_at: Some(at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
             submission,
         };
@@ -461,7 +461,7 @@ mod tests {
 
     #[test]
     fn generated_submissions_are_valid_and_varied() {
-        let text = include_str!("../../demo/review.toml");
+        let text = include_str!("../../../demo/review.toml");
         let config = Config::from_toml(text, std::path::Path::new("demo/review.toml"), |_| None)
             .expect("demo config");
         let call = &config.calls[0];
@@ -474,7 +474,8 @@ mod tests {
             let raw = generate(&mut rng, call, &config);
             let submission = Submission::parse(&raw, &rules).expect("valid");
             flagged += usize::from(
-                crate::safeguarding::find(&call.safeguarding_phrases, &submission).is_some(),
+                crate::intake::safeguarding::find(&call.safeguarding_phrases, &submission)
+                    .is_some(),
             );
             organisations += usize::from(submission.respondent().organisation().is_some());
             anonymous += usize::from(submission.publication() == cfi_rules::Publication::Anonymous);

@@ -1,0 +1,18 @@
+//! Taking submissions in: a call's definition for the form ([`calls`]), the
+//! submitting endpoint with its idempotency keys, client address and rate
+//! limit ([`submissions`], [`rate_limit`]), and the safeguarding phrase match
+//! done on arrival ([`safeguarding`]).
+
+pub mod calls;
+pub mod rate_limit;
+pub mod safeguarding;
+pub mod submissions;
+
+use crate::{AppState, Router};
+
+/// `/api/calls/{call}` and `/api/calls/{call}/submissions`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(calls::router())
+        .merge(submissions::router())
+}

@@ -1,0 +1,215 @@
+//! The staff JSON API behind `Authorization: Bearer <token>` (or a signed-in
+//! staff session): listing, search, one submission with its audit trail,
+//! moderation, the publication switch, erasure, the audit log and counts.
+//! Partners read their own counts at `/api/partner/counts`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::filter::Filter;
+use super::service::{
+    ActionRequest, PER_PAGE, apply_action, counts_for, detail, erase, search, set_publication,
+    state_view,
+};
+use crate::auth::{Principal, Staff, Viewer};
+use crate::http::problem::ApiError;
+use crate::moderation::ModerationAction;
+use crate::storage::{AuditEntry, StoredSubmission};
+use crate::{AppState, Router};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/submissions", get(list))
+        .route("/api/admin/search", get(search_json))
+        .route(
+            "/api/admin/submissions/{reference}",
+            get(one_json).delete(erase_json),
+        )
+        .route(
+            "/api/admin/submissions/{reference}/actions",
+            post(action_json),
+        )
+        .route(
+            "/api/admin/calls/{call}/publication",
+            post(publication_json),
+        )
+        .route("/api/admin/audit", get(audit_json))
+        .route("/api/admin/counts", get(staff_counts_json))
+        .route("/api/partner/counts", get(counts_json))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    call: Option<String>,
+}
+
+#[derive(Serialize)]
+struct List {
+    submissions: Vec<StoredSubmission>,
+}
+
+async fn list(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<List>, ApiError> {
+    let calls: Vec<String> = match query.call {
+        Some(id) => {
+            state
+                .config
+                .call(&id)
+                .ok_or(ApiError::NotFound("There is no call with this id"))?;
+            vec![id]
+        }
+        None => state.config.calls.iter().map(|c| c.id.clone()).collect(),
+    };
+    let mut submissions = Vec::new();
+    for call in calls {
+        submissions.extend(state.storage.list(&call).await?);
+    }
+    Ok(Json(List { submissions }))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(flatten)]
+    filter: Filter,
+    page: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct SearchAnswer {
+    total: i64,
+    page: i64,
+    per_page: i64,
+    submissions: Vec<StoredSubmission>,
+}
+
+async fn search_json(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<SearchAnswer>, ApiError> {
+    let page = query.page.unwrap_or(1).max(1);
+    let found = search(&state, query.filter, page).await?;
+    Ok(Json(SearchAnswer {
+        total: found.total,
+        page,
+        per_page: PER_PAGE,
+        submissions: found.submissions,
+    }))
+}
+
+async fn one_json(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let found = detail(&state, &reference).await?;
+    let view = state_view(&state.config, &found.submission, &found.state);
+    Ok(Json(serde_json::json!({
+        "submission": found.submission,
+        "moderation": view,
+        "actions": found.actions,
+    })))
+}
+
+async fn action_json(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    Json(request): Json<ActionRequest>,
+) -> Result<(StatusCode, Json<ModerationAction>), ApiError> {
+    let recorded = apply_action(&state, &staff, &reference, request).await?;
+    Ok((StatusCode::CREATED, Json(recorded)))
+}
+
+async fn erase_json(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let call = erase(&state, &staff, &reference).await?;
+    Ok(Json(serde_json::json!({"erased": reference, "call": call})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicationRequest {
+    published: bool,
+}
+
+async fn publication_json(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(call): Path<String>,
+    Json(request): Json<PublicationRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    set_publication(&state, &staff, &call, request.published).await?;
+    Ok(Json(
+        serde_json::json!({"call": call, "published": request.published}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    call: Option<String>,
+}
+
+async fn audit_json(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let entries: Vec<AuditEntry> = state
+        .storage
+        .audit_log(query.call.as_deref(), 1_000)
+        .await?;
+    Ok(Json(serde_json::json!({ "entries": entries })))
+}
+
+#[derive(Serialize)]
+struct PartnerDay {
+    call: String,
+    partner: Option<String>,
+    day: String,
+    submissions: i64,
+}
+
+/// `/api/admin/counts` and `/api/partner/counts`: submissions per call,
+/// partner and day (staff also get flag and spam counts).
+async fn counts_json(
+    Viewer(viewer): Viewer,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let counts = counts_for(&state, &viewer).await?;
+    Ok(match viewer {
+        Principal::Staff(_) => Json(serde_json::json!({ "days": counts })).into_response(),
+        Principal::Partner(partner) => {
+            let days: Vec<PartnerDay> = counts
+                .into_iter()
+                .map(|c| PartnerDay {
+                    call: c.call,
+                    partner: c.partner,
+                    day: c.day,
+                    submissions: c.submissions,
+                })
+                .collect();
+            let total: i64 = days.iter().map(|d| d.submissions).sum();
+            Json(serde_json::json!({ "partner": partner, "total": total, "days": days }))
+                .into_response()
+        }
+    })
+}
+
+/// `/api/admin/counts`: staff only (partners use `/api/partner/counts`).
+async fn staff_counts_json(
+    staff: Staff,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    counts_json(Viewer(Principal::Staff(staff.name)), State(state)).await
+}

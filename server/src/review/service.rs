@@ -1,0 +1,274 @@
+//! What the review team can do, whichever way they ask (the JSON staff API
+//! or the pages): search, read one submission with its audit trail, moderate,
+//! erase, switch publication and count. These functions return
+//! [`ApiError`]; the API answers it as a problem, the pages as a page.
+
+use serde::{Deserialize, Serialize};
+
+use super::filter::{self, Filter};
+use crate::AppState;
+use crate::auth::{Principal, Staff};
+use crate::config::Config;
+use crate::http::problem::ApiError;
+use crate::moderation::{ActionKind, ModerationAction, ModerationState, NewAction, spans_of};
+use crate::publication::public_view;
+use crate::storage::{DayCount, SearchPage, StoredSubmission};
+
+/// Results per page of a search.
+pub const PER_PAGE: i64 = 50;
+/// Longest reason or note.
+const MAX_REASON_CHARS: usize = 2_000;
+
+/// Checks filter values against the configuration (so they are known ids),
+/// then searches. `page` is 1-based.
+pub async fn search(state: &AppState, filter: Filter, page: i64) -> Result<SearchPage, ApiError> {
+    let filter = filter.cleaned();
+    filter::check(&state.config, &filter)?;
+    let page = page.max(1);
+    Ok(state
+        .storage
+        .search(&filter, (page - 1) * PER_PAGE, PER_PAGE)
+        .await?)
+}
+
+/// The moderation state as staff see it.
+#[derive(Debug, Serialize)]
+pub struct StateView {
+    pub withheld: bool,
+    pub withheld_ideas: Vec<usize>,
+    pub redactions: usize,
+    pub spam_marked: bool,
+    pub flag_handled: Option<String>,
+    /// What would be published now (whether or not publication is on).
+    pub published_as: Option<String>,
+}
+
+pub fn state_view(
+    config: &Config,
+    stored: &StoredSubmission,
+    state: &ModerationState,
+) -> StateView {
+    let published_as = config
+        .call(&stored.call)
+        .and_then(|call| public_view(call, stored, state))
+        .map(|p| p.published_as);
+    StateView {
+        withheld: state.withheld.is_some(),
+        withheld_ideas: state.withheld_ideas.keys().map(|i| i + 1).collect(),
+        redactions: state.redactions.len(),
+        spam_marked: state.spam.is_some(),
+        flag_handled: state.flag_handled.as_ref().map(|a| a.reason.clone()),
+        published_as,
+    }
+}
+
+/// A submission with its audit trail.
+pub struct Detail {
+    pub submission: StoredSubmission,
+    pub actions: Vec<ModerationAction>,
+    pub state: ModerationState,
+}
+
+pub async fn detail(state: &AppState, reference: &str) -> Result<Detail, ApiError> {
+    let submission = state
+        .storage
+        .submission(reference)
+        .await?
+        .ok_or(ApiError::NotFound(
+            "There is no submission with this reference",
+        ))?;
+    let actions = state.storage.actions(reference).await?;
+    let moderation = ModerationState::fold(&actions);
+    Ok(Detail {
+        submission,
+        actions,
+        state: moderation,
+    })
+}
+
+/// A moderation action as asked for. Ideas are numbered from 1.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    pub action: ActionKind,
+    #[serde(default)]
+    pub idea: Option<usize>,
+    /// `title` or `description` (redact).
+    #[serde(default)]
+    pub field: Option<String>,
+    /// The exact text to redact; every occurrence in the field is redacted.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The id of the action to undo.
+    #[serde(default)]
+    pub undoes: Option<i64>,
+    /// Why; for a handled flag, what was done.
+    pub reason: String,
+}
+
+/// Checks an action against the submission's current state and records it.
+pub async fn apply_action(
+    state: &AppState,
+    staff: &Staff,
+    reference: &str,
+    request: ActionRequest,
+) -> Result<ModerationAction, ApiError> {
+    let reason = request.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ApiError::InvalidAction(
+            "Give a reason (for a handled flag, say what was done)",
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(ApiError::InvalidAction(
+            "Keep the reason under 2,000 characters",
+        ));
+    }
+    let found = detail(state, reference).await?;
+    let current = &found.state;
+    let submission = &found.submission;
+    let idea_index = || -> Result<usize, ApiError> {
+        request
+            .idea
+            .filter(|n| (1..=submission.ideas.len()).contains(n))
+            .map(|n| n - 1)
+            .ok_or(ApiError::InvalidAction(
+                "Choose one of the submission's ideas",
+            ))
+    };
+    let mut new = NewAction {
+        action: request.action,
+        idea: None,
+        field: None,
+        spans: Vec::new(),
+        undoes: None,
+        reason,
+        staff: staff.name.clone(),
+    };
+    match request.action {
+        ActionKind::Withhold if current.withheld.is_some() => {
+            return Err(ApiError::InvalidAction(
+                "This submission is already withheld",
+            ));
+        }
+        ActionKind::Spam if current.spam.is_some() => {
+            return Err(ApiError::InvalidAction(
+                "This submission is already marked as spam",
+            ));
+        }
+        ActionKind::Withhold | ActionKind::Spam => {}
+        ActionKind::WithholdIdea => {
+            let idea = idea_index()?;
+            if current.withheld_ideas.contains_key(&idea) {
+                return Err(ApiError::InvalidAction("This idea is already withheld"));
+            }
+            new.idea = Some(idea);
+        }
+        ActionKind::Redact => {
+            let idea = idea_index()?;
+            let field = request.field.as_deref().unwrap_or("description");
+            let original = match field {
+                "title" => &submission.ideas[idea].title,
+                "description" => &submission.ideas[idea].description,
+                _ => {
+                    return Err(ApiError::InvalidAction(
+                        "Redact in the title or the description",
+                    ));
+                }
+            };
+            let text = request.text.as_deref().unwrap_or("");
+            let spans = spans_of(original, text);
+            if spans.is_empty() {
+                return Err(ApiError::InvalidAction(
+                    "That text is not in this idea: copy it exactly as it appears",
+                ));
+            }
+            new.idea = Some(idea);
+            new.field = Some(field.to_owned());
+            new.spans = spans;
+        }
+        ActionKind::HandleFlag => {
+            if submission.flag_phrase.is_none() || !submission.flag_open {
+                return Err(ApiError::InvalidAction(
+                    "There is no open flag on this submission",
+                ));
+            }
+        }
+        ActionKind::Undo => {
+            let target = request
+                .undoes
+                .and_then(|id| found.actions.iter().find(|a| a.id == id))
+                .ok_or(ApiError::InvalidAction(
+                    "Choose an action of this submission to undo",
+                ))?;
+            if target.action == ActionKind::Undo || current.undone.contains(&target.id) {
+                return Err(ApiError::InvalidAction(
+                    "This action cannot be undone (again)",
+                ));
+            }
+            new.undoes = Some(target.id);
+        }
+    }
+    let recorded =
+        state
+            .storage
+            .record_action(reference, &new)
+            .await?
+            .ok_or(ApiError::NotFound(
+                "There is no submission with this reference",
+            ))?;
+    tracing::info!(reference, action = recorded.action.as_str(), staff = %staff.name, "moderation");
+    Ok(recorded)
+}
+
+/// Erases a submission by reference.
+pub async fn erase(state: &AppState, staff: &Staff, reference: &str) -> Result<String, ApiError> {
+    let call = state
+        .storage
+        .erase(reference, &staff.name)
+        .await?
+        .ok_or(ApiError::NotFound(
+            "There is no submission with this reference",
+        ))?;
+    tracing::info!(reference, staff = %staff.name, "submission erased");
+    Ok(call)
+}
+
+/// Switches publication of a call.
+pub async fn set_publication(
+    state: &AppState,
+    staff: &Staff,
+    call_id: &str,
+    published: bool,
+) -> Result<(), ApiError> {
+    state
+        .config
+        .call(call_id)
+        .ok_or(ApiError::NotFound("There is no call with this id"))?;
+    state
+        .storage
+        .set_published(call_id, published, &staff.name)
+        .await?;
+    tracing::info!(call = call_id, published, staff = %staff.name, "publication switched");
+    Ok(())
+}
+
+/// Day counts a viewer may see: a partner only its own, never flags or
+/// spam.
+pub async fn counts_for(state: &AppState, viewer: &Principal) -> Result<Vec<DayCount>, ApiError> {
+    Ok(match viewer {
+        Principal::Staff(_) => state.storage.day_counts(None).await?,
+        Principal::Partner(id) => state
+            .storage
+            .day_counts(Some(id))
+            .await?
+            .into_iter()
+            .map(|c| DayCount {
+                flagged: 0,
+                open_flags: 0,
+                spam: 0,
+                ..c
+            })
+            .collect(),
+    })
+}
