@@ -2,6 +2,7 @@
 //! signed-in page shares: its navigation, the extractors that ask for a
 //! session, and errors shown as pages (a 401 shows the sign-in form).
 
+use askama::Template;
 use axum::Form;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -14,16 +15,33 @@ use super::{
     Principal, Staff, Viewer, over_https, principal_for_token, same_origin, session_cookie,
     session_cookie_header,
 };
-use crate::http::html::{escape, page, private_page};
+use crate::http::html::{private_pages, render};
 use crate::http::problem::ApiError;
 use crate::storage::StorageError;
 use crate::{AppState, Router};
 
 /// `/admin/sign-in` and `/admin/sign-out`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/sign-in", get(sign_in_page).post(sign_in))
-        .route("/admin/sign-out", post(sign_out))
+    private_pages(
+        Router::new()
+            .route("/admin/sign-in", get(sign_in_page).post(sign_in))
+            .route("/admin/sign-out", post(sign_out)),
+    )
+}
+
+/// `sign_in.html`: the sign-in form, with what went wrong if anything did.
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage<'a> {
+    error: Option<&'a str>,
+}
+
+/// `error.html`: an error as a page.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    detail: &'a str,
 }
 
 /// An [`ApiError`] shown as a page; a 401 shows the sign-in form.
@@ -44,16 +62,14 @@ impl From<StorageError> for HtmlError {
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
         let (status, _, title, detail) = self.0.parts();
-        let body = if status == StatusCode::UNAUTHORIZED {
-            sign_in_body(None)
+        let mut response = if status == StatusCode::UNAUTHORIZED {
+            render(&SignInPage { error: None })
         } else {
-            format!(
-                "<h1>{}</h1><p>{}</p><p><a href=\"/admin\">Go to the dashboard</a></p>",
-                escape(title),
-                escape(&detail)
-            )
+            render(&ErrorPage {
+                title,
+                detail: &detail,
+            })
         };
-        let mut response = private_page(page(title, "", &body));
         *response.status_mut() = status;
         response
     }
@@ -87,44 +103,8 @@ impl FromRequestParts<AppState> for ViewerPage {
     }
 }
 
-/// The navigation of signed-in pages: staff see the review's pages,
-/// partners their counts.
-pub fn nav(staff: bool) -> String {
-    let links = if staff {
-        "<a href=\"/admin\">Dashboard</a><a href=\"/admin/submissions\">Submissions</a>\
-         <a href=\"/admin/submissions?flag=open\">Open safeguarding flags</a>"
-    } else {
-        "<a href=\"/partner\">Your counts</a>"
-    };
-    format!(
-        "<nav aria-label=\"Staff\">{links}<form method=\"post\" action=\"/admin/sign-out\" \
-         style=\"display:inline\"><button type=\"submit\">Sign out</button></form></nav>"
-    )
-}
-
-fn sign_in_body(error: Option<&str>) -> String {
-    let summary = error
-        .map(|e| {
-            format!(
-                "<div role=\"alert\" class=\"flag\"><h2>There is a problem</h2>\
-                 <p><a href=\"#token\">{}</a></p></div>",
-                escape(e)
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "<h1>Sign in</h1>{summary}<p>Review staff and partner charities sign in with the \
-         token the review gave them. The token is sent once and never shown in an address.</p>\
-         <form method=\"post\" action=\"/admin/sign-in\">\
-         <label for=\"token\">Your token</label>\
-         <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" \
-         required spellcheck=\"false\" size=\"40\">\
-         <div><button type=\"submit\">Sign in</button></div></form>"
-    )
-}
-
 async fn sign_in_page() -> Response {
-    private_page(page("Sign in", "", &sign_in_body(None)))
+    render(&SignInPage { error: None })
 }
 
 #[derive(Deserialize)]
@@ -141,11 +121,9 @@ async fn sign_in(
         return Err(ApiError::CrossSite.into());
     }
     let Some(principal) = principal_for_token(&state.config, &form.token) else {
-        let mut response = private_page(page(
-            "Sign in",
-            "",
-            &sign_in_body(Some("That token is not right: check it and try again")),
-        ));
+        let mut response = render(&SignInPage {
+            error: Some("That token is not right: check it and try again"),
+        });
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(response);
     };

@@ -1,54 +1,63 @@
-//! Server-rendered HTML for the admin and published pages: plain strings, and
-//! one escape function every piece of stored or requested text goes through.
+//! What every HTML page shares: templates rendered by askama, the headers
+//! every page sends (one tower layer), and dates in people's words.
+//!
+//! Askama, rather than maud or minijinja: its templates are plain HTML files
+//! (easy to read beside the markup they make), they are checked against
+//! their Rust structs at compile time, and every `{{ value }}` is escaped for
+//! HTML unless it is explicitly marked safe (no template here does), so a
+//! forgotten call can no longer let stored text become markup.
 
 use std::fmt::Write as _;
 
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
+use jiff::tz::TimeZone;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::http::problem::ApiError;
+use crate::{AppState, Router};
 
 /// Pages with no scripts at all: even if some markup got through, it could
 /// not run.
 pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// A staff or partner HTML page with headers that keep it private and inert.
-pub fn private_page(html: String) -> Response {
-    let mut response = html.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    response
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// Renders a page template as `text/html`; a template that fails to render
+/// is logged and answered as a 500 problem.
+pub fn render(page: &impl askama::Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a page did not render");
+            ApiError::Internal.into_response()
         }
     }
-    out
+}
+
+/// The headers every staff and partner page sends, so each stays private
+/// and inert: no scripts, never cached, never sniffed, no referrer outside.
+pub fn private_pages(router: Router<AppState>) -> Router<AppState> {
+    let set =
+        |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
+    router
+        .layer(set(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(set(header::CACHE_CONTROL, "no-store"))
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(header::REFERRER_POLICY, "same-origin"))
+}
+
+/// The review's time zone: staff read times as the clock on their wall.
+const UK: &str = "Europe/London";
+
+/// A stored RFC 3339 instant in people's words, in UK time: "12 October
+/// 2026, 10:37 pm (UK time)". Text that is not an instant is shown as it is.
+pub fn when(text: &str) -> String {
+    let Ok(instant) = text.parse::<jiff::Timestamp>() else {
+        return text.to_owned();
+    };
+    let zone = TimeZone::get(UK).unwrap_or(TimeZone::UTC);
+    let local = instant.to_zoned(zone);
+    format!("{} (UK time)", local.strftime("%-d %B %Y, %-I:%M %P"))
 }
 
 /// Escapes text for a URL query value.
@@ -64,67 +73,25 @@ pub fn query_value(text: &str) -> String {
     out
 }
 
-/// Text with the byte `ranges` wrapped in `<mark>`, all escaped.
-pub fn highlighted(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
-    let mut out = String::new();
-    let mut at = 0;
-    for range in ranges {
-        if range.start < at || range.end > text.len() {
-            continue;
-        }
-        out.push_str(&escape(&text[at..range.start]));
-        out.push_str("<mark>");
-        out.push_str(&escape(&text[range.clone()]));
-        out.push_str("</mark>");
-        at = range.end;
-    }
-    out.push_str(&escape(&text[at..]));
-    out
-}
-
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;margin:0;color:#0b0c0c;line-height:1.5}\
-a{color:#1d70b8}a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:0 4px #0b0c0c}\
-.skip{position:absolute;left:-9999px}.skip:focus{left:1rem;top:1rem;background:#fd0;padding:.5rem;z-index:9}\
-header{background:#0b0c0c;color:#fff;padding:.75rem 1rem}header a{color:#fff}header nav a{margin-right:1rem}\
-main{padding:1rem;max-width:80rem}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #b1b4b6;padding:.4rem;text-align:left;vertical-align:top}\
-mark{background:#fd0;color:#0b0c0c;font-weight:bold}.flag{border-left:6px solid #d4351c;padding-left:.75rem}\
-.tag{display:inline-block;padding:0 .4rem;background:#d4351c;color:#fff;font-weight:bold}.tag.ok{background:#00703c}.tag.grey{background:#505a5f}\
-label{display:block;font-weight:bold;margin-top:.5rem}input,select,textarea,button{font:inherit}button{background:#00703c;color:#fff;border:0;padding:.4rem .9rem;margin-top:.5rem;cursor:pointer}\
-button.warning{background:#d4351c}.filters{display:flex;flex-wrap:wrap;gap:0 1rem}.idea{border:1px solid #b1b4b6;padding:.5rem 1rem;margin:1rem 0}\
-.description{white-space:pre-wrap}dt{font-weight:bold}dd{margin:0 0 .5rem 0}";
-
-/// A whole page: skip link, header with navigation, one `<main>`.
-pub fn page(title: &str, nav: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"same-origin\">\
-         <title>{title} – Call for Ideas</title><style>{STYLE}</style></head><body>\
-         <a class=\"skip\" href=\"#main\">Skip to main content</a>\
-         <header><strong>Call for Ideas</strong>{nav}</header>\
-         <main id=\"main\" tabindex=\"-1\">{body}</main></body></html>",
-        title = escape(title),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn markup_is_escaped() {
+    fn instants_read_as_uk_wall_clock_time() {
         assert_eq!(
-            escape("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+            when("2026-10-12T21:37:26.956Z"),
+            "12 October 2026, 10:37 pm (UK time)"
+        );
+        assert_eq!(
+            when("2026-01-05T09:05:00Z"),
+            "5 January 2026, 9:05 am (UK time)"
         );
     }
 
     #[test]
-    fn highlights_are_escaped_too() {
-        assert_eq!(
-            highlighted("a <b> c", &[std::ops::Range { start: 2, end: 5 }]),
-            "a <mark>&lt;b&gt;</mark> c"
-        );
+    fn text_that_is_not_an_instant_is_shown_as_it_is() {
+        assert_eq!(when("no"), "no");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Until staff switch publication on for the call, a 404 problem says it is
 //! not published yet.
 
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -11,7 +12,7 @@ use axum::routing::get;
 
 use super::{PublicSubmission, published};
 use crate::http::csv::CsvWriter;
-use crate::http::html::{CSP, escape, page};
+use crate::http::html::CSP;
 use crate::http::problem::ApiError;
 use crate::http::split_file;
 use crate::{AppState, Router};
@@ -34,7 +35,18 @@ async fn show(
     }
     let submissions = published(&state.storage, call).await?;
     let (body, content_type) = match ext {
-        None => (html(&call.title, &submissions), "text/html; charset=utf-8"),
+        None => (
+            PublishedPage {
+                title: &call.title,
+                submissions: &submissions,
+            }
+            .render()
+            .map_err(|error| {
+                tracing::error!(%error, "the published page did not render");
+                ApiError::Internal
+            })?,
+            "text/html; charset=utf-8",
+        ),
         Some("csv") => (csv(&submissions), "text/csv; charset=utf-8"),
         Some("json") => (
             serde_json::to_string(&serde_json::json!({
@@ -94,37 +106,10 @@ pub fn csv(submissions: &[PublicSubmission]) -> String {
     csv.finish()
 }
 
-fn html(title: &str, submissions: &[PublicSubmission]) -> String {
-    let mut body = format!(
-        "<h1>{} – published submissions</h1>\
-         <p>{} submissions, published as their authors chose: with their name, their \
-         organisation's name, or anonymously. Some text has been withheld or redacted to \
-         protect people.</p>",
-        escape(title),
-        submissions.len()
-    );
-    for s in submissions {
-        body.push_str(&format!(
-            "<article class=\"idea\" aria-labelledby=\"s-{r}\"><h2 id=\"s-{r}\">{who}</h2>\
-             <p>Reference {r}, sent on {on}</p>",
-            r = escape(&s.reference),
-            who = escape(&s.published_as),
-            on = escape(&s.submitted_on),
-        ));
-        for idea in &s.ideas {
-            body.push_str(&format!(
-                "<h3>Idea {n}: {title}</h3>{theme}<p class=\"description\">{description}</p>",
-                n = idea.number,
-                title = escape(&idea.title),
-                theme = idea
-                    .theme
-                    .as_deref()
-                    .map(|t| format!("<p>Theme: {}</p>", escape(t)))
-                    .unwrap_or_default(),
-                description = escape(&idea.description),
-            ));
-        }
-        body.push_str("</article>");
-    }
-    page(&format!("{title} – published"), "", &body)
+/// `published.html`: every published submission of a call.
+#[derive(Template)]
+#[template(path = "published.html")]
+struct PublishedPage<'a> {
+    title: &'a str,
+    submissions: &'a [PublicSubmission],
 }

@@ -154,8 +154,8 @@ async fn a_safeguarding_phrase_flags_on_arrival_lists_first_and_is_highlighted_e
         .expect("text");
     assert!(html.contains("<mark>HITS ME</mark>"), "highlighted");
     assert!(
-        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-        "escaped"
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "escaped as the templates escape"
     );
     assert!(!html.contains("<script>") && !html.contains("<b>Right"));
     assert!(!html.contains(&calm), "filter by open flag");

@@ -1,0 +1,123 @@
+//! `GET /admin` (`dashboard.html`): totals, each call with its publication
+//! switch and exports, the chart, partners, and recent audit events; and
+//! `POST /admin/calls/{call}/publication`, the switch.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::chart::Chart;
+use super::partner_label;
+use crate::AppState;
+use crate::auth::Principal;
+use crate::auth::pages::{HtmlError, StaffPage};
+use crate::http::html::{render, when};
+use crate::http::problem::ApiError;
+use crate::review::service::{counts_for, set_publication};
+
+/// Audit events shown: the latest few; the full log is `/api/admin/audit`.
+const AUDIT_SHOWN: i64 = 20;
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    staff: String,
+    total: i64,
+    open_flags: i64,
+    flagged: i64,
+    spam: i64,
+    calls: Vec<CallRow>,
+    chart: Chart,
+    by_partner: BTreeMap<String, i64>,
+    audit: Vec<AuditLine>,
+}
+
+struct CallRow {
+    id: String,
+    title: String,
+    submissions: i64,
+    published: bool,
+}
+
+struct AuditLine {
+    at: String,
+    staff: String,
+    detail: String,
+    call: String,
+    reference: String,
+}
+
+pub async fn show(
+    StaffPage(staff): StaffPage,
+    State(state): State<AppState>,
+) -> Result<Response, HtmlError> {
+    let config = &state.config;
+    let counts = counts_for(&state, &Principal::Staff(staff.name.clone())).await?;
+    let mut calls = Vec::new();
+    for call in &config.calls {
+        calls.push(CallRow {
+            id: call.id.clone(),
+            title: call.title.clone(),
+            submissions: counts
+                .iter()
+                .filter(|c| c.call == call.id)
+                .map(|c| c.submissions)
+                .sum(),
+            published: state.storage.is_published(&call.id).await?,
+        });
+    }
+    let mut by_partner: BTreeMap<String, i64> = BTreeMap::new();
+    for c in &counts {
+        *by_partner
+            .entry(partner_label(config, c.partner.as_deref()))
+            .or_default() += c.submissions;
+    }
+    let audit = state
+        .storage
+        .audit_log(None, AUDIT_SHOWN)
+        .await?
+        .into_iter()
+        .map(|e| AuditLine {
+            at: when(&e.at),
+            staff: e.staff,
+            detail: e.detail,
+            call: e.call.unwrap_or_default(),
+            reference: e.reference.unwrap_or_default(),
+        })
+        .collect();
+    Ok(render(&Dashboard {
+        staff: staff.name,
+        total: counts.iter().map(|c| c.submissions).sum(),
+        open_flags: counts.iter().map(|c| c.open_flags).sum(),
+        flagged: counts.iter().map(|c| c.flagged).sum(),
+        spam: counts.iter().map(|c| c.spam).sum(),
+        calls,
+        chart: Chart::new(config, &counts),
+        by_partner,
+        audit,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct PublicationForm {
+    published: String,
+}
+
+pub async fn switch_publication(
+    StaffPage(staff): StaffPage,
+    State(state): State<AppState>,
+    Path(call): Path<String>,
+    Form(form): Form<PublicationForm>,
+) -> Result<Response, HtmlError> {
+    let published = match form.published.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return Err(ApiError::InvalidAction("Publication is on or off").into()),
+    };
+    set_publication(&state, &staff, &call, published).await?;
+    Ok(Redirect::to("/admin").into_response())
+}

@@ -1,0 +1,260 @@
+//! `GET /admin/submissions` (`submissions.html`): search and filters, one
+//! page of results (open flags first, then the newest), and links to the
+//! pages before and after.
+
+use std::collections::BTreeSet;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{Part, partner_label, parts};
+use crate::AppState;
+use crate::auth::pages::{HtmlError, StaffPage};
+use crate::config::Config;
+use crate::http::html::{query_value, render, when};
+use crate::intake::safeguarding::matches;
+use crate::moderation::ModerationState;
+use crate::review::filter::{Filter, OWN_SITE};
+use crate::review::service::{PER_PAGE, search};
+use crate::storage::StoredSubmission;
+
+#[derive(Template)]
+#[template(path = "submissions.html")]
+struct SubmissionsPage {
+    q: String,
+    from: String,
+    to: String,
+    selects: Vec<Select>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    rows: Vec<Row>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+struct Select {
+    name: &'static str,
+    label: &'static str,
+    options: Vec<Choice>,
+}
+
+struct Choice {
+    value: String,
+    text: String,
+    selected: bool,
+}
+
+struct Row {
+    reference: String,
+    sent: String,
+    from: String,
+    partner: String,
+    titles: Vec<String>,
+    tags: Vec<Tag>,
+    passage: Option<Vec<Part>>,
+}
+
+struct Tag {
+    /// Extra CSS class, with its leading space.
+    class: &'static str,
+    text: &'static str,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(flatten)]
+    filter: Filter,
+    page: Option<String>,
+}
+
+pub async fn show(
+    StaffPage(_): StaffPage,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, HtmlError> {
+    let filter = query.filter.cleaned();
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let found = search(&state, filter.clone(), page).await?;
+    let config = &state.config;
+    let pages = (found.total + PER_PAGE - 1) / PER_PAGE;
+    let mut rows = Vec::new();
+    for s in &found.submissions {
+        let moderation = ModerationState::fold(&state.storage.actions(&s.reference).await?);
+        rows.push(row(config, s, &moderation));
+    }
+    let query_text = filter_query(&filter);
+    let link = |page: i64| {
+        if query_text.is_empty() {
+            format!("/admin/submissions?page={page}")
+        } else {
+            format!("/admin/submissions?{query_text}&page={page}")
+        }
+    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    Ok(render(&SubmissionsPage {
+        q: text(&filter.q),
+        from: text(&filter.from),
+        to: text(&filter.to),
+        selects: selects(config, &filter),
+        total: found.total,
+        page,
+        pages,
+        rows,
+        prev: (pages > 1 && page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+    }))
+}
+
+fn row(config: &Config, s: &StoredSubmission, state: &ModerationState) -> Row {
+    let mut tags = Vec::new();
+    if s.flag_open {
+        tags.push(Tag {
+            class: "",
+            text: "Open flag",
+        });
+    } else if s.flag_phrase.is_some() {
+        tags.push(Tag {
+            class: " ok",
+            text: "Flag handled",
+        });
+    }
+    if s.spam {
+        tags.push(Tag {
+            class: " grey",
+            text: "Spam trap",
+        });
+    }
+    match state.summary() {
+        "" => {}
+        word => tags.push(Tag {
+            class: " grey",
+            text: word,
+        }),
+    }
+    Row {
+        reference: s.reference.clone(),
+        sent: when(&s.submitted_at),
+        from: sender(s),
+        partner: partner_label(config, s.partner.as_deref()),
+        titles: s.ideas.iter().map(|i| i.title.clone()).collect(),
+        tags,
+        passage: s.flag_phrase.is_some().then(|| flag_passage(s)),
+    }
+}
+
+/// Who sent it, as staff see it.
+fn sender(s: &StoredSubmission) -> String {
+    match (s.organisation.as_deref(), s.name.as_deref()) {
+        (Some(org), Some(name)) => format!("{org} ({name})"),
+        (Some(org), None) => org.to_owned(),
+        (None, Some(name)) => name.to_owned(),
+        (None, None) => "(removed)".to_owned(),
+    }
+}
+
+/// The flag's passage with its phrase marked.
+pub(super) fn flag_passage(s: &StoredSubmission) -> Vec<Part> {
+    match (&s.flag_phrase, &s.flag_passage) {
+        (Some(phrase), Some(passage)) => {
+            parts(passage, &matches(std::slice::from_ref(phrase), passage))
+        }
+        (Some(phrase), None) => parts(phrase, &[]),
+        _ => Vec::new(),
+    }
+}
+
+fn selects(config: &Config, filter: &Filter) -> Vec<Select> {
+    let unique = |items: &mut dyn Iterator<Item = (String, String)>| -> Vec<(String, String)> {
+        let mut seen = BTreeSet::new();
+        items.filter(|(v, _)| seen.insert(v.clone())).collect()
+    };
+    let calls = unique(&mut config.calls.iter().map(|c| (c.id.clone(), c.title.clone())));
+    let mut partners: Vec<(String, String)> = config
+        .partners
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect();
+    partners.push((OWN_SITE.to_owned(), "The review's own site".to_owned()));
+    let capacities = cfi_rules::Capacity::ALL
+        .iter()
+        .map(|c| (c.as_str().to_owned(), super::capacity_words(c.as_str())))
+        .collect();
+    let perspectives = unique(&mut config.calls.iter().flat_map(|c| {
+        c.perspectives
+            .iter()
+            .map(|p| (p.id.clone(), p.label.clone()))
+    }));
+    let ages = cfi_rules::AgeBand::ALL
+        .iter()
+        .map(|a| (a.as_str().to_owned(), a.label().to_owned()))
+        .collect();
+    let themes = unique(
+        &mut config
+            .calls
+            .iter()
+            .flat_map(|c| c.themes.iter().map(|t| (t.id.clone(), t.label.clone()))),
+    );
+    let flags = [
+        ("open", "Open flag"),
+        ("handled", "Handled flag"),
+        ("any", "Any flag"),
+        ("none", "Not flagged"),
+    ]
+    .map(|(v, t)| (v.to_owned(), t.to_owned()))
+    .to_vec();
+    let select = |name, label, current: &Option<String>, options: Vec<(String, String)>| Select {
+        name,
+        label,
+        options: options
+            .into_iter()
+            .map(|(value, text)| Choice {
+                selected: current.as_deref() == Some(value.as_str()),
+                value,
+                text,
+            })
+            .collect(),
+    };
+    vec![
+        select("call", "Call", &filter.call, calls),
+        select("partner", "Partner", &filter.partner, partners),
+        select("capacity", "Answering as", &filter.capacity, capacities),
+        select(
+            "perspective",
+            "Perspective",
+            &filter.perspective,
+            perspectives,
+        ),
+        select("age_band", "Age", &filter.age_band, ages),
+        select("theme", "Theme", &filter.theme, themes),
+        select("flag", "Safeguarding", &filter.flag, flags),
+    ]
+}
+
+/// The filter as a query string, for the links to other pages.
+fn filter_query(filter: &Filter) -> String {
+    let pairs = [
+        ("q", &filter.q),
+        ("call", &filter.call),
+        ("partner", &filter.partner),
+        ("capacity", &filter.capacity),
+        ("perspective", &filter.perspective),
+        ("age_band", &filter.age_band),
+        ("theme", &filter.theme),
+        ("flag", &filter.flag),
+        ("from", &filter.from),
+        ("to", &filter.to),
+    ];
+    pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| format!("{k}={}", query_value(v))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
