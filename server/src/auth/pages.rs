@@ -2,8 +2,8 @@
 //! signed-in page shares: its navigation, the extractors that ask for a
 //! session, and errors shown as pages (a 401 shows the sign-in form).
 
+use crate::http::extract::Form;
 use askama::Template;
-use axum::Form;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};

@@ -4,6 +4,7 @@
 //! Features use these; they never use one another's private helpers.
 
 pub mod csv;
+pub mod extract;
 pub mod html;
 pub mod problem;
 

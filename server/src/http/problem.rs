@@ -41,6 +41,11 @@ pub enum ApiError {
     /// 400: the body is not JSON, or not UTF-8. The detail says where.
     #[error("malformed request: {0}")]
     Malformed(String),
+    /// 400 (or the status axum chose, such as 415 or 422): a query string,
+    /// form or staff JSON body that is not in the expected form. The detail
+    /// says what was wrong.
+    #[error("request rejected: {detail}")]
+    Rejected { status: StatusCode, detail: String },
     /// 400: no `Idempotency-Key` header, or one that is not a UUID.
     #[error("idempotency key missing or malformed")]
     MissingIdempotencyKey,
@@ -124,6 +129,12 @@ impl ApiError {
                 StatusCode::BAD_REQUEST,
                 types::MALFORMED,
                 "The request body is not valid JSON",
+                detail.clone(),
+            ),
+            Self::Rejected { status, detail } => (
+                *status,
+                types::MALFORMED,
+                "The request is not in the expected form",
                 detail.clone(),
             ),
             Self::MissingIdempotencyKey => (

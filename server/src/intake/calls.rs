@@ -1,7 +1,8 @@
 //! `GET /api/calls/{call}`: a call's public definition, and the call window.
 
+use crate::http::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

@@ -4,8 +4,9 @@
 //! Until staff switch publication on for the call, a 404 problem says it is
 //! not published yet.
 
+use crate::http::extract::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

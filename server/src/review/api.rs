@@ -3,14 +3,16 @@
 //! moderation, the publication switch, erasure, the audit log and counts.
 //! Partners read their own counts at `/api/partner/counts`.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use crate::http::extract::Json;
+use crate::http::extract::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use cfi_rules::Reference;
 use serde::{Deserialize, Serialize};
 
-use super::filter::Filter;
+use super::filter::FilterQuery;
 use super::service::{
     ActionRequest, PER_PAGE, apply_action, counts_for, detail, erase, search, set_publication,
     state_view,
@@ -77,14 +79,15 @@ async fn list(
 #[derive(Deserialize)]
 struct SearchQuery {
     #[serde(flatten)]
-    filter: Filter,
-    page: Option<i64>,
+    filter: FilterQuery,
+    /// 1-based; a number too large to be a page is a 400.
+    page: Option<u32>,
 }
 
 #[derive(Serialize)]
 struct SearchAnswer {
     total: i64,
-    page: i64,
+    page: u32,
     per_page: i64,
     submissions: Vec<StoredSubmission>,
 }
@@ -95,7 +98,7 @@ async fn search_json(
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
     let page = query.page.unwrap_or(1).max(1);
-    let found = search(&state, query.filter, page).await?;
+    let found = search(&state, &query.filter.cleaned(), page).await?;
     Ok(Json(SearchAnswer {
         total: found.total,
         page,
@@ -107,7 +110,7 @@ async fn search_json(
 async fn one_json(
     _staff: Staff,
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    Path(reference): Path<Reference>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let found = detail(&state, &reference).await?;
     let view = state_view(&state.config, &found.submission, &found.state);
@@ -121,7 +124,7 @@ async fn one_json(
 async fn action_json(
     staff: Staff,
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    Path(reference): Path<Reference>,
     Json(request): Json<ActionRequest>,
 ) -> Result<(StatusCode, Json<ModerationAction>), ApiError> {
     let recorded = apply_action(&state, &staff, &reference, request).await?;
@@ -131,7 +134,7 @@ async fn action_json(
 async fn erase_json(
     staff: Staff,
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    Path(reference): Path<Reference>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let call = erase(&state, &staff, &reference).await?;
     Ok(Json(serde_json::json!({"erased": reference, "call": call})))

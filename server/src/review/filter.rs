@@ -1,5 +1,9 @@
-//! What staff search and filter submissions by.
+//! What staff search and filter submissions by: [`FilterQuery`] as sent
+//! (text, kept to refill the form), parsed once into a typed [`Filter`]
+//! checked against the configuration, which is what storage searches by.
 
+use cfi_rules::{AgeBand, Capacity};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -8,7 +12,7 @@ use crate::http::problem::ApiError;
 /// What staff search and filter by; empty values are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Filter {
+pub struct FilterQuery {
     /// Words in idea titles and descriptions (stemmed), or a reference.
     pub q: Option<String>,
     pub call: Option<String>,
@@ -29,7 +33,7 @@ pub struct Filter {
 /// The partner filter value for submissions sent from the review's own site.
 pub const OWN_SITE: &str = "_own";
 
-impl Filter {
+impl FilterQuery {
     /// Trims every value and drops the empty ones.
     pub fn cleaned(mut self) -> Self {
         for value in [
@@ -51,47 +55,176 @@ impl Filter {
         }
         self
     }
+
+    /// Parses the (cleaned) values: known ids, wire names and real dates.
+    pub fn parse(&self, config: &Config) -> Result<Filter, ApiError> {
+        let invalid = || {
+            ApiError::InvalidAction(
+                "A filter value is not one of the choices (dates are YYYY-MM-DD)",
+            )
+        };
+        let known = |value: &Option<String>, ok: &dyn Fn(&str) -> bool| match value {
+            Some(v) if !ok(v) => Err(invalid()),
+            other => Ok(other.clone()),
+        };
+        let date = |value: &Option<String>| -> Result<Option<Date>, ApiError> {
+            value
+                .as_deref()
+                .map(|d| {
+                    if d.len() == 10 {
+                        d.parse::<Date>().map_err(|_| invalid())
+                    } else {
+                        Err(invalid())
+                    }
+                })
+                .transpose()
+        };
+        let q = known(&self.q, &|q| q.chars().count() <= MAX_SEARCH_CHARS)?;
+        let to = date(&self.to)?;
+        Ok(Filter {
+            q,
+            call: known(&self.call, &|c| config.call(c).is_some())?,
+            partner: self
+                .partner
+                .as_deref()
+                .map(|p| match p {
+                    OWN_SITE => Ok(Partner::OwnSite),
+                    id if config.partner(id).is_some() => Ok(Partner::Id(id.to_owned())),
+                    _ => Err(invalid()),
+                })
+                .transpose()?,
+            capacity: self
+                .capacity
+                .as_deref()
+                .map(|c| Capacity::from_wire(c).ok_or_else(invalid))
+                .transpose()?,
+            perspective: known(&self.perspective, &|p| {
+                config
+                    .calls
+                    .iter()
+                    .any(|c| c.perspectives.iter().any(|x| x.id == p))
+            })?,
+            age_band: self
+                .age_band
+                .as_deref()
+                .map(|a| AgeBand::from_wire(a).ok_or_else(invalid))
+                .transpose()?,
+            theme: known(&self.theme, &|t| {
+                config
+                    .calls
+                    .iter()
+                    .any(|c| c.themes.iter().any(|x| x.id == t))
+            })?,
+            flag: self
+                .flag
+                .as_deref()
+                .map(|f| FlagFilter::from_wire(f).ok_or_else(invalid))
+                .transpose()?,
+            from: date(&self.from)?,
+            // The last day there is has no day after it to search before.
+            before: to
+                .map(|d| d.tomorrow().map_err(|_| invalid()))
+                .transpose()?,
+        })
+    }
 }
 
-/// Checks filter values against the configuration, so they are known ids.
-pub fn check(config: &Config, filter: &Filter) -> Result<(), ApiError> {
-    let known = |value: &Option<String>, ok: &dyn Fn(&str) -> bool| value.as_deref().is_none_or(ok);
-    let date_ok = |d: &str| d.len() == 10 && d.parse::<jiff::civil::Date>().is_ok();
-    let checks = [
-        known(&filter.call, &|c| config.call(c).is_some()),
-        known(&filter.partner, &|p| {
-            p == OWN_SITE || config.partner(p).is_some()
-        }),
-        known(&filter.capacity, &|c| {
-            cfi_rules::Capacity::from_wire(c).is_some()
-        }),
-        known(&filter.perspective, &|p| {
-            config
-                .calls
-                .iter()
-                .any(|c| c.perspectives.iter().any(|x| x.id == p))
-        }),
-        known(&filter.age_band, &|a| {
-            cfi_rules::AgeBand::from_wire(a).is_some()
-        }),
-        known(&filter.theme, &|t| {
-            config
-                .calls
-                .iter()
-                .any(|c| c.themes.iter().any(|x| x.id == t))
-        }),
-        known(&filter.flag, &|f| {
-            matches!(f, "open" | "handled" | "any" | "none")
-        }),
-        known(&filter.from, &date_ok),
-        known(&filter.to, &date_ok),
-        filter.q.as_deref().is_none_or(|q| q.chars().count() <= 200),
-    ];
-    if checks.iter().all(|ok| *ok) {
-        Ok(())
-    } else {
-        Err(ApiError::InvalidAction(
-            "A filter value is not one of the choices (dates are YYYY-MM-DD)",
-        ))
+/// Longest search text: a sentence or two is plenty to find an idea.
+const MAX_SEARCH_CHARS: usize = 200;
+
+/// A parsed filter; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Words in idea titles and descriptions, or a reference.
+    pub q: Option<String>,
+    pub call: Option<String>,
+    pub partner: Option<Partner>,
+    pub capacity: Option<Capacity>,
+    pub perspective: Option<String>,
+    pub age_band: Option<AgeBand>,
+    pub theme: Option<String>,
+    pub flag: Option<FlagFilter>,
+    /// Sent on or after this day (UTC).
+    pub from: Option<Date>,
+    /// Sent before this day (UTC): the day after the inclusive `to`.
+    pub before: Option<Date>,
+}
+
+/// Where submissions came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Partner {
+    /// The review's own site (no partner).
+    OwnSite,
+    Id(String),
+}
+
+/// Which safeguarding state to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagFilter {
+    Open,
+    Handled,
+    Any,
+    None,
+}
+
+impl FlagFilter {
+    fn from_wire(text: &str) -> Option<Self> {
+        match text {
+            "open" => Some(Self::Open),
+            "handled" => Some(Self::Handled),
+            "any" => Some(Self::Any),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Config {
+        Config::from_toml(
+            include_str!("../../../demo/review.toml"),
+            std::path::Path::new("demo/review.toml"),
+            |_| None,
+        )
+        .expect("the demo configuration is valid")
+    }
+
+    fn with(set: impl FnOnce(&mut FilterQuery)) -> Result<Filter, ApiError> {
+        let mut query = FilterQuery::default();
+        set(&mut query);
+        query.cleaned().parse(&demo())
+    }
+
+    #[test]
+    fn the_to_date_is_inclusive() {
+        let filter = with(|q| q.to = Some("2021-12-31".into())).expect("parses");
+        assert_eq!(filter.before, Some(jiff::civil::date(2022, 1, 1)));
+    }
+
+    #[test]
+    fn the_last_day_there_is_and_dates_that_are_not_are_422() {
+        for to in ["9999-12-31", "2021-02-30", "nope", "2021-1-1"] {
+            let error = with(|q| q.to = Some(to.into())).expect_err(to);
+            assert!(matches!(error, ApiError::InvalidAction(_)), "{to}");
+        }
+    }
+
+    #[test]
+    fn wire_names_parse_to_their_values_and_others_are_refused() {
+        let filter = with(|q| {
+            q.capacity = Some("organisation".into());
+            q.age_band = Some("16_17".into());
+            q.flag = Some("open".into());
+            q.partner = Some(OWN_SITE.into());
+        })
+        .expect("parses");
+        assert_eq!(filter.capacity, Some(Capacity::Organisation));
+        assert_eq!(filter.age_band, Some(AgeBand::From16To17));
+        assert_eq!(filter.flag, Some(FlagFilter::Open));
+        assert_eq!(filter.partner, Some(Partner::OwnSite));
+        assert!(with(|q| q.capacity = Some("robot".into())).is_err());
     }
 }

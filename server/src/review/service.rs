@@ -3,9 +3,10 @@
 //! erase, switch publication and count. These functions return
 //! [`ApiError`]; the API answers it as a problem, the pages as a page.
 
+use cfi_rules::Reference;
 use serde::{Deserialize, Serialize};
 
-use super::filter::{self, Filter};
+use super::filter::FilterQuery;
 use crate::AppState;
 use crate::auth::{Principal, Staff};
 use crate::config::Config;
@@ -19,16 +20,16 @@ pub const PER_PAGE: i64 = 50;
 /// Longest reason or note.
 const MAX_REASON_CHARS: usize = 2_000;
 
-/// Checks filter values against the configuration (so they are known ids),
-/// then searches. `page` is 1-based.
-pub async fn search(state: &AppState, filter: Filter, page: i64) -> Result<SearchPage, ApiError> {
-    let filter = filter.cleaned();
-    filter::check(&state.config, &filter)?;
-    let page = page.max(1);
-    Ok(state
-        .storage
-        .search(&filter, (page - 1) * PER_PAGE, PER_PAGE)
-        .await?)
+/// Parses the filter against the configuration (so values are known ids
+/// and real dates), then searches. `page` is 1-based; 0 reads as 1.
+pub async fn search(
+    state: &AppState,
+    filter: &FilterQuery,
+    page: u32,
+) -> Result<SearchPage, ApiError> {
+    let filter = filter.parse(&state.config)?;
+    let offset = i64::from(page.max(1) - 1) * PER_PAGE;
+    Ok(state.storage.search(&filter, offset, PER_PAGE).await?)
 }
 
 /// The moderation state as staff see it.
@@ -69,15 +70,16 @@ pub struct Detail {
     pub state: ModerationState,
 }
 
-pub async fn detail(state: &AppState, reference: &str) -> Result<Detail, ApiError> {
-    let submission = state
-        .storage
-        .submission(reference)
-        .await?
-        .ok_or(ApiError::NotFound(
-            "There is no submission with this reference",
-        ))?;
-    let actions = state.storage.actions(reference).await?;
+pub async fn detail(state: &AppState, reference: &Reference) -> Result<Detail, ApiError> {
+    let submission =
+        state
+            .storage
+            .submission(reference.as_str())
+            .await?
+            .ok_or(ApiError::NotFound(
+                "There is no submission with this reference",
+            ))?;
+    let actions = state.storage.actions(reference.as_str()).await?;
     let moderation = ModerationState::fold(&actions);
     Ok(Detail {
         submission,
@@ -110,7 +112,7 @@ pub struct ActionRequest {
 pub async fn apply_action(
     state: &AppState,
     staff: &Staff,
-    reference: &str,
+    reference: &Reference,
     request: ActionRequest,
 ) -> Result<ModerationAction, ApiError> {
     let reason = request.reason.trim().to_owned();
@@ -209,28 +211,31 @@ pub async fn apply_action(
             new.undoes = Some(target.id);
         }
     }
-    let recorded =
-        state
-            .storage
-            .record_action(reference, &new)
-            .await?
-            .ok_or(ApiError::NotFound(
-                "There is no submission with this reference",
-            ))?;
-    tracing::info!(reference, action = recorded.action.as_str(), staff = %staff.name, "moderation");
-    Ok(recorded)
-}
-
-/// Erases a submission by reference.
-pub async fn erase(state: &AppState, staff: &Staff, reference: &str) -> Result<String, ApiError> {
-    let call = state
+    let recorded = state
         .storage
-        .erase(reference, &staff.name)
+        .record_action(reference.as_str(), &new)
         .await?
         .ok_or(ApiError::NotFound(
             "There is no submission with this reference",
         ))?;
-    tracing::info!(reference, staff = %staff.name, "submission erased");
+    tracing::info!(%reference, action = recorded.action.as_str(), staff = %staff.name, "moderation");
+    Ok(recorded)
+}
+
+/// Erases a submission by reference.
+pub async fn erase(
+    state: &AppState,
+    staff: &Staff,
+    reference: &Reference,
+) -> Result<String, ApiError> {
+    let call = state
+        .storage
+        .erase(reference.as_str(), &staff.name)
+        .await?
+        .ok_or(ApiError::NotFound(
+            "There is no submission with this reference",
+        ))?;
+    tracing::info!(%reference, staff = %staff.name, "submission erased");
     Ok(call)
 }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::Row as _;
 
 use crate::moderation::{ActionKind, ModerationAction, NewAction};
-use crate::review::filter::{Filter, OWN_SITE};
+use crate::review::filter::{Filter, FlagFilter, Partner};
 
 use super::{SELECT_COLUMNS, Storage, StorageError, StoredSubmission, now_text, stored_from_row};
 
@@ -130,14 +130,8 @@ fn fts5_query(q: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// The next day, for an inclusive `to` date.
-fn day_after(date: &str) -> Option<String> {
-    let date: jiff::civil::Date = date.parse().ok()?;
-    Some(date.tomorrow().ok()?.to_string())
-}
-
 /// WHERE clause (with `?`) and its values.
-fn where_clause(filter: &Filter, postgres: bool) -> Result<(String, Vec<String>), StorageError> {
+fn where_clause(filter: &Filter, postgres: bool) -> (String, Vec<String>) {
     let mut clauses: Vec<&str> = Vec::new();
     let mut values: Vec<String> = Vec::new();
     let mut push = |clause: &'static str, value: Option<String>| {
@@ -162,41 +156,40 @@ fn where_clause(filter: &Filter, postgres: bool) -> Result<(String, Vec<String>)
     if let Some(call) = &filter.call {
         push("call_id = ?", Some(call.clone()));
     }
-    match filter.partner.as_deref() {
-        Some(OWN_SITE) => push("partner_id IS NULL", None),
-        Some(partner) => push("partner_id = ?", Some(partner.to_owned())),
+    match &filter.partner {
+        Some(Partner::OwnSite) => push("partner_id IS NULL", None),
+        Some(Partner::Id(partner)) => push("partner_id = ?", Some(partner.clone())),
         None => {}
     }
-    if let Some(capacity) = &filter.capacity {
-        push("capacity = ?", Some(capacity.clone()));
+    if let Some(capacity) = filter.capacity {
+        push("capacity = ?", Some(capacity.as_str().to_owned()));
     }
     if let Some(perspective) = &filter.perspective {
         push("perspectives LIKE ?", Some(format!("%\"{perspective}\"%")));
     }
-    if let Some(age_band) = &filter.age_band {
-        push("age_band = ?", Some(age_band.clone()));
+    if let Some(age_band) = filter.age_band {
+        push("age_band = ?", Some(age_band.as_str().to_owned()));
     }
     if let Some(theme) = &filter.theme {
         push("ideas LIKE ?", Some(format!("%\"theme\":\"{theme}\"%")));
     }
-    match filter.flag.as_deref() {
-        Some("open") => push("flag_open", None),
-        Some("handled") => push("flag_phrase IS NOT NULL AND NOT flag_open", None),
-        Some("any") => push("flag_phrase IS NOT NULL", None),
-        Some("none") => push("flag_phrase IS NULL", None),
-        _ => {}
+    match filter.flag {
+        Some(FlagFilter::Open) => push("flag_open", None),
+        Some(FlagFilter::Handled) => push("flag_phrase IS NOT NULL AND NOT flag_open", None),
+        Some(FlagFilter::Any) => push("flag_phrase IS NOT NULL", None),
+        Some(FlagFilter::None) => push("flag_phrase IS NULL", None),
+        None => {}
     }
-    if let Some(from) = &filter.from {
-        push("submitted_at >= ?", Some(from.clone()));
+    if let Some(from) = filter.from {
+        push("submitted_at >= ?", Some(from.to_string()));
     }
-    if let Some(to) = &filter.to {
-        let next = day_after(to).ok_or_else(|| StorageError::Corrupt("bad date".into()))?;
-        push("submitted_at < ?", Some(next));
+    if let Some(before) = filter.before {
+        push("submitted_at < ?", Some(before.to_string()));
     }
     if clauses.is_empty() {
-        return Ok((String::new(), values));
+        return (String::new(), values);
     }
-    Ok((format!(" WHERE {}", clauses.join(" AND ")), values))
+    (format!(" WHERE {}", clauses.join(" AND ")), values)
 }
 
 const ACTION_COLUMNS: &str = "m.id, s.reference, m.action, m.idea, m.field, m.spans, m.undoes, \
@@ -278,7 +271,7 @@ impl Storage {
         limit: i64,
     ) -> Result<SearchPage, StorageError> {
         let postgres = matches!(self, Self::Postgres(_));
-        let (clause, values) = where_clause(filter, postgres)?;
+        let (clause, values) = where_clause(filter, postgres);
         let count_sql = format!("SELECT count(*) AS n FROM submissions{clause}");
         let page_sql = format!(
             "SELECT {SELECT_COLUMNS} FROM submissions{clause} \
@@ -632,11 +625,5 @@ mod tests {
             Some("\"mentor\" \"OR\" \"body\" \"NEAR\"")
         );
         assert_eq!(fts5_query(" -- ** "), None);
-    }
-
-    #[test]
-    fn the_to_date_is_inclusive() {
-        assert_eq!(day_after("2021-12-31").as_deref(), Some("2022-01-01"));
-        assert_eq!(day_after("nope"), None);
     }
 }

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::http::extract::Form;
+use crate::http::extract::Path;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 

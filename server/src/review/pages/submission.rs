@@ -3,10 +3,12 @@
 //! its audit trail; `POST …/actions` records a moderation action and `POST
 //! …/erase` erases it (`erased.html`).
 
+use crate::http::extract::Form;
+use crate::http::extract::Path;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use cfi_rules::Reference;
 use serde::Deserialize;
 
 use super::submissions::flag_passage;
@@ -72,7 +74,7 @@ struct AuditRow {
 pub async fn show(
     StaffPage(_): StaffPage,
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    Path(reference): Path<Reference>,
 ) -> Result<Response, HtmlError> {
     let found = detail(&state, &reference).await?;
     Ok(render(&page(&state.config, &found)))
@@ -228,7 +230,7 @@ pub struct ActionForm {
 pub async fn act(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    Path(reference): Path<Reference>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, HtmlError> {
     let action = ActionKind::from_wire(&form.action)
@@ -245,7 +247,7 @@ pub async fn act(
     apply_action(&state, &staff, &reference, request).await?;
     Ok(Redirect::to(&format!(
         "/admin/submissions/{}#audit",
-        query_value(&reference)
+        query_value(reference.as_str())
     ))
     .into_response())
 }
@@ -265,15 +267,17 @@ pub struct EraseForm {
 pub async fn erase(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    Path(reference): Path<Reference>,
     Form(form): Form<EraseForm>,
 ) -> Result<Response, HtmlError> {
-    if !form.confirm.trim().eq_ignore_ascii_case(&reference) {
+    if Reference::parse(&form.confirm).ok().as_ref() != Some(&reference) {
         return Err(ApiError::InvalidAction(
             "Type the submission's reference exactly to confirm erasing it",
         )
         .into());
     }
     crate::review::service::erase(&state, &staff, &reference).await?;
-    Ok(render(&ErasedPage { reference }))
+    Ok(render(&ErasedPage {
+        reference: reference.to_string(),
+    }))
 }

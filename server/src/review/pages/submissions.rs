@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::http::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -16,7 +17,7 @@ use crate::config::Config;
 use crate::http::html::{query_value, render, when};
 use crate::intake::safeguarding::matches;
 use crate::moderation::ModerationState;
-use crate::review::filter::{Filter, OWN_SITE};
+use crate::review::filter::{FilterQuery, OWN_SITE};
 use crate::review::service::{PER_PAGE, search};
 use crate::storage::StoredSubmission;
 
@@ -28,7 +29,7 @@ struct SubmissionsPage {
     to: String,
     selects: Vec<Select>,
     total: i64,
-    page: i64,
+    page: u32,
     pages: i64,
     rows: Vec<Row>,
     prev: Option<String>,
@@ -66,8 +67,9 @@ struct Tag {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(flatten)]
-    filter: Filter,
-    page: Option<String>,
+    filter: FilterQuery,
+    /// 1-based; a number too large to be a page is a 400.
+    page: Option<u32>,
 }
 
 pub async fn show(
@@ -76,13 +78,8 @@ pub async fn show(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, HtmlError> {
     let filter = query.filter.cleaned();
-    let page = query
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<i64>().ok())
-        .unwrap_or(1)
-        .max(1);
-    let found = search(&state, filter.clone(), page).await?;
+    let page = query.page.unwrap_or(1).max(1);
+    let found = search(&state, &filter, page).await?;
     let config = &state.config;
     let pages = (found.total + PER_PAGE - 1) / PER_PAGE;
     let mut rows = Vec::new();
@@ -91,6 +88,7 @@ pub async fn show(
         rows.push(row(config, s, &moderation));
     }
     let query_text = filter_query(&filter);
+    let page_number = i64::from(page);
     let link = |page: i64| {
         if query_text.is_empty() {
             format!("/admin/submissions?page={page}")
@@ -108,8 +106,8 @@ pub async fn show(
         page,
         pages,
         rows,
-        prev: (pages > 1 && page > 1).then(|| link(page - 1)),
-        next: (page < pages).then(|| link(page + 1)),
+        prev: (pages > 1 && page_number > 1).then(|| link(page_number - 1)),
+        next: (page_number < pages).then(|| link(page_number + 1)),
     }))
 }
 
@@ -171,7 +169,7 @@ pub(super) fn flag_passage(s: &StoredSubmission) -> Vec<Part> {
     }
 }
 
-fn selects(config: &Config, filter: &Filter) -> Vec<Select> {
+fn selects(config: &Config, filter: &FilterQuery) -> Vec<Select> {
     let unique = |items: &mut dyn Iterator<Item = (String, String)>| -> Vec<(String, String)> {
         let mut seen = BTreeSet::new();
         items.filter(|(v, _)| seen.insert(v.clone())).collect()
@@ -239,7 +237,7 @@ fn selects(config: &Config, filter: &Filter) -> Vec<Select> {
 }
 
 /// The filter as a query string, for the links to other pages.
-fn filter_query(filter: &Filter) -> String {
+fn filter_query(filter: &FilterQuery) -> String {
     let pairs = [
         ("q", &filter.q),
         ("call", &filter.call),
