@@ -8,9 +8,11 @@ pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod errors;
 pub mod health;
 pub mod http;
 pub mod intake;
+pub mod limits;
 pub mod moderation;
 pub mod openapi;
 pub mod publication;
@@ -20,7 +22,6 @@ pub mod storage;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, header};
@@ -140,7 +141,7 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("idempotency-key"),
         ])
         .expose_headers([header::RETRY_AFTER])
-        .max_age(Duration::from_secs(600));
+        .max_age(limits::CORS_MAX_AGE);
     Router::new()
         .merge(intake::router())
         .merge(auth::pages::router())

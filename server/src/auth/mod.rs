@@ -15,7 +15,7 @@ pub mod pages;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -28,8 +28,7 @@ use crate::http::problem::ApiError;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "cfi_session";
-/// A session lasts a working day.
-pub const SESSION_LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
+pub use crate::limits::SESSION_LIFETIME;
 
 /// Who a token or session belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]

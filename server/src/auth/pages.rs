@@ -17,7 +17,6 @@ use super::{
 };
 use crate::http::html::{private_pages, render};
 use crate::http::problem::ApiError;
-use crate::storage::StorageError;
 use crate::{AppState, Router};
 
 /// `/admin/sign-in` and `/admin/sign-out`.
@@ -47,15 +46,10 @@ struct ErrorPage<'a> {
 /// An [`ApiError`] shown as a page; a 401 shows the sign-in form.
 pub struct HtmlError(pub ApiError);
 
-impl From<ApiError> for HtmlError {
-    fn from(error: ApiError) -> Self {
-        Self(error)
-    }
-}
-
-impl From<StorageError> for HtmlError {
-    fn from(error: StorageError) -> Self {
-        Self(ApiError::Storage(error))
+/// Anything that becomes a problem in the API becomes a page here.
+impl<E: Into<ApiError>> From<E> for HtmlError {
+    fn from(error: E) -> Self {
+        Self(error.into())
     }
 }
 

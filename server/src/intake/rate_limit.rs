@@ -13,9 +13,7 @@ use std::time::Instant;
 
 use crate::config::RateLimit;
 
-/// Buckets kept before idle ones are dropped, bounding memory under a flood
-/// of distinct addresses.
-const MAX_TRACKED_CLIENTS: usize = 100_000;
+use crate::limits::MAX_TRACKED_CLIENTS;
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {

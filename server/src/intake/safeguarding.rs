@@ -17,8 +17,7 @@ pub struct Flag {
     pub passage: String,
 }
 
-/// Characters of context kept on each side of the phrase.
-const CONTEXT_CHARS: usize = 80;
+use crate::limits::SAFEGUARDING_CONTEXT_CHARS as CONTEXT_CHARS;
 
 /// The first configured phrase found in the submission's ideas, and the
 /// passage around it.

@@ -23,10 +23,7 @@ use crate::http::problem::ApiError;
 use crate::storage::{NewSubmission, SubmitOutcome};
 use crate::{AppState, Router};
 
-/// Largest accepted body. Five ideas of 250 words in long words with every
-/// field at its limit stay under 20 KB; 64 KB leaves room for non-Latin text
-/// (three bytes a character) without letting anyone post megabytes.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub use crate::limits::MAX_BODY_BYTES;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use super::filter::FilterQuery;
 use super::service::{
-    ActionRequest, PER_PAGE, apply_action, counts_for, detail, erase, search, set_publication,
-    state_view,
+    ActionRequest, apply_action, counts_for, detail, erase, search, set_publication, state_view,
 };
 use crate::auth::{Principal, Staff, Viewer};
 use crate::http::problem::ApiError;
+use crate::limits::{AUDIT_LOG_LINES, PER_PAGE};
 use crate::moderation::ModerationAction;
 use crate::storage::{AuditEntry, StoredSubmission};
 use crate::{AppState, Router};
@@ -170,7 +170,7 @@ async fn audit_json(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let entries: Vec<AuditEntry> = state
         .storage
-        .audit_log(query.call.as_deref(), 1_000)
+        .audit_log(query.call.as_deref(), AUDIT_LOG_LINES)
         .await?;
     Ok(Json(serde_json::json!({ "entries": entries })))
 }

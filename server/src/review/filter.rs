@@ -6,8 +6,9 @@ use cfi_rules::{AgeBand, Capacity};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use super::service::ReviewError;
 use crate::config::Config;
-use crate::http::problem::ApiError;
+use crate::limits::MAX_SEARCH_CHARS;
 
 /// What staff search and filter by; empty values are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,17 +58,15 @@ impl FilterQuery {
     }
 
     /// Parses the (cleaned) values: known ids, wire names and real dates.
-    pub fn parse(&self, config: &Config) -> Result<Filter, ApiError> {
+    pub fn parse(&self, config: &Config) -> Result<Filter, ReviewError> {
         let invalid = || {
-            ApiError::InvalidAction(
-                "A filter value is not one of the choices (dates are YYYY-MM-DD)",
-            )
+            ReviewError::Invalid("A filter value is not one of the choices (dates are YYYY-MM-DD)")
         };
         let known = |value: &Option<String>, ok: &dyn Fn(&str) -> bool| match value {
             Some(v) if !ok(v) => Err(invalid()),
             other => Ok(other.clone()),
         };
-        let date = |value: &Option<String>| -> Result<Option<Date>, ApiError> {
+        let date = |value: &Option<String>| -> Result<Option<Date>, ReviewError> {
             value
                 .as_deref()
                 .map(|d| {
@@ -129,9 +128,6 @@ impl FilterQuery {
     }
 }
 
-/// Longest search text: a sentence or two is plenty to find an idea.
-const MAX_SEARCH_CHARS: usize = 200;
-
 /// A parsed filter; `None` means any.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -192,7 +188,7 @@ mod tests {
         .expect("the demo configuration is valid")
     }
 
-    fn with(set: impl FnOnce(&mut FilterQuery)) -> Result<Filter, ApiError> {
+    fn with(set: impl FnOnce(&mut FilterQuery)) -> Result<Filter, ReviewError> {
         let mut query = FilterQuery::default();
         set(&mut query);
         query.cleaned().parse(&demo())
@@ -208,7 +204,7 @@ mod tests {
     fn the_last_day_there_is_and_dates_that_are_not_are_422() {
         for to in ["9999-12-31", "2021-02-30", "nope", "2021-1-1"] {
             let error = with(|q| q.to = Some(to.into())).expect_err(to);
-            assert!(matches!(error, ApiError::InvalidAction(_)), "{to}");
+            assert!(matches!(error, ReviewError::Invalid(_)), "{to}");
         }
     }
 

@@ -1,7 +1,7 @@
 //! What the review team can do, whichever way they ask (the JSON staff API
 //! or the pages): search, read one submission with its audit trail, moderate,
 //! erase, switch publication and count. These functions return
-//! [`ApiError`]; the API answers it as a problem, the pages as a page.
+//! [`ReviewError`]; the API answers it as a problem, the pages as a page.
 
 use cfi_rules::Reference;
 use serde::{Deserialize, Serialize};
@@ -11,14 +11,34 @@ use crate::AppState;
 use crate::auth::{Principal, Staff};
 use crate::config::Config;
 use crate::http::problem::ApiError;
+use crate::limits::{MAX_REASON_CHARS, PER_PAGE};
 use crate::moderation::{ActionKind, ModerationAction, ModerationState, NewAction, spans_of};
 use crate::publication::public_view;
 use crate::storage::{DayCount, SearchPage, StoredSubmission};
 
-/// Results per page of a search.
-pub const PER_PAGE: i64 = 50;
-/// Longest reason or note.
-const MAX_REASON_CHARS: usize = 2_000;
+/// Why something staff asked for was not done.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// No submission or call by that reference or id (404).
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    /// The request does not apply as asked (422); the text says why.
+    #[error("{0}")]
+    Invalid(&'static str),
+    /// Storage failed (503); the cause is logged where it is answered.
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+}
+
+impl From<ReviewError> for ApiError {
+    fn from(error: ReviewError) -> Self {
+        match error {
+            ReviewError::NotFound(detail) => Self::NotFound(detail),
+            ReviewError::Invalid(detail) => Self::InvalidAction(detail),
+            ReviewError::Storage(cause) => Self::Storage(cause),
+        }
+    }
+}
 
 /// Parses the filter against the configuration (so values are known ids
 /// and real dates), then searches. `page` is 1-based; 0 reads as 1.
@@ -26,7 +46,7 @@ pub async fn search(
     state: &AppState,
     filter: &FilterQuery,
     page: u32,
-) -> Result<SearchPage, ApiError> {
+) -> Result<SearchPage, ReviewError> {
     let filter = filter.parse(&state.config)?;
     let offset = i64::from(page.max(1) - 1) * PER_PAGE;
     Ok(state.storage.search(&filter, offset, PER_PAGE).await?)
@@ -70,13 +90,13 @@ pub struct Detail {
     pub state: ModerationState,
 }
 
-pub async fn detail(state: &AppState, reference: &Reference) -> Result<Detail, ApiError> {
+pub async fn detail(state: &AppState, reference: &Reference) -> Result<Detail, ReviewError> {
     let submission =
         state
             .storage
             .submission(reference.as_str())
             .await?
-            .ok_or(ApiError::NotFound(
+            .ok_or(ReviewError::NotFound(
                 "There is no submission with this reference",
             ))?;
     let actions = state.storage.actions(reference.as_str()).await?;
@@ -114,29 +134,27 @@ pub async fn apply_action(
     staff: &Staff,
     reference: &Reference,
     request: ActionRequest,
-) -> Result<ModerationAction, ApiError> {
+) -> Result<ModerationAction, ReviewError> {
     let reason = request.reason.trim().to_owned();
     if reason.is_empty() {
-        return Err(ApiError::InvalidAction(
+        return Err(ReviewError::Invalid(
             "Give a reason (for a handled flag, say what was done)",
         ));
     }
     if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(ApiError::InvalidAction(
+        return Err(ReviewError::Invalid(
             "Keep the reason under 2,000 characters",
         ));
     }
     let found = detail(state, reference).await?;
     let current = &found.state;
     let submission = &found.submission;
-    let idea_index = || -> Result<usize, ApiError> {
+    let idea_index = || -> Result<usize, ReviewError> {
         request
             .idea
             .filter(|n| (1..=submission.ideas.len()).contains(n))
             .map(|n| n - 1)
-            .ok_or(ApiError::InvalidAction(
-                "Choose one of the submission's ideas",
-            ))
+            .ok_or(ReviewError::Invalid("Choose one of the submission's ideas"))
     };
     let mut new = NewAction {
         action: request.action,
@@ -149,12 +167,10 @@ pub async fn apply_action(
     };
     match request.action {
         ActionKind::Withhold if current.withheld.is_some() => {
-            return Err(ApiError::InvalidAction(
-                "This submission is already withheld",
-            ));
+            return Err(ReviewError::Invalid("This submission is already withheld"));
         }
         ActionKind::Spam if current.spam.is_some() => {
-            return Err(ApiError::InvalidAction(
+            return Err(ReviewError::Invalid(
                 "This submission is already marked as spam",
             ));
         }
@@ -162,7 +178,7 @@ pub async fn apply_action(
         ActionKind::WithholdIdea => {
             let idea = idea_index()?;
             if current.withheld_ideas.contains_key(&idea) {
-                return Err(ApiError::InvalidAction("This idea is already withheld"));
+                return Err(ReviewError::Invalid("This idea is already withheld"));
             }
             new.idea = Some(idea);
         }
@@ -173,7 +189,7 @@ pub async fn apply_action(
                 "title" => &submission.ideas[idea].title,
                 "description" => &submission.ideas[idea].description,
                 _ => {
-                    return Err(ApiError::InvalidAction(
+                    return Err(ReviewError::Invalid(
                         "Redact in the title or the description",
                     ));
                 }
@@ -181,7 +197,7 @@ pub async fn apply_action(
             let text = request.text.as_deref().unwrap_or("");
             let spans = spans_of(original, text);
             if spans.is_empty() {
-                return Err(ApiError::InvalidAction(
+                return Err(ReviewError::Invalid(
                     "That text is not in this idea: copy it exactly as it appears",
                 ));
             }
@@ -191,7 +207,7 @@ pub async fn apply_action(
         }
         ActionKind::HandleFlag => {
             if submission.flag_phrase.is_none() || !submission.flag_open {
-                return Err(ApiError::InvalidAction(
+                return Err(ReviewError::Invalid(
                     "There is no open flag on this submission",
                 ));
             }
@@ -200,13 +216,11 @@ pub async fn apply_action(
             let target = request
                 .undoes
                 .and_then(|id| found.actions.iter().find(|a| a.id == id))
-                .ok_or(ApiError::InvalidAction(
+                .ok_or(ReviewError::Invalid(
                     "Choose an action of this submission to undo",
                 ))?;
             if target.action == ActionKind::Undo || current.undone.contains(&target.id) {
-                return Err(ApiError::InvalidAction(
-                    "This action cannot be undone (again)",
-                ));
+                return Err(ReviewError::Invalid("This action cannot be undone (again)"));
             }
             new.undoes = Some(target.id);
         }
@@ -215,7 +229,7 @@ pub async fn apply_action(
         .storage
         .record_action(reference.as_str(), &new)
         .await?
-        .ok_or(ApiError::NotFound(
+        .ok_or(ReviewError::NotFound(
             "There is no submission with this reference",
         ))?;
     tracing::info!(%reference, action = recorded.action.as_str(), staff = %staff.name, "moderation");
@@ -227,12 +241,12 @@ pub async fn erase(
     state: &AppState,
     staff: &Staff,
     reference: &Reference,
-) -> Result<String, ApiError> {
+) -> Result<String, ReviewError> {
     let call = state
         .storage
         .erase(reference.as_str(), &staff.name)
         .await?
-        .ok_or(ApiError::NotFound(
+        .ok_or(ReviewError::NotFound(
             "There is no submission with this reference",
         ))?;
     tracing::info!(%reference, staff = %staff.name, "submission erased");
@@ -245,11 +259,11 @@ pub async fn set_publication(
     staff: &Staff,
     call_id: &str,
     published: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), ReviewError> {
     state
         .config
         .call(call_id)
-        .ok_or(ApiError::NotFound("There is no call with this id"))?;
+        .ok_or(ReviewError::NotFound("There is no call with this id"))?;
     state
         .storage
         .set_published(call_id, published, &staff.name)
@@ -260,7 +274,10 @@ pub async fn set_publication(
 
 /// Day counts a viewer may see: a partner only its own, never flags or
 /// spam.
-pub async fn counts_for(state: &AppState, viewer: &Principal) -> Result<Vec<DayCount>, ApiError> {
+pub async fn counts_for(
+    state: &AppState,
+    viewer: &Principal,
+) -> Result<Vec<DayCount>, ReviewError> {
     Ok(match viewer {
         Principal::Staff(_) => state.storage.day_counts(None).await?,
         Principal::Partner(id) => state

@@ -163,9 +163,7 @@ impl Row {
     }
 }
 
-/// Attempts at finding an unused reference before giving up (with 6.6 × 10^11
-/// references, a second attempt is already rare).
-const REFERENCE_ATTEMPTS: usize = 8;
+use crate::limits::REFERENCE_ATTEMPTS;
 
 fn new_reference() -> Reference {
     Reference::from_random(rand::random())

@@ -8,11 +8,12 @@
 //! only sent after the commit is durable.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Row as _};
 use uuid::Uuid;
+
+use crate::limits::{DATABASE_WAIT, POSTGRES_CONNECTIONS};
 
 use super::{
     NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
@@ -31,8 +32,8 @@ impl PostgresStore {
             .options([("synchronous_commit", "on")])
             .disable_statement_logging();
         let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(POSTGRES_CONNECTIONS)
+            .acquire_timeout(DATABASE_WAIT)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;

@@ -10,6 +10,7 @@
 use serde::Serialize;
 use sqlx::Row as _;
 
+use crate::limits::MAX_SEARCH_WORDS;
 use crate::moderation::{ActionKind, ModerationAction, NewAction};
 use crate::review::filter::{Filter, FlagFilter, Partner};
 
@@ -124,7 +125,7 @@ fn fts5_query(q: &str) -> Option<String> {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .take(16)
+        .take(MAX_SEARCH_WORDS)
         .map(|w| format!("\"{w}\""))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))

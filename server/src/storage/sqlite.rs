@@ -7,7 +7,6 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -22,11 +21,7 @@ use super::{
     StoredSubmission, SubmitOutcome, bind_new_row, new_reference, now_text, stored_from_row,
 };
 
-/// Submissions committed together at most. Large enough to amortise an fsync
-/// over a burst of 64 clients, small enough that a batch stays a few ms.
-const MAX_BATCH: usize = 256;
-/// Submissions that may wait for the writer before callers are slowed down.
-const QUEUE_DEPTH: usize = 4_096;
+use crate::limits::{DATABASE_WAIT, MAX_BATCH, QUEUE_DEPTH, SQLITE_READERS};
 
 struct Job {
     row: Row,
@@ -51,7 +46,7 @@ fn options(url: &str) -> Result<SqliteConnectOptions, StorageError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5))
+        .busy_timeout(DATABASE_WAIT)
         .disable_statement_logging())
 }
 
@@ -63,7 +58,7 @@ impl SqliteStore {
             .await?;
         let staff_writer = Arc::new(Mutex::new(options(url)?.connect().await?));
         let readers = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(SQLITE_READERS)
             .connect_with(options(url)?.read_only(true))
             .await?;
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);

@@ -8,8 +8,7 @@ use super::partner_label;
 use crate::config::Config;
 use crate::storage::DayCount;
 
-/// Days shown: two months fit the width with readable bars.
-const DAYS_SHOWN: usize = 60;
+use crate::limits::CHART_DAYS as DAYS_SHOWN;
 
 /// Colours for chart series, distinguishable and dark enough for white gaps.
 const PALETTE: [&str; 8] = [

@@ -18,10 +18,8 @@ use crate::auth::Principal;
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
+use crate::limits::DASHBOARD_AUDIT_LINES;
 use crate::review::service::{counts_for, set_publication};
-
-/// Audit events shown: the latest few; the full log is `/api/admin/audit`.
-const AUDIT_SHOWN: i64 = 20;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -79,7 +77,7 @@ pub async fn show(
     }
     let audit = state
         .storage
-        .audit_log(None, AUDIT_SHOWN)
+        .audit_log(None, DASHBOARD_AUDIT_LINES)
         .await?
         .into_iter()
         .map(|e| AuditLine {

@@ -16,9 +16,10 @@ use crate::auth::pages::{HtmlError, StaffPage};
 use crate::config::Config;
 use crate::http::html::{query_value, render, when};
 use crate::intake::safeguarding::matches;
+use crate::limits::PER_PAGE;
 use crate::moderation::ModerationState;
 use crate::review::filter::{FilterQuery, OWN_SITE};
-use crate::review::service::{PER_PAGE, search};
+use crate::review::service::search;
 use crate::storage::StoredSubmission;
 
 #[derive(Template)]

@@ -1,0 +1,60 @@
+//! Operational limits, each with why it is what it is. (What a submission
+//! may hold, such as ideas and words, is in the rules crate's `limits`.)
+
+use std::time::Duration;
+
+// Intake.
+
+/// Largest accepted body. Five ideas of 250 words in long words with every
+/// field at its limit stay under 20 KB; 64 KB leaves room for non-Latin text
+/// (three bytes a character) without letting anyone post megabytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Rate-limit buckets kept before idle ones are dropped, bounding memory
+/// under a flood of distinct addresses.
+pub const MAX_TRACKED_CLIENTS: usize = 100_000;
+/// Characters kept on each side of a safeguarding phrase: enough for staff
+/// to judge the passage without opening the submission.
+pub const SAFEGUARDING_CONTEXT_CHARS: usize = 80;
+/// How long a browser may cache a CORS preflight: ten minutes keeps partner
+/// pages fast and a changed origin list effective soon.
+pub const CORS_MAX_AGE: Duration = Duration::from_secs(600);
+
+// Review.
+
+/// Results per page of a search: a screenful staff can scan.
+pub const PER_PAGE: i64 = 50;
+/// Longest search text: a sentence or two is plenty to find an idea.
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// Words of a search used (each must match): more only slows the index.
+pub const MAX_SEARCH_WORDS: usize = 16;
+/// Longest moderation reason or note: a paragraph, not a document.
+pub const MAX_REASON_CHARS: usize = 2_000;
+/// Days in the chart: two months fit the width with readable bars.
+pub const CHART_DAYS: usize = 60;
+/// Audit events on the dashboard: the latest few; the log has the rest.
+pub const DASHBOARD_AUDIT_LINES: i64 = 20;
+/// Audit events `/api/admin/audit` returns: years of switches, erasures and
+/// retention runs, in one small answer.
+pub const AUDIT_LOG_LINES: i64 = 1_000;
+/// A signed-in session lasts a working day.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
+
+// Storage.
+
+/// SQLite readers: staff reads run beside the one writer; a few suffice on
+/// the small machines SQLite serves.
+pub const SQLITE_READERS: u32 = 4;
+/// PostgreSQL connections per replica: several replicas share the server's
+/// default of 100 connections.
+pub const POSTGRES_CONNECTIONS: u32 = 16;
+/// How long to wait for a lock or a connection before answering 503: long
+/// enough for a burst, short enough for the widget's retry to take over.
+pub const DATABASE_WAIT: Duration = Duration::from_secs(5);
+/// Submissions committed together at most. Large enough to amortise an fsync
+/// over a burst of 64 clients, small enough that a batch stays a few ms.
+pub const MAX_BATCH: usize = 256;
+/// Submissions that may wait for the writer before callers are slowed down.
+pub const QUEUE_DEPTH: usize = 4_096;
+/// Attempts at finding an unused reference before giving up (with 6.6 × 10^11
+/// references, a second attempt is already rare).
+pub const REFERENCE_ATTEMPTS: usize = 8;
