@@ -207,17 +207,39 @@ pub const DEFAULT_SAFEGUARDING_PHRASES: &[&str] = &[
     "groomed",
 ];
 
+/// Values that override the configuration file: the command's flags, or
+/// the environment variables declared with them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Overrides {
+    /// Address to listen on, such as 127.0.0.1:8080 (overrides `bind`).
+    #[arg(long, env = "CFI_BIND", value_name = "ADDR")]
+    pub bind: Option<SocketAddr>,
+    /// sqlite://FILE or postgres://… (overrides `database_url`).
+    #[arg(long, env = "CFI_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Where the built widget is (overrides `assets_dir`).
+    #[arg(long, env = "CFI_ASSETS_DIR", value_name = "DIR")]
+    pub assets_dir: Option<PathBuf>,
+}
+
 impl Config {
     /// Reads `path` (relative paths inside it are relative to the working
-    /// directory, the repository root in the README's commands), then applies `CFI_BIND`, `CFI_DATABASE_URL` and
-    /// `CFI_ASSETS_DIR` from the environment.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+    /// directory, the repository root in the README's commands), then applies
+    /// the overrides given on the command line or in the environment.
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        Self::from_toml(&text, path, env)
+        Self::from_toml(&text, path, |name| match name {
+            "CFI_BIND" => overrides.bind.map(|b| b.to_string()),
+            "CFI_DATABASE_URL" => overrides.database_url.clone(),
+            "CFI_ASSETS_DIR" => overrides
+                .assets_dir
+                .as_ref()
+                .map(|d| d.display().to_string()),
+            _ => None,
+        })
     }
 
     /// Parses TOML text, with `env` supplying overrides (tests pass their own).

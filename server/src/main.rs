@@ -1,20 +1,42 @@
 //! `cfi-server --config FILE [--bind 127.0.0.1:PORT]`, or one of the
-//! commands in `cfi_server::cli` (`seed`, `retention`).
+//! commands in `cfi_server::cli` (`seed`, `retention`); `--help` lists every
+//! flag and the environment variable that can stand for it.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cfi_server::{Application, Config};
+use cfi_server::Application;
+use cfi_server::cli::{self, ConfigArgs, RetentionArgs, SeedArgs};
+use cfi_server::config::Overrides;
+use clap::{CommandFactory, Parser, Subcommand};
 
-const USAGE: &str = "usage: cfi-server --config FILE [--bind 127.0.0.1:PORT]\n\
-    \x20      cfi-server seed --config FILE [--count N] [--call ID]\n\
-    \x20      cfi-server retention --config FILE [--before YYYY-MM-DD]\n\
-    environment: CFI_BIND, CFI_DATABASE_URL, CFI_ASSETS_DIR override the file; \
-    RUST_LOG sets the log level";
+/// The Call for Ideas collection server: collects, stores and serves
+/// submissions. Without a command, it serves.
+#[derive(Debug, Parser)]
+#[command(name = "cfi-server", version, args_conflicts_with_subcommands = true)]
+#[command(after_help = "RUST_LOG sets the log level (default: info,sqlx=warn).")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// The TOML configuration file (required to serve).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    overrides: Overrides,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fill an empty database with generated, realistic submissions.
+    Seed(SeedArgs),
+    /// Remove personal data past its retention date (or before --before).
+    Retention(RetentionArgs),
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -22,46 +44,25 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let all: Vec<String> = std::env::args().skip(1).collect();
-    match all.first().map(String::as_str) {
-        Some("seed") => return cfi_server::cli::seed_command(&all[1..]).await,
-        Some("retention") => return cfi_server::cli::retention_command(&all[1..]).await,
-        _ => {}
+    match cli.command {
+        Some(Command::Seed(args)) => return cli::seed_command(args).await,
+        Some(Command::Retention(args)) => return cli::retention_command(args).await,
+        None => {}
     }
-    let mut config_path: Option<PathBuf> = None;
-    let mut bind: Option<String> = None;
-    let mut args = all.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--config" => config_path = args.next().map(PathBuf::from),
-            "--bind" => bind = args.next(),
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!("unknown argument {other:?}\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let Some(config_path) = config_path else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    let Some(config) = cli.config else {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "--config FILE is required to serve",
+            )
+            .exit();
     };
-    let config = match Config::load(&config_path) {
-        Ok(mut config) => {
-            if let Some(bind) = bind {
-                match bind.parse() {
-                    Ok(addr) => config.bind = addr,
-                    Err(_) => {
-                        eprintln!("--bind: {bind:?} is not an address like 127.0.0.1:8080");
-                        return ExitCode::from(2);
-                    }
-                }
-            }
-            config
-        }
+    let serve = ConfigArgs {
+        config,
+        overrides: cli.overrides,
+    };
+    let config = match serve.load() {
+        Ok(config) => config,
         Err(error) => {
             eprintln!("configuration error: {error}");
             return ExitCode::from(2);

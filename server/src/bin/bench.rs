@@ -4,7 +4,8 @@
 //! durable SQLite commits (one row per transaction, the same pragmas), so the
 //! effect of group commit is visible.
 //!
-//! usage: cfi-bench [--engine sqlite|postgres] [--replicas N] [--count N]
+//! usage (`cfi-bench --help` lists every flag):
+//!        cfi-bench [--engine sqlite|postgres] [--replicas N] [--count N]
 //!                  [--clients 1,16,64] [--postgres-url URL]
 //!        cfi-bench --soak SECONDS [--rate PER_SECOND] [--report-every SECONDS]
 //!        cfi-bench --admin [--engine sqlite|postgres] [--count 100000]
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use sha2::Digest;
 use sqlx::{ConnectOptions, Connection};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -30,68 +32,53 @@ use tokio::process::{Child, Command};
 const TOKEN: &str = "bench-token";
 const ORIGIN: &str = "http://bench.example";
 
+/// Drives a fresh collection server with concurrent clients and prints
+/// submissions per second and latency percentiles.
+#[derive(Debug, Parser)]
+#[command(name = "cfi-bench", version)]
 struct Args {
+    /// The storage engine to measure.
+    #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
     engine: String,
+    /// Server processes sharing one PostgreSQL database.
+    #[arg(long, default_value_t = 1, value_name = "N")]
     replicas: usize,
+    /// Submissions per run (admin mode: submissions seeded).
+    #[arg(long, default_value_t = 20_000, value_name = "N")]
     count: usize,
+    /// Concurrent clients of each run.
+    #[arg(
+        long,
+        default_value = "1,16,64",
+        value_delimiter = ',',
+        value_name = "N,N"
+    )]
     clients: Vec<usize>,
+    /// The PostgreSQL server (a fresh database is created on it).
+    #[arg(
+        long,
+        default_value = "postgres://postgres@127.0.0.1:5432",
+        value_name = "URL"
+    )]
     postgres_url: String,
     /// Soak mode: seconds to run at a steady rate.
+    #[arg(long, value_name = "SECONDS", conflicts_with = "admin")]
     soak: Option<u64>,
+    /// Soak mode: submissions per second.
+    #[arg(long, default_value_t = 500, value_name = "PER_SECOND")]
     rate: u64,
+    /// Soak mode: seconds between reports.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     report_every: u64,
-    /// Admin mode: time the export and searches over `count` submissions.
+    /// Admin mode: time the export and searches over `--count` submissions.
+    #[arg(long)]
     admin: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        engine: "sqlite".into(),
-        replicas: 1,
-        count: 20_000,
-        clients: vec![1, 16, 64],
-        postgres_url: "postgres://postgres@127.0.0.1:5432".into(),
-        soak: None,
-        rate: 500,
-        report_every: 60,
-        admin: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--engine" => args.engine = value()?,
-            "--replicas" => args.replicas = value()?.parse().map_err(|_| "--replicas: a number")?,
-            "--count" => args.count = value()?.parse().map_err(|_| "--count: a number")?,
-            "--clients" => {
-                args.clients = value()?
-                    .split(',')
-                    .map(|c| {
-                        c.trim()
-                            .parse()
-                            .map_err(|_| "--clients: numbers like 1,16,64".to_owned())
-                    })
-                    .collect::<Result<_, _>>()?;
-            }
-            "--postgres-url" => args.postgres_url = value()?,
-            "--admin" => args.admin = true,
-            "--soak" => args.soak = Some(value()?.parse().map_err(|_| "--soak: seconds")?),
-            "--rate" => {
-                args.rate = value()?
-                    .parse()
-                    .map_err(|_| "--rate: submissions per second")?
-            }
-            "--report-every" => {
-                args.report_every = value()?.parse().map_err(|_| "--report-every: seconds")?;
-            }
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    if args.engine != "sqlite" && args.engine != "postgres" {
-        return Err("--engine: sqlite or postgres".into());
-    }
+    let args = Args::parse();
     if args.engine == "sqlite" && args.replicas != 1 {
-        return Err("SQLite runs as one process; use --engine postgres for replicas".into());
+        return Err("--replicas: SQLite runs as one process; use --engine postgres".into());
     }
     Ok(args)
 }

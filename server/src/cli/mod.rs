@@ -19,7 +19,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 
-use crate::config::{Call, Config, ConfigError};
+use crate::config::{Call, Config, ConfigError, Overrides};
 use crate::storage::{NewSubmission, Storage, StorageError, SubmitOutcome};
 
 /// Failures of a command.
@@ -37,46 +37,51 @@ pub enum CommandError {
     Generator,
 }
 
-fn load(args: &[String]) -> Result<(Config, Vec<(String, String)>), CommandError> {
-    let mut config: Option<PathBuf> = None;
-    let mut options = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let value = it
-            .next()
-            .ok_or(CommandError::Usage("every option needs a value"))?;
-        if arg == "--config" {
-            config = Some(PathBuf::from(value));
-        } else {
-            options.push((arg.clone(), value.clone()));
-        }
+/// The configuration file every command reads, and its overrides.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigArgs {
+    /// The TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+impl ConfigArgs {
+    pub fn load(&self) -> Result<Config, ConfigError> {
+        Config::load(&self.config, &self.overrides)
     }
-    let path = config.ok_or(CommandError::Usage("--config FILE is required"))?;
-    Ok((Config::load(&path)?, options))
+}
+
+/// `cfi-server seed`: fills an empty database with generated submissions.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// How many submissions to generate.
+    #[arg(long, default_value_t = 300, value_name = "N")]
+    pub count: usize,
+    /// The call to fill (default: the first configured).
+    #[arg(long, value_name = "ID")]
+    pub call: Option<String>,
+}
+
+/// `cfi-server retention`: removes personal data past its retention date.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RetentionArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Remove it from submissions sent before this day, in every call.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub before: Option<jiff::civil::Date>,
 }
 
 /// `cfi-server seed ...`; prints what it did.
-pub async fn seed_command(args: &[String]) -> ExitCode {
+pub async fn seed_command(args: SeedArgs) -> ExitCode {
     let run = async {
-        let (config, options) = load(args)?;
-        let mut count = 300usize;
-        let mut call_id = None;
-        for (name, value) in options {
-            match name.as_str() {
-                "--count" => {
-                    count = value
-                        .parse()
-                        .map_err(|_| CommandError::Usage("--count takes a number"))?;
-                }
-                "--call" => call_id = Some(value),
-                _ => {
-                    return Err(CommandError::Usage(
-                        "seed takes --config, --count and --call",
-                    ));
-                }
-            }
-        }
-        let call = match call_id {
+        let config = args.config.load()?;
+        let count = args.count;
+        let call = match args.call {
             Some(id) => config
                 .call(&id)
                 .ok_or_else(|| CommandError::UnknownCall(id.clone()))?,
@@ -109,21 +114,10 @@ pub async fn seed_command(args: &[String]) -> ExitCode {
 }
 
 /// `cfi-server retention ...`; prints what it did.
-pub async fn retention_command(args: &[String]) -> ExitCode {
+pub async fn retention_command(args: RetentionArgs) -> ExitCode {
     let run = async {
-        let (config, options) = load(args)?;
-        let mut before = None;
-        for (name, value) in options {
-            match name.as_str() {
-                "--before" => {
-                    let date: jiff::civil::Date = value.parse().map_err(|_| {
-                        CommandError::Usage("--before takes a date like 2022-06-30")
-                    })?;
-                    before = Some(date.to_string());
-                }
-                _ => return Err(CommandError::Usage("retention takes --config and --before")),
-            }
-        }
+        let config = args.config.load()?;
+        let before = args.before.map(|date| date.to_string());
         let storage = Storage::open(&config.database_url).await?;
         let result = retention(&storage, &config, before.as_deref(), jiff::Timestamp::now()).await;
         if let Ok(done) = &result {
@@ -143,11 +137,8 @@ pub async fn retention_command(args: &[String]) -> ExitCode {
 fn finish(result: Result<(), CommandError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(CommandError::Usage(message)) => {
-            eprintln!(
-                "{message}\nusage: cfi-server seed --config FILE [--count N] [--call ID]\n       \
-                 cfi-server retention --config FILE [--before YYYY-MM-DD]"
-            );
+        Err(error @ (CommandError::Usage(_) | CommandError::Config(_))) => {
+            eprintln!("{error}");
             ExitCode::from(2)
         }
         Err(error) => {
