@@ -272,35 +272,60 @@ macro_rules! bind_new_row {
 }
 pub(crate) use bind_new_row;
 
-macro_rules! stored_from_row {
-    ($row:expr) => {{
-        use sqlx::Row as _;
-        let row = $row;
-        let perspectives: String = row.try_get("perspectives")?;
-        let ideas: String = row.try_get("ideas")?;
-        Ok::<_, StorageError>(StoredSubmission {
-            reference: row.try_get("reference")?,
-            call: row.try_get("call_id")?,
-            partner: row.try_get("partner_id")?,
-            capacity: row.try_get("capacity")?,
-            name: row.try_get("name")?,
-            organisation: row.try_get("organisation")?,
-            email: row.try_get("email")?,
-            perspectives: crate::storage::parse_list(&perspectives)?,
-            age_band: row.try_get("age_band")?,
-            publication_chosen: row.try_get("publication_chosen")?,
-            publication: row.try_get("publication")?,
-            spam: row.try_get("spam")?,
-            submitted_at: row.try_get("submitted_at")?,
-            ideas: crate::storage::parse_list(&ideas)?,
-            flag_phrase: row.try_get("flag_phrase")?,
-            flag_passage: row.try_get("flag_passage")?,
-            flag_open: row.try_get("flag_open")?,
-            personal_data_removed_at: row.try_get("personal_data_removed_at")?,
-        })
-    }};
+/// A `submissions` row as [`SELECT_COLUMNS`] reads it, on either engine.
+#[derive(sqlx::FromRow)]
+struct SubmissionRow {
+    reference: String,
+    call_id: String,
+    partner_id: Option<String>,
+    capacity: String,
+    name: Option<String>,
+    organisation: Option<String>,
+    email: Option<String>,
+    perspectives: String,
+    age_band: String,
+    publication_chosen: String,
+    publication: String,
+    spam: bool,
+    submitted_at: String,
+    ideas: String,
+    flag_phrase: Option<String>,
+    flag_passage: Option<String>,
+    flag_open: bool,
+    personal_data_removed_at: Option<String>,
 }
-pub(crate) use stored_from_row;
+
+impl TryFrom<SubmissionRow> for StoredSubmission {
+    type Error = StorageError;
+
+    fn try_from(row: SubmissionRow) -> Result<Self, StorageError> {
+        Ok(Self {
+            reference: row.reference,
+            call: row.call_id,
+            partner: row.partner_id,
+            capacity: row.capacity,
+            name: row.name,
+            organisation: row.organisation,
+            email: row.email,
+            perspectives: parse_list(&row.perspectives)?,
+            age_band: row.age_band,
+            publication_chosen: row.publication_chosen,
+            publication: row.publication,
+            spam: row.spam,
+            submitted_at: row.submitted_at,
+            ideas: parse_list(&row.ideas)?,
+            flag_phrase: row.flag_phrase,
+            flag_passage: row.flag_passage,
+            flag_open: row.flag_open,
+            personal_data_removed_at: row.personal_data_removed_at,
+        })
+    }
+}
+
+/// Rows read into submissions.
+fn stored(rows: Vec<SubmissionRow>) -> Result<Vec<StoredSubmission>, StorageError> {
+    rows.into_iter().map(StoredSubmission::try_from).collect()
+}
 
 const SELECT_COLUMNS: &str = "reference, call_id, partner_id, capacity, name, organisation, email, \
      perspectives, age_band, publication_chosen, publication, spam, submitted_at, ideas, \

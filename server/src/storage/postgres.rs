@@ -17,7 +17,7 @@ use crate::limits::{DATABASE_WAIT, POSTGRES_CONNECTIONS};
 
 use super::{
     NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
-    StoredSubmission, SubmitOutcome, bind_new_row, new_reference, now_text, stored_from_row,
+    StoredSubmission, SubmissionRow, SubmitOutcome, bind_new_row, new_reference, now_text, stored,
 };
 
 /// The PostgreSQL store. Cloning shares its pool.
@@ -118,11 +118,11 @@ impl PostgresStore {
     pub async fn list(&self, call_id: &str) -> Result<Vec<StoredSubmission>, StorageError> {
         let sql =
             format!("SELECT {SELECT_COLUMNS} FROM submissions WHERE call_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(call_id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|row| stored_from_row!(row)).collect()
+        stored(rows)
     }
 
     pub async fn health(&self) -> Result<(), StorageError> {

@@ -14,7 +14,9 @@ use crate::limits::MAX_SEARCH_WORDS;
 use crate::moderation::{ActionKind, ModerationAction, NewAction};
 use crate::review::filter::{Filter, FlagFilter, Partner};
 
-use super::{SELECT_COLUMNS, Storage, StorageError, StoredSubmission, now_text, stored_from_row};
+use super::{
+    SELECT_COLUMNS, Storage, StorageError, StoredSubmission, SubmissionRow, now_text, stored,
+};
 
 /// `?` → `$1`, `$2`, … (the SQL written here never holds a literal `?`).
 fn dollar(sql: &str) -> String {
@@ -196,29 +198,46 @@ fn where_clause(filter: &Filter, postgres: bool) -> (String, Vec<String>) {
 const ACTION_COLUMNS: &str = "m.id, s.reference, m.action, m.idea, m.field, m.spans, m.undoes, \
      m.reason, m.staff, m.at";
 
-macro_rules! action_from_row {
-    ($row:expr) => {{
-        let row = $row;
-        let action: String = row.try_get("action")?;
-        let idea: Option<i64> = row.try_get("idea")?;
-        let spans: Option<String> = row.try_get("spans")?;
-        Ok::<_, StorageError>(ModerationAction {
-            id: row.try_get("id")?,
-            reference: row.try_get("reference")?,
-            action: ActionKind::from_wire(&action)
-                .ok_or_else(|| StorageError::Corrupt(format!("unknown action {action}")))?,
-            idea: idea.and_then(|i| usize::try_from(i).ok()),
-            field: row.try_get("field")?,
-            spans: match spans {
+/// A `moderation_actions` row as [`ACTION_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    id: i64,
+    reference: String,
+    action: String,
+    idea: Option<i64>,
+    field: Option<String>,
+    spans: Option<String>,
+    undoes: Option<i64>,
+    reason: String,
+    staff: String,
+    at: String,
+}
+
+impl TryFrom<ActionRow> for ModerationAction {
+    type Error = StorageError;
+
+    fn try_from(row: ActionRow) -> Result<Self, StorageError> {
+        Ok(Self {
+            id: row.id,
+            reference: row.reference,
+            action: ActionKind::from_wire(&row.action)
+                .ok_or_else(|| StorageError::Corrupt(format!("unknown action {}", row.action)))?,
+            idea: row.idea.and_then(|i| usize::try_from(i).ok()),
+            field: row.field,
+            spans: match row.spans {
                 Some(text) => super::parse_list(&text)?,
                 None => Vec::new(),
             },
-            undoes: row.try_get("undoes")?,
-            reason: row.try_get("reason")?,
-            staff: row.try_get("staff")?,
-            at: row.try_get("at")?,
+            undoes: row.undoes,
+            reason: row.reason,
+            staff: row.staff,
+            at: row.at,
         })
-    }};
+    }
+}
+
+fn actions(rows: Vec<ActionRow>) -> Result<Vec<ModerationAction>, StorageError> {
+    rows.into_iter().map(ModerationAction::try_from).collect()
 }
 
 macro_rules! audit {
@@ -246,11 +265,11 @@ impl Storage {
     ) -> Result<Option<StoredSubmission>, StorageError> {
         let sql = format!("SELECT {SELECT_COLUMNS} FROM submissions WHERE reference = ?");
         read!(self, |pool, q| {
-            let row = sqlx::query(&q(&sql))
+            let row = sqlx::query_as::<_, SubmissionRow>(&q(&sql))
                 .bind(reference)
                 .fetch_optional(pool)
                 .await?;
-            row.map(|row| stored_from_row!(row)).transpose()
+            row.map(StoredSubmission::try_from).transpose()
         })
     }
 
@@ -286,15 +305,11 @@ impl Storage {
             }
             let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
             let page_sql = q(&page_sql);
-            let mut page = sqlx::query(&page_sql);
+            let mut page = sqlx::query_as::<_, SubmissionRow>(&page_sql);
             for value in &values {
                 page = page.bind(value);
             }
-            let rows = page.fetch_all(pool).await?;
-            let submissions = rows
-                .iter()
-                .map(|row| stored_from_row!(row))
-                .collect::<Result<Vec<_>, _>>()?;
+            let submissions = stored(page.fetch_all(pool).await?)?;
             Ok(SearchPage { total, submissions })
         })
     }
@@ -307,11 +322,11 @@ impl Storage {
              WHERE s.reference = ? ORDER BY m.id"
         );
         read!(self, |pool, q| {
-            let rows = sqlx::query(&q(&sql))
+            let rows = sqlx::query_as::<_, ActionRow>(&q(&sql))
                 .bind(reference)
                 .fetch_all(pool)
                 .await?;
-            rows.iter().map(|row| action_from_row!(row)).collect()
+            actions(rows)
         })
     }
 
@@ -323,8 +338,36 @@ impl Storage {
              WHERE m.call_id = ? ORDER BY m.id"
         );
         read!(self, |pool, q| {
-            let rows = sqlx::query(&q(&sql)).bind(call_id).fetch_all(pool).await?;
-            rows.iter().map(|row| action_from_row!(row)).collect()
+            let rows = sqlx::query_as::<_, ActionRow>(&q(&sql))
+                .bind(call_id)
+                .fetch_all(pool)
+                .await?;
+            actions(rows)
+        })
+    }
+
+    /// The audit trails of several submissions at once (one query for a
+    /// page of results), oldest first.
+    pub async fn actions_of(
+        &self,
+        references: &[&str],
+    ) -> Result<Vec<ModerationAction>, StorageError> {
+        if references.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; references.len()].join(", ");
+        let sql = format!(
+            "SELECT {ACTION_COLUMNS} FROM moderation_actions AS m \
+             JOIN submissions AS s ON s.id = m.submission_id \
+             WHERE s.reference IN ({marks}) ORDER BY m.id"
+        );
+        read!(self, |pool, q| {
+            let sql = q(&sql);
+            let mut query = sqlx::query_as::<_, ActionRow>(&sql);
+            for reference in references {
+                query = query.bind(*reference);
+            }
+            actions(query.fetch_all(pool).await?)
         })
     }
 

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
-    StoredSubmission, SubmitOutcome, bind_new_row, new_reference, now_text, stored_from_row,
+    StoredSubmission, SubmissionRow, SubmitOutcome, bind_new_row, new_reference, now_text, stored,
 };
 
 use crate::limits::{DATABASE_WAIT, MAX_BATCH, QUEUE_DEPTH, SQLITE_READERS};
@@ -95,11 +95,11 @@ impl SqliteStore {
 
     pub async fn list(&self, call_id: &str) -> Result<Vec<StoredSubmission>, StorageError> {
         let sql = format!("SELECT {SELECT_COLUMNS} FROM submissions WHERE call_id = ? ORDER BY id");
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query_as::<_, SubmissionRow>(&sql)
             .bind(call_id)
             .fetch_all(&self.readers)
             .await?;
-        rows.iter().map(|row| stored_from_row!(row)).collect()
+        stored(rows)
     }
 
     pub async fn health(&self) -> Result<(), StorageError> {

@@ -345,3 +345,38 @@ async fn retention_removes_personal_data_and_keeps_the_ideas() {
         .assert_published_as(&reference, "Anonymous");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_list_shows_each_submissions_own_moderation_state() {
+    let app = spawn_app().await;
+    let withheld = submit_ok(&app, &valid_body()).await;
+    let spam = submit_ok(&app, &valid_body()).await;
+    let calm = submit_ok(&app, &valid_body()).await;
+    act_ok(
+        &app,
+        &withheld,
+        json!({"action": "withhold", "reason": "asked to wait"}),
+    )
+    .await;
+    act_ok(&app, &spam, json!({"action": "spam", "reason": "advert"})).await;
+    let html = app
+        .client
+        .get(app.url("/admin/submissions"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    let row_of = |reference: &str| {
+        let start = html.find(&format!(">{reference}</a>")).expect("listed");
+        let end = html[start..].find("</tr>").expect("row ends") + start;
+        html[start..end].to_owned()
+    };
+    assert!(row_of(&withheld).contains(">withheld</span>"));
+    assert!(row_of(&spam).contains(">spam</span>"));
+    let calm_row = row_of(&calm);
+    assert!(!calm_row.contains(">withheld</span>") && !calm_row.contains(">spam</span>"));
+    app.stop().await;
+}

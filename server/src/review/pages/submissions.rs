@@ -83,11 +83,18 @@ pub async fn show(
     let found = search(&state, &filter, page).await?;
     let config = &state.config;
     let pages = (found.total + PER_PAGE - 1) / PER_PAGE;
-    let mut rows = Vec::new();
-    for s in &found.submissions {
-        let moderation = ModerationState::fold(&state.storage.actions(&s.reference).await?);
-        rows.push(row(config, s, &moderation));
-    }
+    let references: Vec<&str> = found
+        .submissions
+        .iter()
+        .map(|s| s.reference.as_str())
+        .collect();
+    let states = ModerationState::by_reference(&state.storage.actions_of(&references).await?);
+    let none = ModerationState::default();
+    let rows = found
+        .submissions
+        .iter()
+        .map(|s| row(config, s, states.get(&s.reference).unwrap_or(&none)))
+        .collect();
     let query_text = filter_query(&filter);
     let page_number = i64::from(page);
     let link = |page: i64| {
