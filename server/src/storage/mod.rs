@@ -3,8 +3,11 @@
 //! replicas). Both acknowledge a submission only after its transaction has
 //! committed durably.
 
+#[macro_use]
+mod engine;
 mod postgres;
 mod review;
+mod search;
 mod sqlite;
 
 use cfi_rules::{Reference, Submission};
@@ -14,7 +17,8 @@ use uuid::Uuid;
 use crate::intake::safeguarding::Flag;
 
 pub use postgres::PostgresStore;
-pub use review::{AuditEntry, DayCount, SearchPage};
+pub use review::{AuditEntry, DayCount};
+pub use search::SearchPage;
 pub use sqlite::SqliteStore;
 
 /// Failures of the storage layer. Their text is logged, never sent.

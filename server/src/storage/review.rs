@@ -1,95 +1,14 @@
-//! Storage for the review team: search, moderation actions, the publication
-//! switch, the audit log, erasure, retention and counts.
-//!
-//! Written once for both engines: the SQL uses `?` placeholders, renumbered to
-//! `$n` for PostgreSQL, and only portable SQL (booleans are compared as
-//! expressions, never with literals). On SQLite, staff writes run in
-//! `BEGIN IMMEDIATE` transactions on the staff writer connection; reads use
-//! the reader pool.
+//! Storage for the review team: moderation actions, the publication switch,
+//! the audit log, erasure, retention and counts. Written once for both
+//! engines (see [`super::engine`]), in portable SQL only (booleans are
+//! compared as expressions, never with literals).
 
 use serde::Serialize;
 use sqlx::Row as _;
 
-use crate::limits::MAX_SEARCH_WORDS;
 use crate::moderation::{ActionKind, ModerationAction, NewAction};
-use crate::review::filter::{Filter, FlagFilter, Partner};
 
-use super::{
-    SELECT_COLUMNS, Storage, StorageError, StoredSubmission, SubmissionRow, now_text, stored,
-};
-
-/// `?` → `$1`, `$2`, … (the SQL written here never holds a literal `?`).
-fn dollar(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn same(sql: &str) -> String {
-    sql.to_owned()
-}
-
-/// Runs `$body` with `$pool` (the engine's read pool) and `$q` (turns SQL
-/// with `?` into the engine's placeholders).
-macro_rules! read {
-    ($self:expr, |$pool:ident, $q:ident| $body:expr) => {
-        match $self {
-            Storage::Sqlite(s) => {
-                let $pool = &s.readers;
-                let $q = same;
-                $body
-            }
-            Storage::Postgres(s) => {
-                let $pool = &s.pool;
-                let $q = dollar;
-                $body
-            }
-        }
-    };
-}
-
-/// Runs `$body` in one write transaction on `$tx` (a connection), committing
-/// when it returns `Ok` and rolling back otherwise.
-macro_rules! write {
-    ($self:expr, |$tx:ident, $q:ident| $body:expr) => {
-        match $self {
-            Storage::Sqlite(s) => {
-                let mut conn = s.staff_writer.lock().await;
-                let $tx: &mut sqlx::SqliteConnection = &mut conn;
-                sqlx::query("BEGIN IMMEDIATE").execute(&mut *$tx).await?;
-                let $q = same;
-                let result = async { $body }.await;
-                match result {
-                    Ok(value) => {
-                        sqlx::query("COMMIT").execute(&mut *$tx).await?;
-                        Ok(value)
-                    }
-                    Err(error) => {
-                        let _ = sqlx::query("ROLLBACK").execute(&mut *$tx).await;
-                        Err(error)
-                    }
-                }
-            }
-            Storage::Postgres(s) => {
-                let mut transaction = s.pool.begin().await?;
-                let $tx: &mut sqlx::PgConnection = &mut transaction;
-                let $q = dollar;
-                let value = async { $body }.await?;
-                transaction.commit().await?;
-                Ok(value)
-            }
-        }
-    };
-}
+use super::{Storage, StorageError, now_text};
 
 /// A line of the audit log not tied to a stored submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,87 +31,6 @@ pub struct DayCount {
     pub flagged: i64,
     pub open_flags: i64,
     pub spam: i64,
-}
-
-/// One page of search results and how many match in all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SearchPage {
-    pub total: i64,
-    pub submissions: Vec<StoredSubmission>,
-}
-
-/// Words of a search as an FTS5 query: each word quoted (so no FTS syntax
-/// gets through), all of them required.
-fn fts5_query(q: &str) -> Option<String> {
-    let words: Vec<String> = q
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(MAX_SEARCH_WORDS)
-        .map(|w| format!("\"{w}\""))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
-}
-
-/// WHERE clause (with `?`) and its values.
-fn where_clause(filter: &Filter, postgres: bool) -> (String, Vec<String>) {
-    let mut clauses: Vec<&str> = Vec::new();
-    let mut values: Vec<String> = Vec::new();
-    let mut push = |clause: &'static str, value: Option<String>| {
-        clauses.push(clause);
-        values.extend(value);
-    };
-    if let Some(q) = &filter.q {
-        if let Ok(reference) = cfi_rules::Reference::parse(q) {
-            push("reference = ?", Some(reference.as_str().to_owned()));
-        } else if postgres {
-            push(
-                "to_tsvector('english', ideas::jsonb) @@ websearch_to_tsquery('english', ?)",
-                Some(q.clone()),
-            );
-        } else if let Some(query) = fts5_query(q) {
-            push(
-                "id IN (SELECT rowid FROM submissions_fts WHERE submissions_fts MATCH ?)",
-                Some(query),
-            );
-        }
-    }
-    if let Some(call) = &filter.call {
-        push("call_id = ?", Some(call.clone()));
-    }
-    match &filter.partner {
-        Some(Partner::OwnSite) => push("partner_id IS NULL", None),
-        Some(Partner::Id(partner)) => push("partner_id = ?", Some(partner.clone())),
-        None => {}
-    }
-    if let Some(capacity) = filter.capacity {
-        push("capacity = ?", Some(capacity.as_str().to_owned()));
-    }
-    if let Some(perspective) = &filter.perspective {
-        push("perspectives LIKE ?", Some(format!("%\"{perspective}\"%")));
-    }
-    if let Some(age_band) = filter.age_band {
-        push("age_band = ?", Some(age_band.as_str().to_owned()));
-    }
-    if let Some(theme) = &filter.theme {
-        push("ideas LIKE ?", Some(format!("%\"theme\":\"{theme}\"%")));
-    }
-    match filter.flag {
-        Some(FlagFilter::Open) => push("flag_open", None),
-        Some(FlagFilter::Handled) => push("flag_phrase IS NOT NULL AND NOT flag_open", None),
-        Some(FlagFilter::Any) => push("flag_phrase IS NOT NULL", None),
-        Some(FlagFilter::None) => push("flag_phrase IS NULL", None),
-        None => {}
-    }
-    if let Some(from) = filter.from {
-        push("submitted_at >= ?", Some(from.to_string()));
-    }
-    if let Some(before) = filter.before {
-        push("submitted_at < ?", Some(before.to_string()));
-    }
-    if clauses.is_empty() {
-        return (String::new(), values);
-    }
-    (format!(" WHERE {}", clauses.join(" AND ")), values)
 }
 
 const ACTION_COLUMNS: &str = "m.id, s.reference, m.action, m.idea, m.field, m.spans, m.undoes, \
@@ -258,62 +96,6 @@ macro_rules! audit {
 }
 
 impl Storage {
-    /// One submission by its reference.
-    pub async fn submission(
-        &self,
-        reference: &str,
-    ) -> Result<Option<StoredSubmission>, StorageError> {
-        let sql = format!("SELECT {SELECT_COLUMNS} FROM submissions WHERE reference = ?");
-        read!(self, |pool, q| {
-            let row = sqlx::query_as::<_, SubmissionRow>(&q(&sql))
-                .bind(reference)
-                .fetch_optional(pool)
-                .await?;
-            row.map(StoredSubmission::try_from).transpose()
-        })
-    }
-
-    /// How many submissions are stored, in every call.
-    pub async fn count_all(&self) -> Result<i64, StorageError> {
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q("SELECT count(*) AS n FROM submissions"))
-                .fetch_one(pool)
-                .await?;
-            Ok(row.try_get("n")?)
-        })
-    }
-
-    /// Submissions matching `filter`: open flags first, then newest first.
-    pub async fn search(
-        &self,
-        filter: &Filter,
-        offset: i64,
-        limit: i64,
-    ) -> Result<SearchPage, StorageError> {
-        let postgres = matches!(self, Self::Postgres(_));
-        let (clause, values) = where_clause(filter, postgres);
-        let count_sql = format!("SELECT count(*) AS n FROM submissions{clause}");
-        let page_sql = format!(
-            "SELECT {SELECT_COLUMNS} FROM submissions{clause} \
-             ORDER BY flag_open DESC, id DESC LIMIT {limit} OFFSET {offset}"
-        );
-        read!(self, |pool, q| {
-            let count_sql = q(&count_sql);
-            let mut count = sqlx::query(&count_sql);
-            for value in &values {
-                count = count.bind(value);
-            }
-            let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
-            let page_sql = q(&page_sql);
-            let mut page = sqlx::query_as::<_, SubmissionRow>(&page_sql);
-            for value in &values {
-                page = page.bind(value);
-            }
-            let submissions = stored(page.fetch_all(pool).await?)?;
-            Ok(SearchPage { total, submissions })
-        })
-    }
-
     /// The audit trail of one submission, oldest first.
     pub async fn actions(&self, reference: &str) -> Result<Vec<ModerationAction>, StorageError> {
         let sql = format!(
@@ -385,7 +167,7 @@ impl Storage {
             .transpose()
             .map_err(|e| StorageError::Corrupt(e.to_string()))?;
         let idea = new.idea.and_then(|i| i64::try_from(i).ok());
-        write!(self, |tx, q| {
+        transaction!(self, |tx, q| {
             let row = sqlx::query(&q(
                 "INSERT INTO moderation_actions (submission_id, call_id, action, idea, field, \
                  spans, undoes, reason, staff, at) \
@@ -475,7 +257,7 @@ impl Storage {
         published: bool,
         staff: &str,
     ) -> Result<(), StorageError> {
-        write!(self, |tx, q| {
+        transaction!(self, |tx, q| {
             sqlx::query(&q(
                 "INSERT INTO call_publication (call_id, published, changed_by, changed_at) \
                  VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET \
@@ -506,7 +288,7 @@ impl Storage {
         reference: &str,
         staff: &str,
     ) -> Result<Option<String>, StorageError> {
-        write!(self, |tx, q| {
+        transaction!(self, |tx, q| {
             let row = sqlx::query(&q(
                 "DELETE FROM submissions WHERE reference = ? RETURNING call_id",
             ))
@@ -542,7 +324,7 @@ impl Storage {
     ) -> Result<u64, StorageError> {
         let before = submitted_before.unwrap_or("9999");
         let now = now_text();
-        write!(self, |tx, q| {
+        transaction!(self, |tx, q| {
             sqlx::query(&q(
                 "UPDATE moderation_actions SET reason = '[removed by retention]' \
                  WHERE submission_id IN (SELECT id FROM submissions WHERE call_id = ? \
@@ -650,24 +432,5 @@ impl Storage {
                 })
                 .collect()
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_numbered_for_postgres() {
-        assert_eq!(dollar("a = ? AND b = ?"), "a = $1 AND b = $2");
-    }
-
-    #[test]
-    fn search_words_cannot_inject_fts_syntax() {
-        assert_eq!(
-            fts5_query("mentor\" OR body:* NEAR(").as_deref(),
-            Some("\"mentor\" \"OR\" \"body\" \"NEAR\"")
-        );
-        assert_eq!(fts5_query(" -- ** "), None);
     }
 }
