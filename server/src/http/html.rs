@@ -47,7 +47,7 @@ pub fn private_pages(router: Router<AppState>) -> Router<AppState> {
 }
 
 /// The review's time zone: staff read times as the clock on their wall.
-const UK: &str = "Europe/London";
+const UK: &str = crate::config::UK_TIME_ZONE;
 
 /// A stored RFC 3339 instant in people's words, in UK time: "12 October
 /// 2026, 10:37 pm (UK time)". Text that is not an instant is shown as it is.
