@@ -20,6 +20,7 @@ use std::time::Instant;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -115,14 +116,9 @@ pub fn principal_for_token(config: &Config, token: &str) -> Option<Principal> {
 
 /// The session id in the request's cookies, if any.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim().to_owned())
+    CookieJar::from_headers(headers)
+        .get(COOKIE)
+        .map(|cookie| cookie.value().to_owned())
         .filter(|v| !v.is_empty())
 }
 
@@ -165,15 +161,18 @@ pub fn over_https(config: &Config, headers: &HeaderMap) -> bool {
 
 /// The `Set-Cookie` value starting (or, with `None`, ending) a session.
 pub fn session_cookie_header(id: Option<&str>, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let text = match id {
-        Some(id) => format!(
-            "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-            SESSION_LIFETIME.as_secs()
-        ),
-        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    let lifetime = match id {
+        Some(_) => i64::try_from(SESSION_LIFETIME.as_secs()).unwrap_or(i64::MAX),
+        None => 0,
     };
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    let cookie = Cookie::build((COOKIE, id.unwrap_or_default()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(lifetime))
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// Anyone signed in: staff or a partner.
@@ -273,5 +272,25 @@ mod tests {
             HeaderValue::from_static("a=b; cfi_session=abc123; c=d"),
         );
         assert_eq!(session_cookie(&headers).as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn a_session_cookie_is_strict_http_only_and_ends_with_max_age_zero() {
+        let start = session_cookie_header(Some("abc"), true);
+        let text = start.to_str().expect("ascii");
+        for part in [
+            "cfi_session=abc",
+            "HttpOnly",
+            "SameSite=Strict",
+            "Secure",
+            "Path=/",
+        ] {
+            assert!(text.contains(part), "{text} lacks {part}");
+        }
+        assert!(text.contains(&format!("Max-Age={}", SESSION_LIFETIME.as_secs())));
+        let end = session_cookie_header(None, false);
+        let text = end.to_str().expect("ascii");
+        assert!(text.starts_with("cfi_session=;") && text.contains("Max-Age=0"));
+        assert!(!text.contains("Secure"));
     }
 }

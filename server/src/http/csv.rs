@@ -1,15 +1,27 @@
-//! The one CSV writer, for the public and the staff exports: RFC 4180
-//! (CRLF line ends, every cell quoted, quotes doubled), and every cell safe to
+//! The one CSV writer, for the public and the staff exports: the `csv`
+//! crate writing RFC 4180 (CRLF line ends, every cell quoted, quotes doubled), and every cell safe to
 //! open in a spreadsheet: a cell that begins with `=`, `+`, `-`, `@`, a tab or
 //! a carriage return gets a leading `'` so it is never read as a formula.
 
 /// Characters that make a spreadsheet read a cell as a formula.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
-/// A CSV document being written.
-#[derive(Debug, Default)]
+/// A CSV document being written, in memory.
+#[derive(Debug)]
 pub struct CsvWriter {
-    out: String,
+    out: csv::Writer<Vec<u8>>,
+}
+
+impl Default for CsvWriter {
+    fn default() -> Self {
+        Self {
+            out: csv::WriterBuilder::new()
+                .quote_style(csv::QuoteStyle::Always)
+                .terminator(csv::Terminator::CRLF)
+                .flexible(true)
+                .from_writer(Vec::new()),
+        }
+    }
 }
 
 impl CsvWriter {
@@ -17,40 +29,39 @@ impl CsvWriter {
         Self::default()
     }
 
-    /// Appends one record.
+    /// Appends one record, each cell through the formula rule.
     pub fn row<I, S>(&mut self, cells: I)
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        for (i, cell) in cells.into_iter().enumerate() {
-            if i > 0 {
-                self.out.push(',');
-            }
-            push_cell(&mut self.out, cell.as_ref());
+        let record = cells
+            .into_iter()
+            .map(|cell| safe(cell.as_ref()).into_owned());
+        if let Err(error) = self.out.write_record(record) {
+            // Writing to memory fails only on a bug in the writer.
+            tracing::error!(%error, "a CSV row could not be written");
         }
-        self.out.push_str("\r\n");
     }
 
     pub fn finish(self) -> String {
-        self.out
+        let bytes = self.out.into_inner().unwrap_or_else(|error| {
+            tracing::error!(error = %error.error(), "a CSV document could not be finished");
+            Vec::new()
+        });
+        // Every cell was a `&str`, so the document is UTF-8.
+        String::from_utf8(bytes).unwrap_or_default()
     }
 }
 
-fn push_cell(out: &mut String, cell: &str) {
-    out.push('"');
+/// A cell a spreadsheet will show as text: a leading `'` before a formula
+/// start.
+fn safe(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(FORMULA_STARTS) {
-        out.push('\'');
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
-    let mut parts = cell.split('"');
-    if let Some(first) = parts.next() {
-        out.push_str(first);
-    }
-    for part in parts {
-        out.push_str("\"\"");
-        out.push_str(part);
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

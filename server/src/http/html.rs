@@ -7,8 +7,6 @@
 //! HTML unless it is explicitly marked safe (no template here does), so a
 //! forgotten call can no longer let stored text become markup.
 
-use std::fmt::Write as _;
-
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use jiff::tz::TimeZone;
@@ -60,19 +58,6 @@ pub fn when(text: &str) -> String {
     format!("{} (UK time)", local.strftime("%-d %B %Y, %-I:%M %P"))
 }
 
-/// Escapes text for a URL query value.
-pub fn query_value(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,10 +77,5 @@ mod tests {
     #[test]
     fn text_that_is_not_an_instant_is_shown_as_it_is() {
         assert_eq!(when("no"), "no");
-    }
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(query_value("a b&c=é"), "a%20b%26c%3D%C3%A9");
     }
 }

@@ -16,7 +16,7 @@ use super::{Part, capacity_words, partner_label, publication_words};
 use crate::AppState;
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::config::Config;
-use crate::http::html::{query_value, render, when};
+use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
 use crate::moderation::{ActionKind, ModerationAction, redact};
 use crate::publication::public_view;
@@ -186,7 +186,7 @@ fn page<'a>(config: &Config, found: &'a Detail) -> SubmissionPage<'a> {
         .collect();
     SubmissionPage {
         s,
-        actions: format!("/admin/submissions/{}/actions", query_value(&s.reference)),
+        actions: format!("/admin/submissions/{}/actions", s.reference),
         flag,
         about,
         ideas,
@@ -245,11 +245,8 @@ pub async fn act(
         reason: form.reason,
     };
     apply_action(&state, &staff, &reference, request).await?;
-    Ok(Redirect::to(&format!(
-        "/admin/submissions/{}#audit",
-        query_value(reference.as_str())
-    ))
-    .into_response())
+    // A parsed reference holds only letters, digits and hyphens.
+    Ok(Redirect::to(&format!("/admin/submissions/{reference}#audit")).into_response())
 }
 
 #[derive(Template)]

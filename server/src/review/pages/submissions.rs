@@ -8,13 +8,13 @@ use crate::http::extract::Query;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Part, partner_label, parts};
 use crate::AppState;
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::config::Config;
-use crate::http::html::{query_value, render, when};
+use crate::http::html::{render, when};
 use crate::intake::safeguarding::matches;
 use crate::limits::PER_PAGE;
 use crate::moderation::ModerationState;
@@ -95,15 +95,8 @@ pub async fn show(
         .iter()
         .map(|s| row(config, s, states.get(&s.reference).unwrap_or(&none)))
         .collect();
-    let query_text = filter_query(&filter);
     let page_number = i64::from(page);
-    let link = |page: i64| {
-        if query_text.is_empty() {
-            format!("/admin/submissions?page={page}")
-        } else {
-            format!("/admin/submissions?{query_text}&page={page}")
-        }
-    };
+    let link = |page: i64| page_link(&filter, page);
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     Ok(render(&SubmissionsPage {
         q: text(&filter.q),
@@ -244,23 +237,34 @@ fn selects(config: &Config, filter: &FilterQuery) -> Vec<Select> {
     ]
 }
 
-/// The filter as a query string, for the links to other pages.
-fn filter_query(filter: &FilterQuery) -> String {
-    let pairs = [
-        ("q", &filter.q),
-        ("call", &filter.call),
-        ("partner", &filter.partner),
-        ("capacity", &filter.capacity),
-        ("perspective", &filter.perspective),
-        ("age_band", &filter.age_band),
-        ("theme", &filter.theme),
-        ("flag", &filter.flag),
-        ("from", &filter.from),
-        ("to", &filter.to),
-    ];
-    pairs
-        .iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| format!("{k}={}", query_value(v))))
-        .collect::<Vec<_>>()
-        .join("&")
+/// The filter and a page number as a link to that page of results.
+fn page_link(filter: &FilterQuery, page: i64) -> String {
+    #[derive(Serialize)]
+    struct Link<'a> {
+        #[serde(flatten)]
+        filter: &'a FilterQuery,
+        page: i64,
+    }
+    match serde_urlencoded::to_string(Link { filter, page }) {
+        Ok(query) => format!("/admin/submissions?{query}"),
+        Err(_) => format!("/admin/submissions?page={page}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_links_keep_the_filter_encoded() {
+        let filter = FilterQuery {
+            q: Some("a b&c=é".into()),
+            flag: Some("open".into()),
+            ..FilterQuery::default()
+        };
+        assert_eq!(
+            page_link(&filter, 2),
+            "/admin/submissions?q=a+b%26c%3D%C3%A9&flag=open&page=2"
+        );
+    }
 }
