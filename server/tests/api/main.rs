@@ -5,6 +5,7 @@ mod admin;
 mod boundaries;
 mod calls;
 mod catalogue;
+mod commands;
 mod crash;
 mod exports;
 mod helpers;
