@@ -2,7 +2,7 @@
 //! search with filters (full-text on either engine).
 
 use serde::Serialize;
-use sqlx::Row as _;
+use sqlx::{QueryBuilder, Row as _};
 
 use crate::limits::MAX_SEARCH_WORDS;
 use crate::review::filter::{Filter, FlagFilter, Partner};
@@ -28,66 +28,91 @@ fn fts5_query(q: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// WHERE clause (with `?`) and its values.
-fn where_clause(filter: &Filter, postgres: bool) -> (String, Vec<String>) {
-    let mut clauses: Vec<&str> = Vec::new();
-    let mut values: Vec<String> = Vec::new();
-    let mut push = |clause: &'static str, value: Option<String>| {
-        clauses.push(clause);
-        values.extend(value);
-    };
+/// One condition of a search: SQL, or SQL around one bound value.
+enum Condition {
+    Sql(&'static str),
+    Bound(&'static str, String, &'static str),
+}
+
+/// The conditions a filter asks for, all of them required.
+fn conditions(filter: &Filter, postgres: bool) -> Vec<Condition> {
+    use Condition::{Bound, Sql};
+    let mut all = Vec::new();
     if let Some(q) = &filter.q {
         if let Ok(reference) = cfi_rules::Reference::parse(q) {
-            push("reference = ?", Some(reference.as_str().to_owned()));
+            all.push(Bound("reference = ", reference.as_str().to_owned(), ""));
         } else if postgres {
-            push(
-                "to_tsvector('english', ideas::jsonb) @@ websearch_to_tsquery('english', ?)",
-                Some(q.clone()),
-            );
+            all.push(Bound(
+                "to_tsvector('english', ideas::jsonb) @@ websearch_to_tsquery('english', ",
+                q.clone(),
+                ")",
+            ));
         } else if let Some(query) = fts5_query(q) {
-            push(
-                "id IN (SELECT rowid FROM submissions_fts WHERE submissions_fts MATCH ?)",
-                Some(query),
-            );
+            all.push(Bound(
+                "id IN (SELECT rowid FROM submissions_fts WHERE submissions_fts MATCH ",
+                query,
+                ")",
+            ));
         }
     }
     if let Some(call) = &filter.call {
-        push("call_id = ?", Some(call.clone()));
+        all.push(Bound("call_id = ", call.clone(), ""));
     }
     match &filter.partner {
-        Some(Partner::OwnSite) => push("partner_id IS NULL", None),
-        Some(Partner::Id(partner)) => push("partner_id = ?", Some(partner.clone())),
+        Some(Partner::OwnSite) => all.push(Sql("partner_id IS NULL")),
+        Some(Partner::Id(partner)) => all.push(Bound("partner_id = ", partner.clone(), "")),
         None => {}
     }
     if let Some(capacity) = filter.capacity {
-        push("capacity = ?", Some(capacity.as_str().to_owned()));
+        all.push(Bound("capacity = ", capacity.as_str().to_owned(), ""));
     }
     if let Some(perspective) = &filter.perspective {
-        push("perspectives LIKE ?", Some(format!("%\"{perspective}\"%")));
+        all.push(Bound(
+            "perspectives LIKE ",
+            format!("%\"{perspective}\"%"),
+            "",
+        ));
     }
     if let Some(age_band) = filter.age_band {
-        push("age_band = ?", Some(age_band.as_str().to_owned()));
+        all.push(Bound("age_band = ", age_band.as_str().to_owned(), ""));
     }
     if let Some(theme) = &filter.theme {
-        push("ideas LIKE ?", Some(format!("%\"theme\":\"{theme}\"%")));
+        all.push(Bound("ideas LIKE ", format!("%\"theme\":\"{theme}\"%"), ""));
     }
     match filter.flag {
-        Some(FlagFilter::Open) => push("flag_open", None),
-        Some(FlagFilter::Handled) => push("flag_phrase IS NOT NULL AND NOT flag_open", None),
-        Some(FlagFilter::Any) => push("flag_phrase IS NOT NULL", None),
-        Some(FlagFilter::None) => push("flag_phrase IS NULL", None),
+        Some(FlagFilter::Open) => all.push(Sql("flag_open")),
+        Some(FlagFilter::Handled) => all.push(Sql("flag_phrase IS NOT NULL AND NOT flag_open")),
+        Some(FlagFilter::Any) => all.push(Sql("flag_phrase IS NOT NULL")),
+        Some(FlagFilter::None) => all.push(Sql("flag_phrase IS NULL")),
         None => {}
     }
     if let Some(from) = filter.from {
-        push("submitted_at >= ?", Some(from.to_string()));
+        all.push(Bound("submitted_at >= ", from.to_string(), ""));
     }
     if let Some(before) = filter.before {
-        push("submitted_at < ?", Some(before.to_string()));
+        all.push(Bound("submitted_at < ", before.to_string(), ""));
     }
-    if clauses.is_empty() {
-        return (String::new(), values);
+    all
+}
+
+/// Appends ` WHERE …` for `conditions`; the builder numbers the engine's
+/// placeholders.
+fn push_where<'a, DB>(query: &mut QueryBuilder<'a, DB>, conditions: &[Condition])
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    for (i, condition) in conditions.iter().enumerate() {
+        query.push(if i == 0 { " WHERE " } else { " AND " });
+        match condition {
+            Condition::Sql(sql) => {
+                query.push(*sql);
+            }
+            Condition::Bound(before, value, after) => {
+                query.push(*before).push_bind(value.clone()).push(*after);
+            }
+        }
     }
-    (format!(" WHERE {}", clauses.join(" AND ")), values)
 }
 
 impl Storage {
@@ -123,26 +148,22 @@ impl Storage {
         offset: i64,
         limit: i64,
     ) -> Result<SearchPage, StorageError> {
-        let postgres = matches!(self, Self::Postgres(_));
-        let (clause, values) = where_clause(filter, postgres);
-        let count_sql = format!("SELECT count(*) AS n FROM submissions{clause}");
-        let page_sql = format!(
-            "SELECT {SELECT_COLUMNS} FROM submissions{clause} \
-             ORDER BY flag_open DESC, id DESC LIMIT {limit} OFFSET {offset}"
-        );
-        read!(self, |pool, q| {
-            let count_sql = q(&count_sql);
-            let mut count = sqlx::query(&count_sql);
-            for value in &values {
-                count = count.bind(value);
-            }
-            let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
-            let page_sql = q(&page_sql);
-            let mut page = sqlx::query_as::<_, SubmissionRow>(&page_sql);
-            for value in &values {
-                page = page.bind(value);
-            }
-            let submissions = stored(page.fetch_all(pool).await?)?;
+        let conditions = conditions(filter, matches!(self, Self::Postgres(_)));
+        read!(self, |pool, _q| {
+            let mut count = QueryBuilder::new("SELECT count(*) AS n FROM submissions");
+            push_where(&mut count, &conditions);
+            let total: i64 = count.build().fetch_one(pool).await?.try_get("n")?;
+            let mut page = QueryBuilder::new(format!("SELECT {SELECT_COLUMNS} FROM submissions"));
+            push_where(&mut page, &conditions);
+            page.push(" ORDER BY flag_open DESC, id DESC LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            let submissions = stored(
+                page.build_query_as::<SubmissionRow>()
+                    .fetch_all(pool)
+                    .await?,
+            )?;
             Ok(SearchPage { total, submissions })
         })
     }
