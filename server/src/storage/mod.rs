@@ -12,6 +12,7 @@ mod sqlite;
 
 use cfi_rules::{Reference, Submission};
 use serde::Serialize;
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use crate::intake::safeguarding::Flag;
@@ -250,31 +251,49 @@ impl Storage {
 
 /// Binds a new submission's values in the column order both engines' INSERT
 /// statements list them in, so the two cannot drift apart.
-macro_rules! bind_new_row {
-    ($query:expr, $row:expr, $reference:expr, $submitted_at:expr) => {
-        $query
-            .bind($reference.as_str())
-            .bind(&$row.call_id)
-            .bind(&$row.partner)
-            .bind(&$row.key)
-            .bind(&$row.body_hash)
-            .bind($row.capacity)
-            .bind(&$row.name)
-            .bind(&$row.organisation)
-            .bind(&$row.email)
-            .bind(&$row.perspectives)
-            .bind($row.age_band)
-            .bind($row.publication_chosen)
-            .bind($row.publication)
-            .bind(&$row.ideas)
-            .bind($row.spam)
-            .bind(&$submitted_at)
-            .bind(&$row.flag_phrase)
-            .bind(&$row.flag_passage)
-            .bind($row.flag_phrase.is_some())
-    };
+/// The INSERT of a new submission, written once for both engines; a row
+/// whose key or reference is taken is not inserted (`ON CONFLICT DO
+/// NOTHING`), and the caller looks for why.
+fn insert_new<'a, DB>(
+    row: &'a Row,
+    reference: &'a str,
+    submitted_at: &'a str,
+) -> QueryBuilder<'a, DB>
+where
+    DB: sqlx::Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut query = QueryBuilder::new(
+        "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, body_hash, \
+         capacity, name, organisation, email, perspectives, age_band, publication_chosen, \
+         publication, ideas, spam, submitted_at, flag_phrase, flag_passage, flag_open) VALUES (",
+    );
+    let mut values = query.separated(", ");
+    values
+        .push_bind(reference)
+        .push_bind(row.call_id.as_str())
+        .push_bind(row.partner.as_deref())
+        .push_bind(row.key.as_str())
+        .push_bind(row.body_hash.as_str())
+        .push_bind(row.capacity)
+        .push_bind(row.name.as_deref())
+        .push_bind(row.organisation.as_deref())
+        .push_bind(row.email.as_deref())
+        .push_bind(row.perspectives.as_str())
+        .push_bind(row.age_band)
+        .push_bind(row.publication_chosen)
+        .push_bind(row.publication)
+        .push_bind(row.ideas.as_str())
+        .push_bind(row.spam)
+        .push_bind(submitted_at)
+        .push_bind(row.flag_phrase.as_deref())
+        .push_bind(row.flag_passage.as_deref())
+        .push_bind(row.flag_phrase.is_some());
+    values.push_unseparated(") ON CONFLICT DO NOTHING");
+    query
 }
-pub(crate) use bind_new_row;
 
 /// A `submissions` row as [`SELECT_COLUMNS`] reads it, on either engine.
 #[derive(sqlx::FromRow)]

@@ -17,7 +17,7 @@ use crate::limits::{DATABASE_WAIT, POSTGRES_CONNECTIONS};
 
 use super::{
     NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
-    StoredSubmission, SubmissionRow, SubmitOutcome, bind_new_row, new_reference, now_text, stored,
+    StoredSubmission, SubmissionRow, SubmitOutcome, insert_new, new_reference, now_text, stored,
 };
 
 /// The PostgreSQL store. Cloning shares its pool.
@@ -46,22 +46,10 @@ impl PostgresStore {
             let reference = new_reference();
             let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
             let mut tx = self.pool.begin().await?;
-            let done = bind_new_row!(
-                sqlx::query(
-                    "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, \
-                 body_hash, capacity, name, organisation, email, perspectives, age_band, \
-                 publication_chosen, publication, ideas, spam, submitted_at, flag_phrase, \
-                 flag_passage, flag_open) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17, $18, $19) \
-                 ON CONFLICT DO NOTHING",
-                ),
-                row,
-                reference,
-                submitted_at
-            )
-            .execute(&mut *tx)
-            .await?;
+            let done = insert_new::<sqlx::Postgres>(&row, reference.as_str(), &submitted_at)
+                .build()
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             if done.rows_affected() == 1 {
                 return Ok(SubmitOutcome::Created(Receipt {

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
-    StoredSubmission, SubmissionRow, SubmitOutcome, bind_new_row, new_reference, now_text, stored,
+    StoredSubmission, SubmissionRow, SubmitOutcome, insert_new, new_reference, now_text, stored,
 };
 
 use crate::limits::{DATABASE_WAIT, MAX_BATCH, QUEUE_DEPTH, SQLITE_READERS};
@@ -170,16 +170,12 @@ async fn write_batch(
     Ok(outcomes)
 }
 
-const INSERT: &str = "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, \
-    body_hash, capacity, name, organisation, email, perspectives, age_band, publication_chosen, \
-    publication, ideas, spam, submitted_at, flag_phrase, flag_passage, flag_open) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
-
 async fn insert(conn: &mut SqliteConnection, row: &Row) -> Result<SubmitOutcome, StorageError> {
     for _ in 0..REFERENCE_ATTEMPTS {
         let reference = new_reference();
         let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
-        let done = bind_new_row!(sqlx::query(INSERT), row, reference, submitted_at)
+        let done = insert_new::<sqlx::Sqlite>(row, reference.as_str(), &submitted_at)
+            .build()
             .execute(&mut *conn)
             .await?;
         if done.rows_affected() == 1 {
