@@ -4,6 +4,7 @@
 //! compared as expressions, never with literals).
 
 use serde::Serialize;
+use sqlx::QueryBuilder;
 use sqlx::Row as _;
 
 use crate::moderation::{ActionKind, ModerationAction, NewAction};
@@ -78,21 +79,38 @@ fn actions(rows: Vec<ActionRow>) -> Result<Vec<ModerationAction>, StorageError> 
     rows.into_iter().map(ModerationAction::try_from).collect()
 }
 
-macro_rules! audit {
-    ($tx:expr, $q:expr, $staff:expr, $action:expr, $call:expr, $reference:expr, $detail:expr) => {
-        sqlx::query(&$q(
-            "INSERT INTO audit_log (at, staff, action, call_id, reference, detail) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(now_text())
-        .bind($staff)
-        .bind($action)
-        .bind($call)
-        .bind($reference)
-        .bind($detail)
-        .execute(&mut *$tx)
-        .await?
-    };
+/// A line of the audit log (not tied to a stored submission, so it outlives
+/// an erasure).
+struct AuditLine<'a> {
+    staff: &'a str,
+    action: &'a str,
+    call: Option<&'a str>,
+    reference: Option<&'a str>,
+    detail: &'a str,
+}
+
+impl<'a> AuditLine<'a> {
+    /// The INSERT of this line, for either engine.
+    fn insert<DB>(&self, at: &'a str) -> QueryBuilder<'a, DB>
+    where
+        DB: sqlx::Database,
+        &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+        Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    {
+        let mut query = QueryBuilder::new(
+            "INSERT INTO audit_log (at, staff, action, call_id, reference, detail) VALUES (",
+        );
+        query
+            .separated(", ")
+            .push_bind(at)
+            .push_bind(self.staff)
+            .push_bind(self.action)
+            .push_bind(self.call)
+            .push_bind(self.reference)
+            .push_bind(self.detail)
+            .push_unseparated(")");
+        query
+    }
 }
 
 impl Storage {
@@ -276,7 +294,15 @@ impl Storage {
             } else {
                 "publication switched off"
             };
-            audit!(tx, q, staff, action, Some(call_id), None::<&str>, detail);
+            let at = now_text();
+            let line = AuditLine {
+                staff,
+                action,
+                call: Some(call_id),
+                reference: None,
+                detail,
+            };
+            line.insert(&at).build().execute(&mut *tx).await?;
             Ok::<_, StorageError>(())
         })
     }
@@ -299,15 +325,15 @@ impl Storage {
                 return Ok::<_, StorageError>(None);
             };
             let call: String = row.try_get("call_id")?;
-            audit!(
-                tx,
-                q,
+            let at = now_text();
+            let line = AuditLine {
                 staff,
-                "erase",
-                Some(&call),
-                Some(reference),
-                "submission erased on request: every answer and moderation note deleted"
-            );
+                action: "erase",
+                call: Some(&call),
+                reference: Some(reference),
+                detail: "submission erased on request: every answer and moderation note deleted",
+            };
+            line.insert(&at).build().execute(&mut *tx).await?;
             Ok(Some(call))
         })
     }
@@ -346,15 +372,15 @@ impl Storage {
             .await?;
             let count = done.rows_affected();
             let detail = format!("personal data removed from {count} submission(s)");
-            audit!(
-                tx,
-                q,
+            let at = now_text();
+            let line = AuditLine {
                 staff,
-                "retention",
-                Some(call_id),
-                None::<&str>,
-                &detail
-            );
+                action: "retention",
+                call: Some(call_id),
+                reference: None,
+                detail: &detail,
+            };
+            line.insert(&at).build().execute(&mut *tx).await?;
             Ok::<_, StorageError>(count)
         })
     }
