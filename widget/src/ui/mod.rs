@@ -9,6 +9,7 @@ mod parts;
 mod steps;
 mod submit;
 
+use crate::markup::view;
 use cfi_rules::{CallDefinition, CallStatus, FieldError};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;

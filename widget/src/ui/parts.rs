@@ -2,6 +2,7 @@
 //! textarea with a word count, radios, checkboxes, the back link, the
 //! support lines and the "saved on this device" control.
 
+use crate::markup::view;
 use leptos::prelude::*;
 
 use super::Ctx;
@@ -93,7 +94,6 @@ pub fn TextField(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
-    #[prop(default = "")] width: &'static str,
     value: Signal<String>,
     on_input: Callback<String>,
 ) -> impl IntoView {
@@ -108,7 +108,7 @@ pub fn TextField(
             {hint.map(|h| view! { <div class="cfi-hint" id=hint_id.clone()>{h}</div> })}
             {move || error_message(&id2, error.get())}
             <input
-                class=format!("cfi-input {width}")
+                class="cfi-input"
                 class:cfi-input-error=move || error.get().is_some()
                 id=id.clone()
                 name=id.clone()

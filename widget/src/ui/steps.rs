@@ -1,5 +1,6 @@
 //! One component per step of the form.
 
+use crate::markup::view;
 use cfi_rules::{AgeBand, Capacity, Publication, RawIdea};
 use leptos::prelude::*;
 

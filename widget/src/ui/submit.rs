@@ -3,6 +3,7 @@
 //! visible status and a "Try again" button. The draft is cleared only after
 //! the server's 2xx.
 
+use crate::markup::view;
 use leptos::prelude::*;
 
 use super::Ctx;
