@@ -336,3 +336,19 @@ fn a_saved_draft_round_trips() {
     assert_ne!(browser::new_uuid(), d.key);
     assert!(js::draft("not json").is_none());
 }
+
+#[wasm_bindgen_test]
+fn unknown_values_in_the_call_definition_are_errors_not_defaults() {
+    let with = |field: &str| js::parse(&CALL.replacen('{', &format!("{{{field},"), 1));
+    let closed = CALL.replace("\"status\": \"open\"", "\"status\": \"closed\"");
+    assert!(js::call_definition(&js::parse(&closed)).is_some());
+    let unknown = CALL.replace("\"status\": \"open\"", "\"status\": \"paused\"");
+    assert!(js::call_definition(&js::parse(&unknown)).is_none());
+    // Absent presentation fields: English, left to right.
+    let p = js::presentation(&js::parse(CALL)).expect("defaults");
+    assert_eq!((p.lang.as_str(), p.dir.as_str()), ("en", "ltr"));
+    let p = js::presentation(&with(r#""lang": "cy", "dir": "rtl""#)).expect("given");
+    assert_eq!((p.lang.as_str(), p.dir.as_str()), ("cy", "rtl"));
+    assert!(js::presentation(&with(r#""dir": "sideways""#)).is_none());
+    assert!(js::presentation(&with(r#""lang": "\"><b>""#)).is_none());
+}

@@ -173,9 +173,17 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
     let host = StoredValue::new_local(host);
     let root = StoredValue::new_local(root);
     let definition: RwSignal<Option<Result<CallDefinition, String>>> = RwSignal::new(None);
+    // The language and direction of the widget's own text, whatever the
+    // host page's: English, left to right, until the call says otherwise.
+    let presentation = RwSignal::new(crate::js::Presentation::default());
     leptos::task::spawn_local(async move {
         let result = match browser::request(&url, "GET", None, None).await {
             Ok(answer) if answer.status == 200 => crate::js::call_definition(&answer.body)
+                .zip(crate::js::presentation(&answer.body))
+                .map(|(call, p)| {
+                    presentation.set(p);
+                    call
+                })
                 .ok_or_else(|| "The call's definition could not be read.".to_owned()),
             Ok(answer) if answer.status == 404 => {
                 Err("This call for ideas could not be found. Check the data-call attribute.".into())
@@ -197,7 +205,11 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
     });
 
     view! {
-        <div class="cfi">
+        <div
+            class="cfi"
+            lang=move || presentation.with(|p| p.lang.clone())
+            dir=move || presentation.with(|p| p.dir.as_str())
+        >
             {move || match definition.get() {
                 None => view! {
                     <p class="cfi-body" role="status">"Loading the form…"</p>
