@@ -144,8 +144,8 @@ pub fn presentation(value: &JsValue) -> Option<Presentation> {
         v if v.is_undefined() || v.is_null() => TextDirection::Ltr,
         v => TextDirection::from_wire(&v.as_string()?)?,
     };
-    let page_url = string(value, "page_url")
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let page_url =
+        string(value, "page_url").filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     Some(Presentation {
         lang,
         dir,

@@ -19,6 +19,7 @@ pub mod draft;
 pub mod js;
 pub mod json;
 pub mod markup;
+pub mod messages;
 pub mod retry;
 pub mod ui;
 
@@ -76,6 +77,7 @@ pub fn mount(
         partner: partner.filter(|p| !p.is_empty()),
         api_base,
         accent,
+        page_url: None,
     };
     leptos::mount::mount_to(container, move || {
         view! { <ui::App config=config host=host root=root /> }

@@ -17,6 +17,7 @@ use web_sys::{HtmlElement, ShadowRoot};
 
 use crate::browser;
 use crate::draft::{Draft, Step, field_id, step_of_pointer};
+use crate::messages;
 
 pub use submit::SubmitState;
 
@@ -28,6 +29,8 @@ pub struct Config {
     /// The collection server's origin, e.g. `https://review.example`.
     pub api_base: String,
     pub accent: Option<String>,
+    /// The review's own page for sending ideas, from the call definition.
+    pub page_url: Option<String>,
 }
 
 /// The state every step reads and writes. All fields are cheap handles, so
@@ -184,13 +187,9 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
                     presentation.set(p);
                     call
                 })
-                .ok_or_else(|| "The call's definition could not be read.".to_owned()),
-            Ok(answer) if answer.status == 404 => {
-                Err("This call for ideas could not be found. Check the data-call attribute.".into())
-            }
-            Ok(_) | Err(_) => Err(
-                "The form could not be loaded. Check your connection and reload the page.".into(),
-            ),
+                .ok_or_else(|| messages::UNREADABLE_CALL.to_owned()),
+            Ok(answer) if answer.status == 404 => Err(messages::UNKNOWN_CALL.into()),
+            Ok(_) | Err(_) => Err(messages::NOT_LOADED.into()),
         };
         if let Err(message) = &result {
             host.with_value(|h| {
@@ -212,7 +211,7 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
         >
             {move || match definition.get() {
                 None => view! {
-                    <p class="cfi-body" role="status">"Loading the form…"</p>
+                    <p class="cfi-body" role="status">{messages::LOADING}</p>
                 }
                 .into_any(),
                 Some(Err(message)) => view! {
@@ -222,8 +221,14 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
                     </div>
                 }
                 .into_any(),
-                Some(Ok(call)) => view! { <Loaded call=call.clone() config=config.clone() host=host root=root /> }
-                    .into_any(),
+                Some(Ok(call)) => {
+                    let config = Config {
+                        page_url: presentation.with(|p| p.page_url.clone()),
+                        ..config.clone()
+                    };
+                    view! { <Loaded call=call.clone() config=config host=host root=root /> }
+                        .into_any()
+                }
             }}
         </div>
     }
