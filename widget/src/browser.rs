@@ -194,6 +194,17 @@ impl Waker {
     }
 }
 
+/// Runs `f` once, after `ms` milliseconds.
+pub fn after_ms(ms: u32, f: impl FnOnce() + 'static) {
+    let cb = Closure::once_into_js(f);
+    if let Some(w) = window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            cb.unchecked_ref(),
+            i32::try_from(ms).unwrap_or(i32::MAX),
+        );
+    }
+}
+
 /// Runs `f` on the next animation frame (after Leptos has updated the DOM).
 pub fn after_render(f: impl FnOnce() + 'static) {
     let cb = Closure::once_into_js(f);
