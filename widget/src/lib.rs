@@ -72,12 +72,15 @@ pub fn mount(
         style.set_property(name, &value)?;
     }
     root.append_child(&container)?;
+    let partner = partner.filter(|p| !p.is_empty());
+    let slot = browser::widget_slot(&document, &host, &call, partner.as_deref());
     let config = ui::Config {
         call,
-        partner: partner.filter(|p| !p.is_empty()),
+        partner,
         api_base,
         accent,
         page_url: None,
+        slot,
     };
     leptos::mount::mount_to(container, move || {
         view! { <ui::App config=config host=host root=root /> }

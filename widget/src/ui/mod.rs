@@ -31,6 +31,9 @@ pub struct Config {
     pub accent: Option<String>,
     /// The review's own page for sending ideas, from the call definition.
     pub page_url: Option<String>,
+    /// This widget's place among the page's widgets for the same call and
+    /// partner: each keeps its own draft.
+    pub slot: usize,
 }
 
 /// The state every step reads and writes. All fields are cheap handles, so
@@ -70,7 +73,7 @@ impl Ctx {
 
     fn storage_key(&self) -> String {
         self.config
-            .with_value(|c| crate::draft::storage_key(&c.call, c.partner.as_deref()))
+            .with_value(|c| crate::draft::storage_key(&c.call, c.partner.as_deref(), c.slot))
     }
 
     fn no_save_key(&self) -> String {
@@ -242,7 +245,8 @@ fn Loaded(
     host: StoredValue<HtmlElement, LocalStorage>,
     root: StoredValue<ShadowRoot, LocalStorage>,
 ) -> impl IntoView {
-    let storage_key = crate::draft::storage_key(&config.call, config.partner.as_deref());
+    let storage_key =
+        crate::draft::storage_key(&config.call, config.partner.as_deref(), config.slot);
     let no_save = browser::load(&crate::draft::no_save_key(
         &config.call,
         config.partner.as_deref(),
