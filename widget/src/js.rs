@@ -153,15 +153,20 @@ pub fn presentation(value: &JsValue) -> Option<Presentation> {
     })
 }
 
-/// The `errors` of a 422 problem.
-pub fn field_errors(problem: &JsValue) -> Vec<FieldError> {
-    array(problem, "errors")
+/// The `errors` of a 422 problem, each with its code; `None` if the problem
+/// has none, or one this version cannot read (an unknown code included):
+/// the widget then says the answers were refused rather than guessing.
+pub fn field_errors(problem: &JsValue) -> Option<Vec<FieldError>> {
+    let errors = array(problem, "errors");
+    if errors.is_empty() {
+        return None;
+    }
+    errors
         .iter()
-        .filter_map(|e| {
+        .map(|e| {
             Some(FieldError::new(
                 string(e, "pointer")?,
-                // The widget shows the detail; the code only needs to exist.
-                ErrorCode::Required,
+                ErrorCode::from_wire(&string(e, "code")?)?,
                 string(e, "detail")?,
             ))
         })

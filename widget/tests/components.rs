@@ -396,3 +396,18 @@ async fn the_word_count_is_announced_only_once_typing_pauses() {
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+fn a_422_keeps_each_errors_code_and_an_unknown_code_is_not_guessed() {
+    let problem = |code: &str| {
+        js::parse(&format!(
+            r##"{{"type": "/problems/validation", "errors": [
+                {{"pointer": "#/ideas/0/title", "code": "{code}", "detail": "Too long."}}]}}"##
+        ))
+    };
+    let errors = js::field_errors(&problem("too_long")).expect("readable");
+    assert_eq!(errors[0].code, cfi_rules::ErrorCode::TooLong);
+    assert_eq!(errors[0].pointer, "#/ideas/0/title");
+    assert!(js::field_errors(&problem("too_shiny")).is_none());
+    assert!(js::field_errors(&js::parse(r#"{"type": "/problems/validation"}"#)).is_none());
+}

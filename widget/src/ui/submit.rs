@@ -119,10 +119,17 @@ pub fn send(ctx: Ctx) {
                     attempt += 1;
                 }
                 Next::FixFields => {
-                    ctx.submit.set(SubmitState::Idle);
-                    let errors = crate::js::field_errors(&body);
                     emit_error(ctx, "validation", status, problem);
-                    ctx.show_errors(errors);
+                    match crate::js::field_errors(&body) {
+                        Some(errors) => {
+                            ctx.submit.set(SubmitState::Idle);
+                            ctx.show_errors(errors);
+                        }
+                        None => {
+                            ctx.submit.set(SubmitState::Failed(Failure::Refused));
+                            ctx.focus("cfi-submit-status".into());
+                        }
+                    }
                     return;
                 }
                 Next::CallNotOpen => {
