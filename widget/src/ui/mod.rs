@@ -226,7 +226,7 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
                 .into_any(),
                 Some(Ok(call)) => {
                     let config = Config {
-                        page_url: presentation.with(|p| p.page_url.clone()),
+                        page_url: presentation.with_untracked(|p| p.page_url.clone()),
                         ..config.clone()
                     };
                     view! { <Loaded call=call.clone() config=config host=host root=root /> }
