@@ -14,7 +14,8 @@ after(async () => {
 /** The widget root's lang and dir, and the direction its text is laid out in. */
 function direction(page) {
   return page.evaluate(() => {
-    const root = document.getElementById("cfi").shadowRoot.querySelector(".cfi");
+    // The element the form is mounted in, right inside the shadow root.
+    const root = document.getElementById("cfi").shadowRoot.querySelector(".cfi").parentElement;
     const heading = root.querySelector("#cfi-heading");
     const radio = root.querySelector(".cfi-radio-input, .cfi-body");
     return {

@@ -23,6 +23,7 @@ pub mod messages;
 pub mod retry;
 pub mod ui;
 
+use cfi_rules::wire;
 use markup::view;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
@@ -71,6 +72,10 @@ pub fn mount(
     for (name, value) in contrast::Theme::from_accent(accent.as_deref()).css_variables() {
         style.set_property(name, &value)?;
     }
+    // The widget's own text is English, left to right, whatever the host
+    // page's language and direction; the call definition may say otherwise.
+    container.set_attribute("lang", wire::DEFAULT_LANG)?;
+    container.set_attribute("dir", wire::TextDirection::Ltr.as_str())?;
     root.append_child(&container)?;
     let partner = partner.filter(|p| !p.is_empty());
     let slot = browser::widget_slot(&document, &host, &call, partner.as_deref());
@@ -82,8 +87,9 @@ pub fn mount(
         page_url: None,
         slot,
     };
+    let container_handle = container.clone();
     leptos::mount::mount_to(container, move || {
-        view! { <ui::App config=config host=host root=root /> }
+        view! { <ui::App config=config host=host root=root container=container_handle /> }
     })
     .forget();
     Ok(())

@@ -170,7 +170,13 @@ impl Ctx {
 
 /// What the loader gives: fetches the call, then shows it.
 #[component]
-pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView {
+pub fn App(
+    config: Config,
+    host: HtmlElement,
+    root: ShadowRoot,
+    /// The element the form is mounted in; it carries `lang` and `dir`.
+    container: HtmlElement,
+) -> impl IntoView {
     let url = format!(
         "{}/api/calls/{}",
         config.api_base.trim_end_matches('/'),
@@ -179,15 +185,17 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
     let host = StoredValue::new_local(host);
     let root = StoredValue::new_local(root);
     let definition: RwSignal<Option<Result<CallDefinition, String>>> = RwSignal::new(None);
-    // The language and direction of the widget's own text, whatever the
-    // host page's: English, left to right, until the call says otherwise.
-    let presentation = RwSignal::new(crate::js::Presentation::default());
+    let page_url: StoredValue<Option<String>> = StoredValue::new(None);
     leptos::task::spawn_local(async move {
         let result = match browser::request(&url, "GET", None, None).await {
             Ok(answer) if answer.status == 200 => crate::js::call_definition(&answer.body)
                 .zip(crate::js::presentation(&answer.body))
                 .map(|(call, p)| {
-                    presentation.set(p);
+                    // Set once, before the form appears (mount set the
+                    // defaults).
+                    let _ = container.set_attribute("lang", &p.lang);
+                    let _ = container.set_attribute("dir", p.dir.as_str());
+                    page_url.set_value(p.page_url);
                     call
                 })
                 .ok_or_else(|| messages::UNREADABLE_CALL.to_owned()),
@@ -207,11 +215,7 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
     });
 
     view! {
-        <div
-            class="cfi"
-            lang=move || presentation.with(|p| p.lang.clone())
-            dir=move || presentation.with(|p| p.dir.as_str())
-        >
+        <div class="cfi">
             {move || match definition.get() {
                 None => view! {
                     <p class="cfi-body" role="status">{messages::LOADING}</p>
@@ -226,7 +230,7 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
                 .into_any(),
                 Some(Ok(call)) => {
                     let config = Config {
-                        page_url: presentation.with_untracked(|p| p.page_url.clone()),
+                        page_url: page_url.get_value(),
                         ..config.clone()
                     };
                     view! { <Loaded call=call.clone() config=config host=host root=root /> }
