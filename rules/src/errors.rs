@@ -67,6 +67,12 @@ impl ErrorCode {
             Self::UnknownField => "unknown_field",
         }
     }
+
+    /// Reads the snake_case name; `None` for a code this version does not
+    /// define (a reader must not take it for another).
+    pub fn from_wire(text: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == text)
+    }
 }
 
 /// One problem with one field.
@@ -98,6 +104,8 @@ mod tests {
         for code in ErrorCode::ALL {
             let json = serde_json::to_string(code).expect("serializes");
             assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(ErrorCode::from_wire(code.as_str()), Some(*code));
         }
+        assert_eq!(ErrorCode::from_wire("too_shiny"), None);
     }
 }

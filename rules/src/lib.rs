@@ -14,6 +14,7 @@ pub mod limits;
 pub mod model;
 pub mod reference;
 pub mod text;
+pub mod wire;
 pub mod words;
 
 pub use call::{CallDefinition, CallRules, CallStatus, Choice, Limits, SupportLine};
@@ -23,4 +24,5 @@ pub use model::{
     Respondent, Submission,
 };
 pub use reference::Reference;
+pub use wire::{ProblemType, TextDirection};
 pub use words::count_words;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { start } from "./harness.js";
-import { expectHeading, fillToCheck, newContext, openWidget, problem, reference, savedDrafts } from "./flow.js";
+import { expectHeading, fillToCheck, newContext, openWidget, problem, reference, savedDrafts, until } from "./flow.js";
 
 let env;
 before(async () => {
@@ -82,5 +82,34 @@ test("a draft is only cleared after the server stored it", async () => {
   await page.locator("#cfi-retry").click();
   await reference(page);
   assert.deepEqual(await savedDrafts(page), []);
+  await context.close();
+});
+
+test("two widgets for the same call on one page each keep their own draft across a reload", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  const url = env.site("review", "two.html");
+  const ready = () => page.waitForFunction(() => window.__cfiEvents.filter((e) => e.type === "cfi:ready").length === 2);
+  await page.goto(url);
+  await ready();
+  for (const [host, name] of [
+    ["#one", "First Person"],
+    ["#two", "Second Person"],
+  ]) {
+    await page.locator(host).getByRole("button", { name: "Start now" }).click();
+    await page.locator(`${host} #respondent-name`).fill(name);
+  }
+  await until(page, () => Object.keys(localStorage).filter((k) => k.startsWith("cfi-draft:")).length === 2);
+  const drafts = await savedDrafts(page);
+  assert.deepEqual(drafts.map((d) => d.key).sort(), ["cfi-draft:call-for-ideas:-", "cfi-draft:call-for-ideas:-:2"]);
+  await page.reload();
+  await ready();
+  // Each comes back on its own step with its own answers.
+  for (const [host, name] of [
+    ["#one", "First Person"],
+    ["#two", "Second Person"],
+  ]) {
+    assert.equal(await page.locator(`${host} #respondent-name`).inputValue(), name);
+  }
   await context.close();
 });

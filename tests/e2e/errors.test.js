@@ -101,3 +101,24 @@ test("a call that closes while someone writes: the server's 409 shows the closed
   await page.locator("#cfi-heading").filter({ hasText: "has closed" }).waitFor();
   await context.close();
 });
+
+test("a page the review does not allow for its partner says where ideas can be sent, and tells the host", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  // The review's site claiming to be Become's page: the server refuses it.
+  await openWidget(page, env.site("review", "not-allowed.html"));
+  await fillToCheck(page);
+  await page.getByRole("button", { name: "Send my ideas" }).click();
+  const status = page.locator("#cfi-submit-status");
+  await page.locator("#cfi-review-page").waitFor();
+  await expectFocus(page, "cfi-submit-status");
+  const text = (await status.textContent()).trim();
+  assert.doesNotMatch(text, /connection/);
+  assert.match(text, /send your ideas on the review's own page/);
+  assert.match(text, /\.$/);
+  assert.equal(await page.locator("#cfi-review-page").getAttribute("href"), env.serverUrl);
+  assert.equal(await page.locator("#cfi-retry").count(), 0, "retrying cannot help");
+  const errors = (await page.evaluate(() => window.__cfiEvents)).filter((e) => e.type === "cfi:error");
+  assert.deepEqual(errors.map((e) => e.detail), [{ kind: "submit", status: "403", code: "partner-not-allowed" }]);
+  await context.close();
+});

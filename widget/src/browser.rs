@@ -194,6 +194,61 @@ impl Waker {
     }
 }
 
+/// The place of the widget in `host` among the page's embed tags for the
+/// same call and partner, in document order (0 if it was not placed by a
+/// tag): stable across reloads, whichever widget scrolls into view first.
+/// A tag's host is its `data-target`, else the element right after it (where
+/// the loader puts one).
+pub fn widget_slot(
+    document: &web_sys::Document,
+    host: &HtmlElement,
+    call: &str,
+    partner: Option<&str>,
+) -> usize {
+    let Ok(tags) = document.query_selector_all("script[data-call]") else {
+        return 0;
+    };
+    let attr = |el: &web_sys::Element, name: &str| {
+        el.get_attribute(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut slot = 0;
+    for i in 0..tags.length() {
+        let Some(tag) = tags
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        if attr(&tag, "data-call").as_deref() != Some(call)
+            || attr(&tag, "data-partner").as_deref() != partner
+        {
+            continue;
+        }
+        let tag_host = match attr(&tag, "data-target") {
+            Some(selector) => document.query_selector(&selector).ok().flatten(),
+            None => tag.next_element_sibling(),
+        };
+        if tag_host.is_some_and(|h| h.is_same_node(Some(host))) {
+            return slot;
+        }
+        slot += 1;
+    }
+    0
+}
+
+/// Runs `f` once, after `ms` milliseconds.
+pub fn after_ms(ms: u32, f: impl FnOnce() + 'static) {
+    let cb = Closure::once_into_js(f);
+    if let Some(w) = window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            cb.unchecked_ref(),
+            i32::try_from(ms).unwrap_or(i32::MAX),
+        );
+    }
+}
+
 /// Runs `f` on the next animation frame (after Leptos has updated the DOM).
 pub fn after_render(f: impl FnOnce() + 'static) {
     let cb = Closure::once_into_js(f);

@@ -122,8 +122,15 @@ pub fn word_count_message(text: &str, max: usize) -> (String, bool) {
 }
 
 /// The `localStorage` key of the draft for one call on one partner's page.
-pub fn storage_key(call: &str, partner: Option<&str>) -> String {
-    format!("cfi-draft:{call}:{}", partner.unwrap_or("-"))
+/// `slot` is the widget's place among the page's widgets for the same call
+/// and partner (from 0), so two forms on one page keep two drafts; the first
+/// keeps the key a lone widget has always had.
+pub fn storage_key(call: &str, partner: Option<&str>, slot: usize) -> String {
+    let base = format!("cfi-draft:{call}:{}", partner.unwrap_or("-"));
+    match slot {
+        0 => base,
+        n => format!("{base}:{}", n + 1),
+    }
 }
 
 /// The `localStorage` key that remembers "do not save on this device".
@@ -481,8 +488,9 @@ mod tests {
 
     #[test]
     fn storage_keys_are_per_call_and_partner() {
-        assert_eq!(storage_key("c", Some("become")), "cfi-draft:c:become");
-        assert_eq!(storage_key("c", None), "cfi-draft:c:-");
-        assert_ne!(no_save_key("c", None), storage_key("c", None));
+        assert_eq!(storage_key("c", Some("become"), 0), "cfi-draft:c:become");
+        assert_eq!(storage_key("c", None, 0), "cfi-draft:c:-");
+        assert_eq!(storage_key("c", None, 1), "cfi-draft:c:-:2");
+        assert_ne!(no_save_key("c", None), storage_key("c", None, 0));
     }
 }

@@ -1,6 +1,7 @@
 //! Reading JSON through the browser's own `JSON.parse` and `Reflect`, which
 //! keeps a JSON parser (and its float code) out of the wasm.
 
+use cfi_rules::wire::{DEFAULT_LANG, TextDirection, is_language_tag};
 use cfi_rules::{
     CallDefinition, CallStatus, Choice, ErrorCode, FieldError, Limits, RawIdea, RawRespondent,
     RawSubmission, SupportLine,
@@ -71,10 +72,12 @@ fn choices(obj: &JsValue, key: &str) -> Vec<Choice> {
 pub fn call_definition(value: &JsValue) -> Option<CallDefinition> {
     let limits = get(value, "limits");
     let defaults = Limits::default();
-    let status = match string(value, "status").as_deref() {
-        Some("not_yet_open") => CallStatus::NotYetOpen,
-        Some("closed") => CallStatus::Closed,
-        _ => CallStatus::Open,
+    // An unknown status is an unreadable definition, never "open".
+    let status = match string(value, "status")?.as_str() {
+        "not_yet_open" => CallStatus::NotYetOpen,
+        "open" => CallStatus::Open,
+        "closed" => CallStatus::Closed,
+        _ => return None,
     };
     Some(CallDefinition {
         id: string(value, "id")?,
@@ -108,15 +111,62 @@ pub fn call_definition(value: &JsValue) -> Option<CallDefinition> {
     })
 }
 
-/// The `errors` of a 422 problem.
-pub fn field_errors(problem: &JsValue) -> Vec<FieldError> {
-    array(problem, "errors")
+/// The call definition's optional presentation fields, which the server's
+/// contract may add: the language and direction of the widget's own text,
+/// and the review's own page for sending ideas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presentation {
+    pub lang: String,
+    pub dir: TextDirection,
+    /// Where anyone can send ideas (`page_url`), if the call says.
+    pub page_url: Option<String>,
+}
+
+impl Default for Presentation {
+    fn default() -> Self {
+        Presentation {
+            lang: DEFAULT_LANG.to_owned(),
+            dir: TextDirection::Ltr,
+            page_url: None,
+        }
+    }
+}
+
+/// Reads [`Presentation`]: absent fields take their defaults, present but
+/// unknown ones (`dir: "sideways"`, a `lang` that is not a language tag)
+/// make the definition unreadable.
+pub fn presentation(value: &JsValue) -> Option<Presentation> {
+    let lang = match get(value, "lang") {
+        v if v.is_undefined() || v.is_null() => DEFAULT_LANG.to_owned(),
+        v => v.as_string().filter(|l| is_language_tag(l))?,
+    };
+    let dir = match get(value, "dir") {
+        v if v.is_undefined() || v.is_null() => TextDirection::Ltr,
+        v => TextDirection::from_wire(&v.as_string()?)?,
+    };
+    let page_url =
+        string(value, "page_url").filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    Some(Presentation {
+        lang,
+        dir,
+        page_url,
+    })
+}
+
+/// The `errors` of a 422 problem, each with its code; `None` if the problem
+/// has none, or one this version cannot read (an unknown code included):
+/// the widget then says the answers were refused rather than guessing.
+pub fn field_errors(problem: &JsValue) -> Option<Vec<FieldError>> {
+    let errors = array(problem, "errors");
+    if errors.is_empty() {
+        return None;
+    }
+    errors
         .iter()
-        .filter_map(|e| {
+        .map(|e| {
             Some(FieldError::new(
                 string(e, "pointer")?,
-                // The widget shows the detail; the code only needs to exist.
-                ErrorCode::Required,
+                ErrorCode::from_wire(&string(e, "code")?)?,
                 string(e, "detail")?,
             ))
         })

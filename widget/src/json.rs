@@ -2,7 +2,9 @@
 //!
 //! Only strings, booleans, null, arrays and objects are ever written, so this
 //! stays a few lines and keeps float formatting out of the wasm (reading is
-//! done by the browser's own `JSON.parse`, see `js`).
+//! done by the browser's own `JSON.parse`, see `js`). A property test proves
+//! the body equal to serde's for any submission: the wire shape is the rules
+//! crate's serde derive, this is only a smaller way to write it.
 
 use cfi_rules::{RawIdea, RawRespondent, RawSubmission};
 
@@ -196,5 +198,91 @@ mod tests {
             object_with(&[("v", "1"), ("key", "k")], "answers", "{}"),
             r#"{"v":"1","key":"k","answers":{}}"#
         );
+    }
+
+    // proptest and serde_json are host-only dev-dependencies.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod against_serde {
+        use super::super::submission;
+        use cfi_rules::{RawIdea, RawRespondent, RawSubmission};
+        use proptest::prelude::*;
+
+        /// Any text, weighted towards what needs escaping.
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                "[\"\\\n\r\t\u{0}-\u{1f}\u{7f}\u{2028}\u{2029}a-z🙂£ ]{0,12}",
+            ]
+        }
+
+        fn opt_text() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(text())
+        }
+
+        fn respondent() -> impl Strategy<Value = RawRespondent> {
+            (
+                opt_text(),
+                opt_text(),
+                opt_text(),
+                opt_text(),
+                proptest::option::of(proptest::collection::vec(text(), 0..4)),
+                opt_text(),
+            )
+                .prop_map(
+                    |(capacity, name, organisation, email, perspectives, age_band)| RawRespondent {
+                        capacity,
+                        name,
+                        organisation,
+                        email,
+                        perspectives,
+                        age_band,
+                    },
+                )
+        }
+
+        fn idea() -> impl Strategy<Value = RawIdea> {
+            (opt_text(), opt_text(), opt_text()).prop_map(|(title, theme, description)| RawIdea {
+                title,
+                theme,
+                description,
+            })
+        }
+
+        fn raw() -> impl Strategy<Value = RawSubmission> {
+            (
+                opt_text(),
+                proptest::option::of(respondent()),
+                proptest::option::of(proptest::collection::vec(idea(), 0..4)),
+                opt_text(),
+                proptest::option::of(any::<bool>()),
+                opt_text(),
+            )
+                .prop_map(
+                    |(partner, respondent, ideas, publication, privacy_notice_read, website)| {
+                        RawSubmission {
+                            partner,
+                            respondent,
+                            ideas,
+                            publication,
+                            privacy_notice_read,
+                            website,
+                        }
+                    },
+                )
+        }
+
+        proptest! {
+            #[test]
+            fn the_hand_written_body_is_serdes_for_any_submission(raw in raw()) {
+                let body = submission(&raw);
+                let ours: serde_json::Value =
+                    serde_json::from_str(&body).expect("the body is JSON");
+                let serdes = serde_json::to_value(&raw).expect("serde writes it");
+                prop_assert_eq!(ours, serdes);
+                // And the server's reader gets back exactly what was written.
+                let back: RawSubmission = serde_json::from_str(&body).expect("the server reads it");
+                prop_assert_eq!(back, raw);
+            }
+        }
     }
 }

@@ -7,16 +7,24 @@
 //! are [`js`] (reading JSON through the browser), [`browser`] (storage, fetch,
 //! events) and [`ui`] (the Leptos components); [`mount`] is the entry point
 //! the loader calls.
+//!
+//! No string ever becomes HTML: pages that enforce Trusted Types
+//! (`require-trusted-types-for 'script'`) block every such assignment, and
+//! the form must still work there. Every element is made with DOM calls (see
+//! [`markup`]), and a remount removes the old nodes one by one.
 
 pub mod browser;
 pub mod contrast;
 pub mod draft;
 pub mod js;
 pub mod json;
+pub mod markup;
+pub mod messages;
 pub mod retry;
 pub mod ui;
 
-use leptos::prelude::*;
+use cfi_rules::wire;
+use markup::view;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
@@ -44,7 +52,10 @@ pub fn mount(
         .ok_or_else(|| JsValue::from_str("the host element is not in a document"))?;
     let root = match host.shadow_root() {
         Some(root) => {
-            root.set_inner_html("");
+            // Not `innerHTML = ""`: Trusted Types forbid even that.
+            while let Some(child) = root.first_child() {
+                root.remove_child(&child)?;
+            }
             root
         }
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
@@ -61,15 +72,24 @@ pub fn mount(
     for (name, value) in contrast::Theme::from_accent(accent.as_deref()).css_variables() {
         style.set_property(name, &value)?;
     }
+    // The widget's own text is English, left to right, whatever the host
+    // page's language and direction; the call definition may say otherwise.
+    container.set_attribute("lang", wire::DEFAULT_LANG)?;
+    container.set_attribute("dir", wire::TextDirection::Ltr.as_str())?;
     root.append_child(&container)?;
+    let partner = partner.filter(|p| !p.is_empty());
+    let slot = browser::widget_slot(&document, &host, &call, partner.as_deref());
     let config = ui::Config {
         call,
-        partner: partner.filter(|p| !p.is_empty()),
+        partner,
         api_base,
         accent,
+        page_url: None,
+        slot,
     };
+    let container_handle = container.clone();
     leptos::mount::mount_to(container, move || {
-        view! { <ui::App config=config host=host root=root /> }
+        view! { <ui::App config=config host=host root=root container=container_handle /> }
     })
     .forget();
     Ok(())

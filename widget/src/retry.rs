@@ -3,6 +3,10 @@
 //! Network failures, 5xx, 429 and "the first request with this key is still
 //! in flight" (409 of that type) are retried with the same idempotency key, so
 //! a retry can never create a second record. Everything else is final.
+//! Problem types come from the shared contract ([`ProblemType`]); a type it
+//! does not define is never taken for one it does.
+
+use cfi_rules::ProblemType;
 
 /// Automatic attempts before the widget stops and waits for the person to
 /// press "Try again" (the draft stays saved on the device meanwhile).
@@ -10,10 +14,6 @@ pub const MAX_AUTOMATIC_ATTEMPTS: u32 = 5;
 
 /// The longest the widget waits between attempts, even if told to wait longer.
 pub const MAX_DELAY_MS: u32 = 60_000;
-
-/// Problem types from the server's public contract.
-pub const TYPE_NOT_YET_OPEN: &str = "/problems/call-not-open-yet";
-pub const TYPE_CLOSED: &str = "/problems/call-closed";
 
 /// The result of one attempt, as far as the widget cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,16 +26,20 @@ pub enum Next {
     FixFields,
     /// The call is not open (409 with a call-window type).
     CallNotOpen,
+    /// This page may not send ideas (403 partner-not-allowed): retrying
+    /// cannot help, the review's own page can.
+    NotAllowed,
     /// Nothing the person can fix by retrying now.
     Fail,
 }
 
 /// Decides what follows an attempt. `status` is `None` when the request
-/// failed without an answer (offline, connection dropped, CORS refusal).
+/// failed without an answer (offline, connection dropped, CORS refusal);
+/// `problem` is the answer's problem type, if the contract defines it.
 /// `attempt` counts from 1.
 pub fn decide(
     status: Option<u16>,
-    problem_type: Option<&str>,
+    problem: Option<ProblemType>,
     retry_after: Option<&str>,
     attempt: u32,
 ) -> Next {
@@ -53,16 +57,14 @@ pub fn decide(
     match status {
         None => retry(),
         Some(200..=299) => Next::Done,
-        Some(409) => match problem_type.map(|t| t.trim_end_matches('/')) {
-            Some(t) if t.ends_with(TYPE_CLOSED) || t.ends_with(TYPE_NOT_YET_OPEN) => {
-                Next::CallNotOpen
-            }
+        Some(409) => match problem {
+            Some(ProblemType::CallClosed | ProblemType::CallNotOpenYet) => Next::CallNotOpen,
             // Our own first attempt is still being processed.
-            _ => retry(),
+            Some(ProblemType::RequestInFlight) => retry(),
+            _ => Next::Fail,
         },
-        Some(422) if problem_type.is_some_and(|t| t.ends_with("/problems/validation")) => {
-            Next::FixFields
-        }
+        Some(403) if problem == Some(ProblemType::PartnerNotAllowed) => Next::NotAllowed,
+        Some(422) if problem == Some(ProblemType::Validation) => Next::FixFields,
         Some(408 | 429) | Some(500..=599) => retry(),
         Some(_) => Next::Fail,
     }
@@ -82,7 +84,8 @@ pub fn parse_retry_after_ms(value: &str) -> Option<u32> {
     Some(secs.saturating_mul(1_000))
 }
 
-/// "Trying again in 4 seconds" for a delay in milliseconds.
+/// "Trying again in 4 seconds" for a delay in milliseconds (a sentence
+/// without its full stop: [`crate::messages::waiting`] ends it).
 pub fn wait_text(ms: u32) -> String {
     let secs = ms.div_ceil(1_000).max(1);
     let unit = if secs == 1 { "second" } else { "seconds" };
@@ -124,30 +127,48 @@ mod tests {
         );
     }
 
+    fn t(uri: &str) -> Option<ProblemType> {
+        ProblemType::from_uri(uri)
+    }
+
     #[test]
     fn conflicts_are_told_apart_by_type() {
         assert_eq!(
-            decide(Some(409), Some("/problems/call-closed"), None, 1),
+            decide(Some(409), t("/problems/call-closed"), None, 1),
             Next::CallNotOpen
         );
         assert_eq!(
-            decide(Some(409), Some("/problems/call-not-open-yet"), None, 1),
+            decide(Some(409), t("/problems/call-not-open-yet"), None, 1),
             Next::CallNotOpen
         );
         assert_eq!(
-            decide(Some(409), Some("/problems/request-in-flight"), Some("1"), 1),
+            decide(Some(409), t("/problems/request-in-flight"), Some("1"), 1),
             Next::RetryAfter(1_000)
         );
+        // A conflict the contract does not define is not taken for ours.
+        assert_eq!(
+            decide(Some(409), t("/problems/something-new"), None, 1),
+            Next::Fail
+        );
+    }
+
+    #[test]
+    fn a_partner_refusal_is_not_a_connection_problem() {
+        assert_eq!(
+            decide(Some(403), t("/problems/partner-not-allowed"), None, 1),
+            Next::NotAllowed
+        );
+        assert_eq!(decide(Some(403), None, None, 1), Next::Fail);
     }
 
     #[test]
     fn refusals_are_final() {
         assert_eq!(
-            decide(Some(422), Some("/problems/validation"), None, 1),
+            decide(Some(422), t("/problems/validation"), None, 1),
             Next::FixFields
         );
         assert_eq!(
-            decide(Some(422), Some("/problems/idempotency-key-reused"), None, 1),
+            decide(Some(422), t("/problems/idempotency-key-reused"), None, 1),
             Next::Fail
         );
         for status in [400, 403, 404, 413, 415] {

@@ -336,3 +336,78 @@ fn a_saved_draft_round_trips() {
     assert_ne!(browser::new_uuid(), d.key);
     assert!(js::draft("not json").is_none());
 }
+
+#[wasm_bindgen_test]
+fn unknown_values_in_the_call_definition_are_errors_not_defaults() {
+    let with = |field: &str| js::parse(&CALL.replacen('{', &format!("{{{field},"), 1));
+    let closed = CALL.replace("\"status\": \"open\"", "\"status\": \"closed\"");
+    assert!(js::call_definition(&js::parse(&closed)).is_some());
+    let unknown = CALL.replace("\"status\": \"open\"", "\"status\": \"paused\"");
+    assert!(js::call_definition(&js::parse(&unknown)).is_none());
+    // Absent presentation fields: English, left to right.
+    let p = js::presentation(&js::parse(CALL)).expect("defaults");
+    assert_eq!((p.lang.as_str(), p.dir.as_str()), ("en", "ltr"));
+    let p = js::presentation(&with(r#""lang": "cy", "dir": "rtl""#)).expect("given");
+    assert_eq!((p.lang.as_str(), p.dir.as_str()), ("cy", "rtl"));
+    assert!(js::presentation(&with(r#""dir": "sideways""#)).is_none());
+    assert!(js::presentation(&with(r#""lang": "\"><b>""#)).is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_word_count_is_announced_only_once_typing_pauses() {
+    let (_host, root) = mounted("p4").await;
+    click_button(&root, "Start now");
+    wait_for("about you", || by_id(&root, "respondent-name")).await;
+    click(&root, "#respondent-capacity");
+    type_into(&root, "respondent-name", "Sam");
+    click(&root, "#respondent-perspectives");
+    click(&root, "#respondent-age_band-18_25");
+    click_button(&root, "Continue");
+    wait_for("ideas", || by_id(&root, "ideas-0-description")).await;
+    let visible = "ideas-0-description-count";
+    let live = "ideas-0-description-status";
+    assert_eq!(text(&root, live), "You have 5 words remaining");
+    assert_eq!(
+        by_id(&root, live).and_then(|e| e.get_attribute("aria-live")),
+        Some("polite".into())
+    );
+    assert_eq!(
+        by_id(&root, visible).and_then(|e| e.get_attribute("aria-hidden")),
+        Some("true".into()),
+        "the visible count is not read twice"
+    );
+    // Key presses in quick succession: the visible count follows at once,
+    // the announcement waits.
+    for words in ["one", "one two", "one two three"] {
+        type_into(&root, "ideas-0-description", words);
+        tick().await;
+    }
+    wait_for("the visible count", || {
+        (text(&root, visible) == "You have 2 words remaining").then_some(())
+    })
+    .await;
+    assert_eq!(text(&root, live), "You have 5 words remaining");
+    // After the pause, the last count only.
+    for _ in 0..15 {
+        tick().await;
+    }
+    wait_for("the announcement", || {
+        (text(&root, live) == "You have 2 words remaining").then_some(())
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+fn a_422_keeps_each_errors_code_and_an_unknown_code_is_not_guessed() {
+    let problem = |code: &str| {
+        js::parse(&format!(
+            r##"{{"type": "/problems/validation", "errors": [
+                {{"pointer": "#/ideas/0/title", "code": "{code}", "detail": "Too long."}}]}}"##
+        ))
+    };
+    let errors = js::field_errors(&problem("too_long")).expect("readable");
+    assert_eq!(errors[0].code, cfi_rules::ErrorCode::TooLong);
+    assert_eq!(errors[0].pointer, "#/ideas/0/title");
+    assert!(js::field_errors(&problem("too_shiny")).is_none());
+    assert!(js::field_errors(&js::parse(r#"{"type": "/problems/validation"}"#)).is_none());
+}

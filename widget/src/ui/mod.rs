@@ -9,6 +9,7 @@ mod parts;
 mod steps;
 mod submit;
 
+use crate::markup::view;
 use cfi_rules::{CallDefinition, CallStatus, FieldError};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
@@ -16,6 +17,7 @@ use web_sys::{HtmlElement, ShadowRoot};
 
 use crate::browser;
 use crate::draft::{Draft, Step, field_id, step_of_pointer};
+use crate::messages;
 
 pub use submit::SubmitState;
 
@@ -27,6 +29,11 @@ pub struct Config {
     /// The collection server's origin, e.g. `https://review.example`.
     pub api_base: String,
     pub accent: Option<String>,
+    /// The review's own page for sending ideas, from the call definition.
+    pub page_url: Option<String>,
+    /// This widget's place among the page's widgets for the same call and
+    /// partner: each keeps its own draft.
+    pub slot: usize,
 }
 
 /// The state every step reads and writes. All fields are cheap handles, so
@@ -66,7 +73,7 @@ impl Ctx {
 
     fn storage_key(&self) -> String {
         self.config
-            .with_value(|c| crate::draft::storage_key(&c.call, c.partner.as_deref()))
+            .with_value(|c| crate::draft::storage_key(&c.call, c.partner.as_deref(), c.slot))
     }
 
     fn no_save_key(&self) -> String {
@@ -163,7 +170,13 @@ impl Ctx {
 
 /// What the loader gives: fetches the call, then shows it.
 #[component]
-pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView {
+pub fn App(
+    config: Config,
+    host: HtmlElement,
+    root: ShadowRoot,
+    /// The element the form is mounted in; it carries `lang` and `dir`.
+    container: HtmlElement,
+) -> impl IntoView {
     let url = format!(
         "{}/api/calls/{}",
         config.api_base.trim_end_matches('/'),
@@ -172,16 +185,22 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
     let host = StoredValue::new_local(host);
     let root = StoredValue::new_local(root);
     let definition: RwSignal<Option<Result<CallDefinition, String>>> = RwSignal::new(None);
+    let page_url: StoredValue<Option<String>> = StoredValue::new(None);
     leptos::task::spawn_local(async move {
         let result = match browser::request(&url, "GET", None, None).await {
             Ok(answer) if answer.status == 200 => crate::js::call_definition(&answer.body)
-                .ok_or_else(|| "The call's definition could not be read.".to_owned()),
-            Ok(answer) if answer.status == 404 => {
-                Err("This call for ideas could not be found. Check the data-call attribute.".into())
-            }
-            Ok(_) | Err(_) => Err(
-                "The form could not be loaded. Check your connection and reload the page.".into(),
-            ),
+                .zip(crate::js::presentation(&answer.body))
+                .map(|(call, p)| {
+                    // Set once, before the form appears (mount set the
+                    // defaults).
+                    let _ = container.set_attribute("lang", &p.lang);
+                    let _ = container.set_attribute("dir", p.dir.as_str());
+                    page_url.set_value(p.page_url);
+                    call
+                })
+                .ok_or_else(|| messages::UNREADABLE_CALL.to_owned()),
+            Ok(answer) if answer.status == 404 => Err(messages::UNKNOWN_CALL.into()),
+            Ok(_) | Err(_) => Err(messages::NOT_LOADED.into()),
         };
         if let Err(message) = &result {
             host.with_value(|h| {
@@ -199,7 +218,7 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
         <div class="cfi">
             {move || match definition.get() {
                 None => view! {
-                    <p class="cfi-body" role="status">"Loading the form…"</p>
+                    <p class="cfi-body" role="status">{messages::LOADING}</p>
                 }
                 .into_any(),
                 Some(Err(message)) => view! {
@@ -209,8 +228,14 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
                     </div>
                 }
                 .into_any(),
-                Some(Ok(call)) => view! { <Loaded call=call.clone() config=config.clone() host=host root=root /> }
-                    .into_any(),
+                Some(Ok(call)) => {
+                    let config = Config {
+                        page_url: page_url.get_value(),
+                        ..config.clone()
+                    };
+                    view! { <Loaded call=call.clone() config=config host=host root=root /> }
+                        .into_any()
+                }
             }}
         </div>
     }
@@ -224,7 +249,8 @@ fn Loaded(
     host: StoredValue<HtmlElement, LocalStorage>,
     root: StoredValue<ShadowRoot, LocalStorage>,
 ) -> impl IntoView {
-    let storage_key = crate::draft::storage_key(&config.call, config.partner.as_deref());
+    let storage_key =
+        crate::draft::storage_key(&config.call, config.partner.as_deref(), config.slot);
     let no_save = browser::load(&crate::draft::no_save_key(
         &config.call,
         config.partner.as_deref(),

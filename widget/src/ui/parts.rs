@@ -2,10 +2,16 @@
 //! textarea with a word count, radios, checkboxes, the back link, the
 //! support lines and the "saved on this device" control.
 
+use crate::markup::view;
 use leptos::prelude::*;
 
 use super::Ctx;
+use crate::browser;
 use crate::draft::{Step, field_id, word_count_message};
+
+/// How long typing must pause before the word count is announced: about
+/// GOV.UK Frontend's character count delay, long enough to finish a word.
+pub const ANNOUNCE_COUNT_AFTER_MS: u32 = 1_000;
 
 /// The ids an input is described by: its hint, extra text, and its error.
 fn described_by(parts: &[Option<String>]) -> Option<String> {
@@ -93,7 +99,6 @@ pub fn TextField(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
-    #[prop(default = "")] width: &'static str,
     value: Signal<String>,
     on_input: Callback<String>,
 ) -> impl IntoView {
@@ -108,7 +113,7 @@ pub fn TextField(
             {hint.map(|h| view! { <div class="cfi-hint" id=hint_id.clone()>{h}</div> })}
             {move || error_message(&id2, error.get())}
             <input
-                class=format!("cfi-input {width}")
+                class="cfi-input"
                 class:cfi-input-error=move || error.get().is_some()
                 id=id.clone()
                 name=id.clone()
@@ -141,9 +146,24 @@ pub fn WordCountField(
     let hint_id = format!("{id}-hint");
     let info_id = format!("{id}-info");
     let count_id = format!("{id}-count");
+    let status_id = format!("{id}-status");
     let id_for_error = id.clone();
     let error = Memo::new(move |_| ctx.error_for(&id_for_error));
     let count = Memo::new(move |_| value.with(|v| word_count_message(v, max_words)));
+    // Screen readers hear the count once the person pauses, not on every
+    // key press (as GOV.UK Frontend's character count does).
+    let announced = RwSignal::new(count.get_untracked().0);
+    let pending = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        let text = count.get().0;
+        let ticket = pending.get_value().wrapping_add(1);
+        pending.set_value(ticket);
+        browser::after_ms(ANNOUNCE_COUNT_AFTER_MS, move || {
+            if pending.try_get_value() == Some(ticket) {
+                announced.set(text);
+            }
+        });
+    });
     let id2 = id.clone();
     let described = {
         let (id, hint_id, info_id) = (id.clone(), hint_id.clone(), info_id.clone());
@@ -182,9 +202,12 @@ pub fn WordCountField(
                 class="cfi-count"
                 class:cfi-count-over=move || count.get().1
                 id=count_id
-                aria-live="polite"
+                aria-hidden="true"
             >
                 {move || count.get().0}
+            </div>
+            <div class="cfi-vh" id=status_id aria-live="polite">
+                {move || announced.get()}
             </div>
         </div>
     }

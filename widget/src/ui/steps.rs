@@ -1,5 +1,7 @@
 //! One component per step of the form.
 
+use crate::markup::view;
+use cfi_rules::wire::publication_shown;
 use cfi_rules::{AgeBand, Capacity, Publication, RawIdea};
 use leptos::prelude::*;
 
@@ -125,14 +127,10 @@ pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
 }
 
 fn capacity_items() -> Vec<Choice> {
-    vec![
-        ("individual".into(), "As an individual".into(), None),
-        (
-            "organisation".into(),
-            "On behalf of an organisation".into(),
-            None,
-        ),
-    ]
+    Capacity::ALL
+        .iter()
+        .map(|c| (c.as_str().to_owned(), c.label().to_owned(), None))
+        .collect()
 }
 
 /// Capacity, name or organisation, email, perspectives, age band.
@@ -569,12 +567,14 @@ pub fn Check(ctx: Ctx) -> impl IntoView {
         .publication
         .as_deref()
         .and_then(Publication::from_wire);
-    let published = match (publication, age.is_some_and(AgeBand::is_under_18)) {
-        (_, true) => "Anonymously (you are under 18)".to_owned(),
-        (Some(Publication::Named), _) if organisation => "With my organisation's name".into(),
-        (Some(Publication::Named), _) => "With my name".into(),
-        (Some(Publication::Anonymous), _) => "Anonymously".into(),
-        (None, _) => String::new(),
+    // The shared under-18 rule decides; the words say why when it did.
+    let under_18 = age.is_some_and(AgeBand::is_under_18);
+    let published = match publication_shown(publication, age) {
+        Some(Publication::Anonymous) if under_18 => "Anonymously (you are under 18)".to_owned(),
+        Some(Publication::Named) if organisation => "With my organisation's name".into(),
+        Some(Publication::Named) => "With my name".into(),
+        Some(Publication::Anonymous) => "Anonymously".into(),
+        None => String::new(),
     };
     let some = |s: &Option<String>| s.clone().unwrap_or_default();
     let ideas = d
@@ -612,7 +612,7 @@ pub fn Check(ctx: Ctx) -> impl IntoView {
                     {row(
                         ctx,
                         "Answering".into(),
-                        if organisation { "On behalf of an organisation" } else { "As an individual" }.into(),
+                        d.capacity().map(Capacity::label).unwrap_or_default().into(),
                         "#/respondent/capacity",
                     )}
                     {organisation

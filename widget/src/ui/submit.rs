@@ -3,11 +3,15 @@
 //! visible status and a "Try again" button. The draft is cleared only after
 //! the server's 2xx.
 
+use crate::markup::view;
 use leptos::prelude::*;
+
+use cfi_rules::ProblemType;
 
 use super::Ctx;
 use crate::browser;
 use crate::draft::Step;
+use crate::messages;
 use crate::retry::{self, MAX_AUTOMATIC_ATTEMPTS, Next};
 
 /// Where sending stands.
@@ -22,7 +26,31 @@ pub enum SubmitState {
         ms: u32,
     },
     /// Stopped: the person can try again by hand.
-    Failed(String),
+    Failed(Failure),
+}
+
+/// Why sending stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer came back.
+    Unreachable,
+    /// 5xx or 429, after every automatic attempt.
+    Busy,
+    /// Refused for another reason.
+    Refused,
+    /// This page may not send ideas (403 partner-not-allowed).
+    NotAllowed,
+}
+
+impl Failure {
+    fn reason(self) -> &'static str {
+        match self {
+            Failure::Unreachable => messages::UNREACHABLE,
+            Failure::Busy => messages::BUSY,
+            Failure::Refused => messages::REFUSED,
+            Failure::NotAllowed => messages::NOT_ALLOWED,
+        }
+    }
 }
 
 impl SubmitState {
@@ -61,21 +89,18 @@ pub fn send(ctx: Ctx) {
         loop {
             ctx.submit.set(SubmitState::Sending(attempt));
             let answer = browser::request(&url, "POST", Some(&body), Some(&key)).await;
-            let (status, problem_type, retry_after, body) = match &answer {
+            let (status, problem, retry_after, body) = match &answer {
                 Ok(a) => (
                     Some(a.status),
-                    crate::js::string(&a.body, "type"),
+                    crate::js::string(&a.body, "type")
+                        .as_deref()
+                        .and_then(ProblemType::from_uri),
                     a.retry_after.clone(),
                     a.body.clone(),
                 ),
                 Err(_) => (None, None, None, wasm_bindgen::JsValue::UNDEFINED),
             };
-            match retry::decide(
-                status,
-                problem_type.as_deref(),
-                retry_after.as_deref(),
-                attempt,
-            ) {
+            match retry::decide(status, problem, retry_after.as_deref(), attempt) {
                 Next::Done => {
                     let reference = crate::js::string(&body, "reference").unwrap_or_default();
                     ctx.reset();
@@ -94,30 +119,35 @@ pub fn send(ctx: Ctx) {
                     attempt += 1;
                 }
                 Next::FixFields => {
-                    ctx.submit.set(SubmitState::Idle);
-                    let errors = crate::js::field_errors(&body);
-                    emit_error(ctx, "validation", status);
-                    ctx.show_errors(errors);
+                    emit_error(ctx, "validation", status, problem);
+                    match crate::js::field_errors(&body) {
+                        Some(errors) => {
+                            ctx.submit.set(SubmitState::Idle);
+                            ctx.show_errors(errors);
+                        }
+                        None => {
+                            ctx.submit.set(SubmitState::Failed(Failure::Refused));
+                            ctx.focus("cfi-submit-status".into());
+                        }
+                    }
                     return;
                 }
                 Next::CallNotOpen => {
                     ctx.submit.set(SubmitState::Idle);
-                    emit_error(ctx, "call_not_open", status);
+                    emit_error(ctx, "call_not_open", status, problem);
                     ctx.closed_now.set(true);
                     ctx.focus("cfi-heading".into());
                     return;
                 }
-                Next::Fail => {
-                    let detail = crate::js::string(&body, "detail");
-                    let message = match status {
-                        None => "We could not reach the server.".to_owned(),
-                        Some(s) if s >= 500 || s == 429 => {
-                            "The server is busy or unavailable.".to_owned()
-                        }
-                        Some(_) => detail.unwrap_or_else(|| "Your answers were refused.".into()),
+                Next::NotAllowed | Next::Fail => {
+                    let failure = match status {
+                        _ if problem == Some(ProblemType::PartnerNotAllowed) => Failure::NotAllowed,
+                        None => Failure::Unreachable,
+                        Some(s) if s >= 500 || s == 429 => Failure::Busy,
+                        Some(_) => Failure::Refused,
                     };
-                    ctx.submit.set(SubmitState::Failed(message));
-                    emit_error(ctx, "submit", status);
+                    ctx.submit.set(SubmitState::Failed(failure));
+                    emit_error(ctx, "submit", status, problem);
                     ctx.focus("cfi-submit-status".into());
                     return;
                 }
@@ -126,12 +156,31 @@ pub fn send(ctx: Ctx) {
     });
 }
 
-fn emit_error(ctx: Ctx, kind: &str, status: Option<u16>) {
+/// `cfi:error` for the host page: `kind` (what the widget was doing),
+/// `status` (empty when no answer came) and `code`, the problem type's code
+/// (`partner-not-allowed`...), `network` when no answer came, or
+/// `unexpected` for an answer the contract does not define.
+fn emit_error(ctx: Ctx, kind: &str, status: Option<u16>, problem: Option<ProblemType>) {
+    let code = match (status, problem) {
+        (_, Some(p)) => p.code(),
+        (None, None) => "network",
+        (Some(_), None) => "unexpected",
+    };
     let status = status.map(|s| s.to_string()).unwrap_or_default();
     ctx.emit(
         "cfi:error",
-        &browser::detail(&[("kind", kind), ("status", &status)]),
+        &browser::detail(&[("kind", kind), ("status", &status), ("code", code)]),
     );
+}
+
+/// The origin of `url` (`https://host:port`), or `url` itself if it has no
+/// path to drop.
+pub fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
 }
 
 /// The send button, what is happening, and "Try again".
@@ -140,24 +189,26 @@ pub fn SubmitPanel(ctx: Ctx) -> impl IntoView {
     let state = ctx.submit;
     let message = move || match state.get() {
         SubmitState::Idle => String::new(),
-        SubmitState::Sending(1) => "Sending your ideas…".into(),
-        SubmitState::Sending(n) => {
-            format!("Sending your ideas again (attempt {n} of {MAX_AUTOMATIC_ATTEMPTS})…")
-        }
-        SubmitState::Waiting { ms, .. } => format!(
-            "We could not send your ideas yet. Your answers are still saved. {}.",
-            retry::wait_text(ms)
-        ),
-        SubmitState::Failed(reason) => format!(
-            "{reason} Your ideas have not been sent yet, and your answers are still here. Check your connection and try again."
-        ),
+        SubmitState::Sending(1) => messages::SENDING.into(),
+        SubmitState::Sending(n) => messages::sending_again(n, MAX_AUTOMATIC_ATTEMPTS),
+        SubmitState::Waiting { ms, .. } => messages::waiting(&retry::wait_text(ms)),
+        SubmitState::Failed(Failure::NotAllowed) => messages::NOT_ALLOWED.into(),
+        SubmitState::Failed(failure) => messages::failed(failure.reason()),
     };
-    let retry_visible = move || {
+    let not_allowed = move || state.get() == SubmitState::Failed(Failure::NotAllowed);
+    let problem = move || {
         matches!(
             state.get(),
             SubmitState::Waiting { .. } | SubmitState::Failed(_)
         )
     };
+    // Retrying cannot help a page the review does not allow.
+    let retry_visible = move || problem() && !not_allowed();
+    let review_page = ctx.config.with_value(|c| {
+        c.page_url
+            .clone()
+            .unwrap_or_else(|| origin_of(&c.api_base).to_owned())
+    });
     view! {
         <div class="cfi-submit">
             <button
@@ -170,12 +221,29 @@ pub fn SubmitPanel(ctx: Ctx) -> impl IntoView {
             </button>
             <div
                 class="cfi-submit-status"
-                class:cfi-submit-status-problem=retry_visible
+                class:cfi-submit-status-problem=problem
                 id="cfi-submit-status"
                 role="status"
                 tabindex="-1"
             >
                 {message}
+                {move || {
+                    not_allowed()
+                        .then(|| {
+                            view! {
+                                " "
+                                <a
+                                    class="cfi-link"
+                                    id="cfi-review-page"
+                                    href=review_page.clone()
+                                    target="_blank"
+                                    rel="noopener noreferrer"
+                                >
+                                    {messages::REVIEW_PAGE_LINK}
+                                </a>
+                            }
+                        })
+                }}
             </div>
             {move || {
                 retry_visible()
@@ -199,5 +267,26 @@ pub fn SubmitPanel(ctx: Ctx) -> impl IntoView {
                     })
             }}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn the_review_page_defaults_to_the_servers_origin() {
+        assert_eq!(
+            origin_of("https://review.example"),
+            "https://review.example"
+        );
+        assert_eq!(
+            origin_of("https://review.example/"),
+            "https://review.example"
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/x/y"),
+            "http://127.0.0.1:8080"
+        );
     }
 }
