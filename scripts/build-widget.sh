@@ -28,7 +28,22 @@ echo "== wasm-pack build (release)"
 # Panic locations name source files: keep this machine's paths out of the
 # published wasm (and a few bytes with them).
 export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=/crates --remap-path-prefix=$root=/cfi"
-wasm-pack build widget --target web --release --no-typescript --no-pack --out-dir "$root/$out" --out-name cfi_widget
+# A smaller std when the rust-src component is installed (scripts/setup.sh
+# tries to add it): std rebuilt with this crate's settings, panics that abort
+# at once (no message formatting, no locations), Debug output compiled away
+# (nothing the form shows uses it). These flags are unstable, so the stable
+# compiler is told to accept them; without rust-src the build uses the
+# prebuilt std: bigger, and working.
+cargo_extra=()
+if rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  echo "   std rebuilt with immediate-abort panics (rust-src installed)"
+  export RUSTC_BOOTSTRAP=1
+  RUSTFLAGS="$RUSTFLAGS -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+  cargo_extra=(-- -Zbuild-std=std,panic_abort)
+else
+  echo "   rust-src is not installed: plain stable std, a bigger wasm (rustup component add rust-src)"
+fi
+wasm-pack build widget --target web --release --no-typescript --no-pack --out-dir "$root/$out" --out-name cfi_widget "${cargo_extra[@]}"
 
 wasm="$out/cfi_widget_bg.wasm"
 echo "== wasm-opt -Oz ($(wc -c <"$wasm") bytes before)"
