@@ -28,6 +28,8 @@ echo "== wasm-pack build (release)"
 # Panic locations name source files: keep this machine's paths out of the
 # published wasm (and a few bytes with them).
 export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=/crates --remap-path-prefix=$root=/cfi"
+# Leptos erases each component's view type: fewer distinct types, less code.
+RUSTFLAGS="$RUSTFLAGS --cfg erase_components"
 # A smaller std when the rust-src component is installed (scripts/setup.sh
 # tries to add it): std rebuilt with this crate's settings, panics that abort
 # at once (no message formatting, no locations), Debug output compiled away
@@ -47,10 +49,12 @@ wasm-pack build widget --target web --release --no-typescript --no-pack --out-di
 
 wasm="$out/cfi_widget_bg.wasm"
 echo "== wasm-opt -Oz ($(wc -c <"$wasm") bytes before)"
-wasm-opt "$wasm" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-  --strip-debug --strip-producers -o "$wasm.opt"
-mv "$wasm.opt" "$wasm"
+features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types)
+# The optimised wasm keeps its function names in target/ for
+# scripts/bench-widget.mjs (twiggy's breakdown); the published one does not.
+wasm-opt "$wasm" -Oz "${features[@]}" -g --strip-dwarf --strip-producers -o "$out/cfi_widget_bg.names.wasm"
+wasm-opt "$out/cfi_widget_bg.names.wasm" "${features[@]}" --strip-debug --strip-producers -o "$wasm"
 echo "   $(wc -c <"$wasm") bytes after"
 
 css=widget/widget.css
@@ -59,7 +63,8 @@ rm -rf dist
 mkdir -p "dist/assets/$version"
 cp "$out/cfi_widget.js" "$wasm" "dist/assets/$version/"
 cp "$css" "dist/assets/$version/widget.css"
-sed "s/__CFI_VERSION__/$version/g" widget/embed.js >dist/embed.js
+# The loader's whole-line comments are for its readers, not its visitors.
+sed -E -e "s/__CFI_VERSION__/$version/g" -e '/^[[:space:]]*\/\//d' widget/embed.js >dist/embed.js
 grep -q "$version" dist/embed.js
 
 brotli_file() {
@@ -77,6 +82,16 @@ done
 loader_gz=$(wc -c <dist/embed.js.gz)
 if [ "$loader_gz" -gt 2048 ]; then
   echo "embed.js is $loader_gz bytes gzipped, over the 2 KB budget" >&2
+  exit 1
+fi
+# What a visitor downloads before the first control is usable (brotli:
+# wasm, glue, stylesheet). Issue 9's target is 60 KB (whole form 90 KB); the
+# budget sits just above what the build reaches today, so it can only shrink.
+first_screen_budget=120000
+first_screen=$(cat "dist/assets/$version"/{cfi_widget_bg.wasm,cfi_widget.js,widget.css}.br | wc -c)
+echo "== before the first control: $first_screen bytes brotli (budget $first_screen_budget)"
+if [ "$first_screen" -gt "$first_screen_budget" ]; then
+  echo "the widget's first screen is $first_screen bytes brotli, over its $first_screen_budget budget" >&2
   exit 1
 fi
 # Subresource Integrity values for partners who pin the loader.
