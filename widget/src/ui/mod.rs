@@ -161,9 +161,15 @@ impl Ctx {
     }
 }
 
-/// What the loader gives: fetches the call, then shows it.
+/// What the loader gives: fetches the call (or reads the loader's fetch of
+/// it), then shows it.
 #[component]
-pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView {
+pub fn App(
+    config: Config,
+    host: HtmlElement,
+    root: ShadowRoot,
+    fetched: Option<js_sys::Promise>,
+) -> impl IntoView {
     let url = format!(
         "{}/api/calls/{}",
         config.api_base.trim_end_matches('/'),
@@ -173,7 +179,11 @@ pub fn App(config: Config, host: HtmlElement, root: ShadowRoot) -> impl IntoView
     let root = StoredValue::new_local(root);
     let definition: RwSignal<Option<Result<CallDefinition, String>>> = RwSignal::new(None);
     leptos::task::spawn_local(async move {
-        let result = match browser::request(&url, "GET", None, None).await {
+        let answer = match fetched {
+            Some(fetched) => browser::read(fetched).await,
+            None => browser::request(&url, "GET", None, None).await,
+        };
+        let result = match answer {
             Ok(answer) if answer.status == 200 => crate::js::call_definition(&answer.body)
                 .ok_or_else(|| "The call's definition could not be read.".to_owned()),
             Ok(answer) if answer.status == 404 => {
