@@ -104,17 +104,19 @@
     host.__cfi = true;
     // Reserve the room the first screen takes at this width, unless the
     // page's stylesheet does (only a reserve there is in place before the
-    // page's first paint). Kept until the person first touches the form,
-    // when moving content no longer surprises anyone.
+    // page's first paint). Kept until the person first clicks in the form
+    // or types, when moving content no longer surprises anyone; not on
+    // pointerdown or focus, which come before the click lands: the page
+    // must not move under the pointer.
     var cs = getComputedStyle(host);
     if (!host.firstChild && !(parseFloat(cs.minHeight) > 0)) host.style.minHeight = reserve(host, cs) + "px";
     var release = function () {
       free(host);
-      ["pointerdown", "keydown", "focusin"].forEach(function (t) {
+      ["click", "keydown"].forEach(function (t) {
         host.removeEventListener(t, release, true);
       });
     };
-    ["pointerdown", "keydown", "focusin"].forEach(function (t) {
+    ["click", "keydown"].forEach(function (t) {
       host.addEventListener(t, release, true);
     });
     var go = function () {
