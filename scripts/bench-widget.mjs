@@ -17,7 +17,8 @@
 //   - the wasm by crate and its largest functions (twiggy, if installed).
 // The targets are in issue 9; nothing here asserts them. Needs dist/
 // (scripts/build-widget.sh) and the server and demo binaries (target/server/
-// if built with --profile server, else target/debug/).
+// if built with --profile server, else target/debug/). `--breakdown`: only
+// the wasm's breakdown.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -210,15 +211,23 @@ function twiggy(wasm) {
     console.log(`\nWasm breakdown skipped: ${path.relative(ROOT, wasm)} (the build's copy with names) is missing.`);
     return;
   }
-  const items = JSON.parse(execFileSync("twiggy", ["top", "-n", "100000", "-f", "json", wasm], { maxBuffer: 1 << 28 }).toString());
+  // The names themselves are not shipped.
+  const items = JSON.parse(execFileSync("twiggy", ["top", "-n", "100000", "-f", "json", wasm], { maxBuffer: 1 << 28 }).toString()).filter(
+    (i) => !/names" subsection|^custom section/.test(i.name),
+  );
   const total = items.reduce((t, i) => t + i.shallow_size, 0);
   // The crate a function belongs to: the first path segment of its
   // demangled name (`<T as cr::Tr>::f` counts for the type's crate).
   const crateOf = (name) => {
-    const n = name.replace(/^<+/, "").replace(/^(&|mut |dyn |\*const |\*mut |\[)+/, "");
-    const m = n.match(/^([A-Za-z_][A-Za-z0-9_]*)::/);
+    const n = name
+      .replace(/^<+/, "")
+      .replace(/^_ as /, "")
+      .replace(/^(&|mut |dyn |\*const |\*mut |\[)+/, "");
+    const m = n.match(/^([A-Za-z_][A-Za-z0-9_]*)(\[[0-9a-f]+\])?::/);
     if (m) return m[1];
-    if (/^(data|code)\[/.test(name) || /^custom section/.test(name)) return `(${name.split("[")[0].split(" ")[0]})`;
+    if (/^data segment/.test(name)) return "(constant data)";
+    if (/^(code|elem)\[/.test(name)) return "(unnamed code)";
+    if (/shim/.test(name)) return "(wasm-bindgen shims)";
     return "(other)";
   };
   const byCrate = new Map();
@@ -229,8 +238,14 @@ function twiggy(wasm) {
   }
   console.log("Largest functions");
   for (const i of items.slice(0, 20)) {
-    console.log(`  ${String(i.shallow_size).padStart(8)}  ${((100 * i.shallow_size) / total).toFixed(1).padStart(5)}%  ${i.name.slice(0, 110)}`);
+    const name = i.name.replace(/\[[0-9a-f]{16}\]/g, "");
+    console.log(`  ${String(i.shallow_size).padStart(8)}  ${((100 * i.shallow_size) / total).toFixed(1).padStart(5)}%  ${name.slice(0, 110)}`);
   }
+}
+
+if (process.argv.includes("--breakdown")) {
+  twiggy(path.join(ROOT, "target/widget-pkg/cfi_widget_bg.names.wasm"));
+  process.exit(0);
 }
 
 const env = await start({
