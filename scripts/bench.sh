@@ -27,7 +27,11 @@ if rustup toolchain list | grep -q '^nightly'; then
 else
   echo "fuzzing skipped: no nightly toolchain (rustup toolchain install nightly)"
 fi
+# The widget beside a plain HTML form of its start screen, on a phone
+# profile and on loopback; twiggy (optional) breaks the wasm down.
 if [ -f scripts/bench-widget.mjs ]; then
   ./scripts/build-widget.sh >/dev/null
+  cargo build --profile server -p cfi-demo
+  command -v twiggy >/dev/null || cargo install twiggy --locked || echo "twiggy could not be installed: no wasm breakdown"
   node scripts/bench-widget.mjs
 fi

@@ -52,6 +52,12 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   say "adding the wasm32 target"
   rustup target add wasm32-unknown-unknown
 fi
+# Optional: the standard library's source lets build-widget.sh rebuild std
+# for a smaller wasm. Without it the widget still builds, bigger.
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  say "adding the rust-src component (smaller widget)"
+  rustup component add rust-src || echo "rust-src could not be added: the widget will build with the prebuilt std (bigger)"
+fi
 
 if ! command -v wasm-pack >/dev/null; then
   say "installing wasm-pack"

@@ -7,7 +7,8 @@
   "use strict";
   var VERSION = "__CFI_VERSION__";
   var d = document;
-  var G = (window.__cfiEmbed = window.__cfiEmbed || { loads: {} });
+  var w = window;
+  var G = (w.__cfiEmbed = w.__cfiEmbed || { loads: {}, files: {} });
 
   function scripts() {
     var list = [];
@@ -20,19 +21,63 @@
     return list;
   }
 
+  // Frees the room kept for the first screen, the page's own reserve too.
+  function free(host) {
+    host.style.minHeight = "0px";
+  }
+
   function fail(host, message) {
-    host.style.minHeight = "";
+    free(host);
     host.textContent = message;
     host.dispatchEvent(new CustomEvent("cfi:error", { bubbles: true, composed: true, detail: { kind: "load", message: message } }));
+  }
+
+  // The room (px) the first screen takes in `host`: the demo call's start
+  // screen measured at widths of 260 to 720 px (text wraps more on narrow
+  // hosts; 640 px is the form's widest), rounded up so it never falls short.
+  // scripts/bench-widget.mjs prints it beside the real height on each page.
+  function reserve(host, cs) {
+    var px = function (p) {
+      return parseFloat(cs[p]) || 0;
+    };
+    var width = Math.max(host.clientWidth - px("paddingLeft") - px("paddingRight"), 260);
+    var h = 807 + 400 * Math.max(0, 640 / width - 1);
+    if (cs.boxSizing === "border-box") h += px("paddingTop") + px("paddingBottom") + px("borderTopWidth") + px("borderBottomWidth");
+    return Math.ceil(h);
+  }
+
+  // Starts the downloads once per server: the wasm (handed to the glue as a
+  // Response, so it compiles while it streams in) and the glue; `now` (the
+  // form is about to show) also the stylesheet the shadow root will link to,
+  // so it is in the cache by then.
+  function files(base, now) {
+    var dir = base + "/assets/" + VERSION + "/";
+    var f = G.files[base];
+    if (!f) {
+      f = G.files[base] = {
+        wasm: fetch(dir + "cfi_widget_bg.wasm", { credentials: "omit" }),
+        glue: import(dir + "cfi_widget.js"),
+      };
+      // A failure is reported when a form needs these, not while warming.
+      f.wasm.catch(Boolean);
+      f.glue.catch(Boolean);
+    }
+    if (now && !f.css) {
+      f.css = d.createElement("link");
+      f.css.rel = "preload";
+      f.css.as = "style";
+      f.css.href = dir + "widget.css";
+      d.head.appendChild(f.css);
+    }
+    return f;
   }
 
   // Loads the glue and the wasm once per server, however many widgets.
   function load(base) {
     if (!G.loads[base]) {
-      var dir = base + "/assets/" + VERSION + "/";
-      var wasm = fetch(dir + "cfi_widget_bg.wasm", { credentials: "omit" });
-      G.loads[base] = import(dir + "cfi_widget.js").then(function (m) {
-        return m.default({ module_or_path: wasm }).then(function () {
+      var f = files(base, true);
+      G.loads[base] = f.glue.then(function (m) {
+        return m.default({ module_or_path: f.wasm }).then(function () {
           return m;
         });
       });
@@ -57,22 +102,37 @@
     }
     if (host.__cfi) return;
     host.__cfi = true;
-    // Reserve room so the page does not jump when the form appears.
-    if (!host.firstChild) host.style.minHeight = "520px";
-    host.addEventListener("cfi:ready", function () {
-      host.style.minHeight = "";
+    // Reserve the room the first screen takes at this width, unless the
+    // page's stylesheet does (only a reserve there is in place before the
+    // page's first paint). Kept until the person first clicks in the form
+    // or types, when moving content no longer surprises anyone; not on
+    // pointerdown or focus, which come before the click lands: the page
+    // must not move under the pointer.
+    var cs = getComputedStyle(host);
+    if (!host.firstChild && !(parseFloat(cs.minHeight) > 0)) host.style.minHeight = reserve(host, cs) + "px";
+    var release = function () {
+      free(host);
+      ["click", "keydown"].forEach(function (t) {
+        host.removeEventListener(t, release, true);
+      });
+    };
+    ["click", "keydown"].forEach(function (t) {
+      host.addEventListener(t, release, true);
     });
     var go = function () {
+      // The call's definition comes at the same time as the wasm, not after.
+      var definition = fetch(base + "/api/calls/" + encodeURIComponent(call), { credentials: "omit" });
+      definition.catch(function () {});
       load(base).then(
         function (m) {
-          m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, base + "/assets/" + VERSION + "/widget.css");
+          m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, base + "/assets/" + VERSION + "/widget.css", definition);
         },
         function () {
           fail(host, "The Call for Ideas form could not be loaded. Check your connection and reload the page.");
         }
       );
     };
-    if (!("IntersectionObserver" in window)) return go();
+    if (!("IntersectionObserver" in w)) return go();
     var io = new IntersectionObserver(
       function (entries) {
         for (var i = 0; i < entries.length; i++) {
@@ -85,6 +145,16 @@
       { rootMargin: "600px 0px" }
     );
     io.observe(host);
+    // A form further down the page: fetch its files while the page is idle,
+    // so it is ready when the person scrolls to it.
+    var idle = w.requestIdleCallback || function (f) { setTimeout(f, 2000); };
+    var warm = function () {
+      idle(function () {
+        files(base);
+      });
+    };
+    if (d.readyState === "complete") warm();
+    else w.addEventListener("load", warm);
   }
 
   var run = function () {

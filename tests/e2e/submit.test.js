@@ -53,7 +53,20 @@ test("two widgets on one page: the wasm is fetched once and both forms work", as
   await context.close();
 });
 
-test("the loader reserves room before the widget arrives and releases it after", async () => {
+test("the page's room for the first screen is kept until the person first clicks in the form", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  await page.goto(env.site("become"));
+  await page.waitForFunction(() => window.__cfiEvents.some((e) => e.type === "cfi:ready"));
+  const room = () => page.evaluate(() => getComputedStyle(document.getElementById("call-for-ideas")).minHeight);
+  // Releasing it by itself could move the page under the person's eyes.
+  assert.notEqual(await room(), "0px");
+  await page.locator("#call-for-ideas").getByRole("button", { name: "Start now" }).click();
+  assert.equal(await room(), "0px");
+  await context.close();
+});
+
+test("the loader reserves room for the first screen when the page does not", async () => {
   const context = await newContext(env.browser);
   const page = await context.newPage();
   let release;
@@ -62,10 +75,14 @@ test("the loader reserves room before the widget arrives and releases it after",
     await held;
     await route.continue();
   });
-  await page.goto(env.site("become"));
-  await page.waitForFunction(() => document.getElementById("call-for-ideas").style.minHeight === "520px");
+  // Home for Good gives no target: the loader makes the host after its tag.
+  await page.goto(env.site("home-for-good"));
+  const reserved = await page.waitForFunction(() => {
+    const host = document.querySelector("script[data-call] + div");
+    return host && parseFloat(host.style.minHeight);
+  });
+  assert.ok((await reserved.jsonValue()) > 700);
   release();
   await page.waitForFunction(() => window.__cfiEvents.some((e) => e.type === "cfi:ready"));
-  assert.equal(await page.evaluate(() => document.getElementById("call-for-ideas").style.minHeight), "");
   await context.close();
 });

@@ -129,9 +129,13 @@ pub async fn request(
         None => Request::new_with_str_and_init(url, &init)?,
     };
     let window = window().ok_or(JsValue::NULL)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await?
-        .dyn_into()?;
+    read(window.fetch_with_request(&request)).await
+}
+
+/// Reads the answer a `fetch` promise resolves with (the loader may have
+/// started the request before the widget ran); `Err` when no answer came.
+pub async fn read(fetched: Promise) -> Result<Answer, JsValue> {
+    let response: Response = JsFuture::from(fetched).await?.dyn_into()?;
     let retry_after = response.headers().get("Retry-After").ok().flatten();
     let text = match response.text() {
         Ok(p) => JsFuture::from(p).await?.as_string().unwrap_or_default(),

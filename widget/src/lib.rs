@@ -37,7 +37,9 @@ use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 /// - `partner`: the partner id (`data-partner`), absent on the review's site;
 /// - `api_base`: the collection server's origin;
 /// - `accent`: the partner's colour (`data-accent`), kept readable;
-/// - `css_url`: the versioned stylesheet.
+/// - `css_url`: the versioned stylesheet;
+/// - `definition`: the loader's `fetch` of the call's definition, started
+///   with the wasm download; absent, the widget fetches it.
 #[wasm_bindgen]
 pub fn mount(
     host: HtmlElement,
@@ -46,6 +48,7 @@ pub fn mount(
     api_base: String,
     accent: Option<String>,
     css_url: Option<String>,
+    definition: Option<js_sys::Promise>,
 ) -> Result<(), JsValue> {
     let document = host
         .owner_document()
@@ -89,7 +92,7 @@ pub fn mount(
     };
     let container_handle = container.clone();
     leptos::mount::mount_to(container, move || {
-        view! { <ui::App config=config host=host root=root container=container_handle /> }
+        view! { <ui::App config=config host=host root=root container=container_handle fetched=definition /> }
     })
     .forget();
     Ok(())

@@ -147,6 +147,7 @@ async fn mounted(partner: &str) -> (HtmlElement, ShadowRoot) {
         "http://api.invalid".into(),
         Some("#ffdd00".into()),
         None,
+        None,
     )
     .expect("mounted");
     let root = host.shadow_root().expect("an open shadow root");
@@ -299,6 +300,7 @@ async fn an_unknown_call_says_so_and_emits_cfi_error() {
         "http://api.invalid".into(),
         None,
         None,
+        None,
     )
     .expect("mounted");
     let event = JsFuture::from(error).await.expect("cfi:error");
@@ -410,4 +412,40 @@ fn a_422_keeps_each_errors_code_and_an_unknown_code_is_not_guessed() {
     assert_eq!(errors[0].pointer, "#/ideas/0/title");
     assert!(js::field_errors(&problem("too_shiny")).is_none());
     assert!(js::field_errors(&js::parse(r#"{"type": "/problems/validation"}"#)).is_none());
+}
+
+#[wasm_bindgen_test]
+async fn shows_the_definition_the_loader_already_fetched() {
+    // Any fetch of its own would get the other title.
+    stub_fetch(200, CALL);
+    let fetched: Promise = Function::new_with_args(
+        "body",
+        "return Promise.resolve(new Response(body.replace('Test call', 'Fetched early'), {status: 200}));",
+    )
+    .call1(&JsValue::NULL, &JsValue::from_str(CALL))
+    .expect("a promise")
+    .unchecked_into();
+    let host: HtmlElement = document()
+        .create_element("div")
+        .expect("div")
+        .unchecked_into();
+    document()
+        .body()
+        .expect("body")
+        .append_child(&host)
+        .expect("appended");
+    cfi_widget::mount(
+        host.clone(),
+        "test-call".into(),
+        None,
+        "http://api.invalid".into(),
+        None,
+        None,
+        Some(fetched),
+    )
+    .expect("mounted");
+    let root = host.shadow_root().expect("an open shadow root");
+    wait_for("the start step", || by_id(&root, "cfi-heading")).await;
+    assert_eq!(text(&root, "cfi-heading"), "Fetched early");
+    host.remove();
 }

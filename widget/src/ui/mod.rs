@@ -168,7 +168,8 @@ impl Ctx {
     }
 }
 
-/// What the loader gives: fetches the call, then shows it.
+/// What the loader gives: fetches the call (or reads the loader's fetch of
+/// it), then shows it.
 #[component]
 pub fn App(
     config: Config,
@@ -176,6 +177,7 @@ pub fn App(
     root: ShadowRoot,
     /// The element the form is mounted in; it carries `lang` and `dir`.
     container: HtmlElement,
+    fetched: Option<js_sys::Promise>,
 ) -> impl IntoView {
     let url = format!(
         "{}/api/calls/{}",
@@ -187,7 +189,11 @@ pub fn App(
     let definition: RwSignal<Option<Result<CallDefinition, String>>> = RwSignal::new(None);
     let page_url: StoredValue<Option<String>> = StoredValue::new(None);
     leptos::task::spawn_local(async move {
-        let result = match browser::request(&url, "GET", None, None).await {
+        let answer = match fetched {
+            Some(fetched) => browser::read(fetched).await,
+            None => browser::request(&url, "GET", None, None).await,
+        };
+        let result = match answer {
             Ok(answer) if answer.status == 200 => crate::js::call_definition(&answer.body)
                 .zip(crate::js::presentation(&answer.body))
                 .map(|(call, p)| {
