@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{DEFAULT_MAX_IDEAS, DEFAULT_MAX_WORDS};
+use crate::wire::{DEFAULT_LANG, TextDirection};
 
 /// An option in a list (a theme or a perspective): a stable snake_case id and
 /// the words people see.
@@ -82,6 +83,22 @@ pub struct CallDefinition {
     pub guidance: Vec<String>,
     pub privacy_notice_url: String,
     pub support: Vec<SupportLine>,
+    /// The language of the form's own text (a BCP 47 tag), `en` unless the
+    /// call says otherwise; the widget sets it on its root so a screen reader
+    /// on a Welsh or Arabic host page still reads English as English.
+    #[serde(default = "default_lang")]
+    pub lang: String,
+    /// The direction of the form's own text, `ltr` unless the call says.
+    #[serde(default)]
+    pub dir: TextDirection,
+    /// The review's own page for sending ideas, offered when a partner's
+    /// page is refused; absent, the widget offers the server's origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+}
+
+fn default_lang() -> String {
+    DEFAULT_LANG.to_owned()
 }
 
 impl CallDefinition {

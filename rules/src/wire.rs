@@ -3,6 +3,8 @@
 //! people see for wire values. The widget reads and writes JSON by hand (for
 //! size) but takes every name from here.
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{AgeBand, Capacity, Publication, effective_publication};
 
 /// The `type` of every problem document the server sends (see the README's
@@ -49,32 +51,32 @@ impl ProblemType {
         Self::StorageUnavailable,
     ];
 
-    /// The machine-readable code: the last part of the URI, e.g.
-    /// `partner-not-allowed` (also the `code` of the widget's `cfi:error`).
-    pub fn code(self) -> &'static str {
+    /// The `type` as sent: `/problems/{code}`.
+    pub const fn uri(self) -> &'static str {
         match self {
-            Self::MalformedRequest => "malformed-request",
-            Self::IdempotencyKeyMissing => "idempotency-key-missing",
-            Self::Unauthorized => "unauthorized",
-            Self::PartnerNotAllowed => "partner-not-allowed",
-            Self::NotFound => "not-found",
-            Self::MethodNotAllowed => "method-not-allowed",
-            Self::BodyTimeout => "body-timeout",
-            Self::CallNotOpenYet => "call-not-open-yet",
-            Self::CallClosed => "call-closed",
-            Self::RequestInFlight => "request-in-flight",
-            Self::BodyTooLarge => "body-too-large",
-            Self::UnsupportedMediaType => "unsupported-media-type",
-            Self::Validation => "validation",
-            Self::IdempotencyKeyReused => "idempotency-key-reused",
-            Self::TooManyRequests => "too-many-requests",
-            Self::StorageUnavailable => "storage-unavailable",
+            Self::MalformedRequest => "/problems/malformed-request",
+            Self::IdempotencyKeyMissing => "/problems/idempotency-key-missing",
+            Self::Unauthorized => "/problems/unauthorized",
+            Self::PartnerNotAllowed => "/problems/partner-not-allowed",
+            Self::NotFound => "/problems/not-found",
+            Self::MethodNotAllowed => "/problems/method-not-allowed",
+            Self::BodyTimeout => "/problems/body-timeout",
+            Self::CallNotOpenYet => "/problems/call-not-open-yet",
+            Self::CallClosed => "/problems/call-closed",
+            Self::RequestInFlight => "/problems/request-in-flight",
+            Self::BodyTooLarge => "/problems/body-too-large",
+            Self::UnsupportedMediaType => "/problems/unsupported-media-type",
+            Self::Validation => "/problems/validation",
+            Self::IdempotencyKeyReused => "/problems/idempotency-key-reused",
+            Self::TooManyRequests => "/problems/too-many-requests",
+            Self::StorageUnavailable => "/problems/storage-unavailable",
         }
     }
 
-    /// The `type` as sent: `/problems/{code}`.
-    pub fn uri(self) -> String {
-        format!("{PROBLEMS_PATH}{}", self.code())
+    /// The machine-readable code: the last part of the URI, e.g.
+    /// `partner-not-allowed` (also the `code` of the widget's `cfi:error`).
+    pub fn code(self) -> &'static str {
+        &self.uri()[PROBLEMS_PATH.len()..]
     }
 
     /// Reads a `type`, relative (`/problems/x`) or absolute
@@ -95,7 +97,8 @@ pub const DEFAULT_LANG: &str = "en";
 
 /// The direction of the widget's own text (the call definition's optional
 /// `dir` field; `ltr` when absent).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TextDirection {
     #[default]
     Ltr,
@@ -163,7 +166,7 @@ mod tests {
     #[test]
     fn problem_types_round_trip_through_their_uris() {
         for t in ProblemType::ALL {
-            assert_eq!(ProblemType::from_uri(&t.uri()), Some(*t));
+            assert_eq!(ProblemType::from_uri(t.uri()), Some(*t));
             assert_eq!(
                 ProblemType::from_uri(&format!("https://review.example{}", t.uri())),
                 Some(*t)

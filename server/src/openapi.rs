@@ -185,9 +185,12 @@ pub fn document() -> Value {
                     "perspectives": {"type": "array", "items": {"$ref": "#/components/schemas/Choice"}},
                     "guidance": {"type": "array", "items": {"type": "string"}},
                     "privacy_notice_url": {"type": "string"},
-                    "support": {"type": "array", "items": {"$ref": "#/components/schemas/SupportLine"}}
+                    "support": {"type": "array", "items": {"$ref": "#/components/schemas/SupportLine"}},
+                    "lang": {"type": "string", "description": "BCP 47 language of the form's own text"},
+                    "dir": {"enum": ["ltr", "rtl"]},
+                    "page_url": {"type": "string", "description": "the review's own page for sending ideas"}
                 },
-                "required": ["id", "title", "intro", "opens", "closes", "opens_text", "closes_text", "is_open", "status", "limits", "themes", "perspectives", "guidance", "privacy_notice_url", "support"]
+                "required": ["id", "title", "intro", "opens", "closes", "opens_text", "closes_text", "is_open", "status", "limits", "themes", "perspectives", "guidance", "privacy_notice_url", "support", "lang", "dir"]
             },
             "FieldError": {
                 "type": "object",

@@ -4,6 +4,7 @@
 use cfi_rules::call::{default_guidance, default_perspectives};
 use cfi_rules::limits::{HARD_MAX_IDEAS, HARD_MAX_WORDS};
 use cfi_rules::model::is_id;
+use cfi_rules::wire::{DEFAULT_LANG, TextDirection, is_language_tag};
 use cfi_rules::{CallRules, Choice, Limits, SupportLine};
 use jiff::Zoned;
 use jiff::civil::DateTime;
@@ -35,6 +36,9 @@ pub(super) struct RawCall {
     max_ideas: Option<usize>,
     max_words: Option<usize>,
     privacy_notice_url: String,
+    lang: Option<String>,
+    dir: Option<String>,
+    page_url: Option<String>,
     #[serde(default)]
     themes: Vec<Choice>,
     perspectives: Option<Vec<Choice>>,
@@ -67,6 +71,11 @@ pub struct Call {
     pub closes: Zoned,
     pub limits: Limits,
     pub privacy_notice_url: String,
+    /// The language and direction of the form's own text.
+    pub lang: String,
+    pub dir: TextDirection,
+    /// The review's own page for sending ideas, if it has one.
+    pub page_url: Option<String>,
     pub themes: Vec<Choice>,
     pub perspectives: Vec<Choice>,
     pub guidance: Vec<String>,
@@ -220,6 +229,24 @@ pub(super) fn check_call(
     {
         return Err(invalid(key("privacy_notice_url"), "must be an http(s) URL"));
     }
+    let lang = raw.lang.unwrap_or_else(|| DEFAULT_LANG.to_owned());
+    if !is_language_tag(&lang) {
+        return Err(invalid(
+            key("lang"),
+            "must be a language tag such as en or cy",
+        ));
+    }
+    let dir = match raw.dir.as_deref() {
+        None => TextDirection::Ltr,
+        Some(text) => TextDirection::from_wire(text)
+            .ok_or_else(|| invalid(key("dir"), "must be ltr or rtl"))?,
+    };
+    if let Some(url) = &raw.page_url
+        && !url.starts_with("https://")
+        && !url.starts_with("http://")
+    {
+        return Err(invalid(key("page_url"), "must be an http(s) URL"));
+    }
     let mut safeguarding_phrases = global_phrases.to_vec();
     for phrase in check_phrases(&key("safeguarding_phrases"), raw.safeguarding_phrases)? {
         if !safeguarding_phrases.contains(&phrase) {
@@ -246,6 +273,9 @@ pub(super) fn check_call(
         closes,
         limits,
         privacy_notice_url: raw.privacy_notice_url,
+        lang,
+        dir,
+        page_url: raw.page_url,
         themes: raw.themes,
         perspectives,
         guidance: raw.guidance.unwrap_or_else(default_guidance),

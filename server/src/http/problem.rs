@@ -10,28 +10,32 @@ use serde::Serialize;
 
 use crate::storage::StorageError;
 
-/// Problem type URIs, relative to the server; part of the public API.
+/// Problem type URIs, relative to the server. The public ones are the
+/// contract's (`cfi_rules::wire::ProblemType`, which the widget reads too);
+/// the last five answer only staff routes and server faults.
 pub mod types {
-    pub const MALFORMED: &str = "/problems/malformed-request";
-    pub const MISSING_KEY: &str = "/problems/idempotency-key-missing";
-    pub const FORBIDDEN_ORIGIN: &str = "/problems/partner-not-allowed";
-    pub const NOT_FOUND: &str = "/problems/not-found";
-    pub const NOT_YET_OPEN: &str = "/problems/call-not-open-yet";
-    pub const CLOSED: &str = "/problems/call-closed";
-    pub const IN_FLIGHT: &str = "/problems/request-in-flight";
-    pub const BODY_TIMEOUT: &str = "/problems/body-timeout";
-    pub const METHOD: &str = "/problems/method-not-allowed";
-    pub const TOO_LARGE: &str = "/problems/body-too-large";
-    pub const NOT_JSON: &str = "/problems/unsupported-media-type";
-    pub const VALIDATION: &str = "/problems/validation";
-    pub const KEY_REUSED: &str = "/problems/idempotency-key-reused";
-    pub const RATE_LIMITED: &str = "/problems/too-many-requests";
-    pub const UNAUTHORIZED: &str = "/problems/unauthorized";
+    use cfi_rules::wire::ProblemType;
+
+    pub const MALFORMED: &str = ProblemType::MalformedRequest.uri();
+    pub const MISSING_KEY: &str = ProblemType::IdempotencyKeyMissing.uri();
+    pub const FORBIDDEN_ORIGIN: &str = ProblemType::PartnerNotAllowed.uri();
+    pub const NOT_FOUND: &str = ProblemType::NotFound.uri();
+    pub const NOT_YET_OPEN: &str = ProblemType::CallNotOpenYet.uri();
+    pub const CLOSED: &str = ProblemType::CallClosed.uri();
+    pub const IN_FLIGHT: &str = ProblemType::RequestInFlight.uri();
+    pub const BODY_TIMEOUT: &str = ProblemType::BodyTimeout.uri();
+    pub const METHOD: &str = ProblemType::MethodNotAllowed.uri();
+    pub const TOO_LARGE: &str = ProblemType::BodyTooLarge.uri();
+    pub const NOT_JSON: &str = ProblemType::UnsupportedMediaType.uri();
+    pub const VALIDATION: &str = ProblemType::Validation.uri();
+    pub const KEY_REUSED: &str = ProblemType::IdempotencyKeyReused.uri();
+    pub const RATE_LIMITED: &str = ProblemType::TooManyRequests.uri();
+    pub const UNAUTHORIZED: &str = ProblemType::Unauthorized.uri();
+    pub const STORAGE: &str = ProblemType::StorageUnavailable.uri();
     pub const FORBIDDEN: &str = "/problems/forbidden";
     pub const CROSS_SITE: &str = "/problems/cross-site-request";
     pub const NOT_PUBLISHED: &str = "/problems/not-published";
     pub const INVALID_ACTION: &str = "/problems/invalid-action";
-    pub const STORAGE: &str = "/problems/storage-unavailable";
     pub const INTERNAL: &str = "/problems/internal";
 }
 

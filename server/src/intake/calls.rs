@@ -72,6 +72,9 @@ pub fn definition_of(call: &Call, now: Timestamp) -> CallDefinition {
         guidance: call.guidance.clone(),
         privacy_notice_url: call.privacy_notice_url.clone(),
         support: call.support.clone(),
+        lang: call.lang.clone(),
+        dir: call.dir,
+        page_url: call.page_url.clone(),
     }
 }
 

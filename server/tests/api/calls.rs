@@ -1,5 +1,7 @@
 use serde_json::Value;
 
+use cfi_rules::wire::TextDirection;
+
 use crate::helpers::*;
 
 #[tokio::test]
@@ -21,6 +23,8 @@ async fn the_call_definition_says_what_the_widget_needs() {
     assert!(call.perspectives.iter().any(|p| p.id == "kinship_carer"));
     assert_eq!(call.guidance.len(), 3);
     assert_eq!(call.closes, "2099-12-15T17:00:00+00:00");
+    assert_eq!((call.lang.as_str(), call.dir), ("en", TextDirection::Ltr));
+    assert_eq!(call.page_url, None);
 
     let closed: Value = app
         .client
@@ -102,4 +106,43 @@ async fn health_reports_storage() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["storage"], "ok");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_can_say_the_language_and_direction_of_its_form_and_its_own_page() {
+    let app = spawn_app().await;
+    let call: Value = app
+        .client
+        .get(app.url("/api/calls/future-call"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(call["lang"], "cy");
+    assert_eq!(call["dir"], "rtl");
+    assert_eq!(call["page_url"], "https://review.example/ideas");
+    app.stop().await;
+}
+
+#[test]
+fn a_call_with_an_unknown_direction_or_language_is_refused_naming_the_key() {
+    let with = |line: &str| {
+        config_toml("sqlite::memory:", &Options::default()).replace(
+            "id = \"open-call\"\n",
+            &format!("id = \"open-call\"\n{line}\n"),
+        )
+    };
+    for (line, key) in [
+        ("dir = \"sideways\"", "calls[0].dir"),
+        ("lang = \"\\\"><b>\"", "calls[0].lang"),
+        ("page_url = \"javascript:alert(1)\"", "calls[0].page_url"),
+    ] {
+        let error =
+            cfi_server::Config::from_toml(&with(line), std::path::Path::new("test.toml"), |_| None)
+                .expect_err(line)
+                .to_string();
+        assert!(error.contains(key), "{line}: {error}");
+    }
 }

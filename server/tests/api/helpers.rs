@@ -95,6 +95,9 @@ title = "Future call"
 opens = "2098-01-01T09:00"
 closes = "2099-01-01T09:00"
 privacy_notice_url = "https://review.example/privacy"
+lang = "cy"
+dir = "rtl"
+page_url = "https://review.example/ideas"
 "#,
         per_minute = options.submissions_per_minute,
         burst = options.burst,

@@ -51,11 +51,7 @@ fn partner_label(config: &Config, partner: Option<&str>) -> String {
 
 /// "As an individual" or "As an organisation" for the stored capacity.
 fn capacity_words(wire: &str) -> String {
-    match cfi_rules::Capacity::from_wire(wire) {
-        Some(cfi_rules::Capacity::Individual) => "As an individual".to_owned(),
-        Some(cfi_rules::Capacity::Organisation) => "As an organisation".to_owned(),
-        None => wire.to_owned(),
-    }
+    cfi_rules::Capacity::from_wire(wire).map_or_else(|| wire.to_owned(), |c| c.label().to_owned())
 }
 
 /// "With their name" or "Anonymously" for a stored publication choice.
