@@ -49,7 +49,7 @@ fn partner_label(config: &Config, partner: Option<&str>) -> String {
     }
 }
 
-/// "As an individual" or "As an organisation" for the stored capacity.
+/// "As an individual" or "On behalf of an organisation" for the stored capacity.
 fn capacity_words(wire: &str) -> String {
     cfi_rules::Capacity::from_wire(wire).map_or_else(|| wire.to_owned(), |c| c.label().to_owned())
 }
