@@ -103,7 +103,9 @@ fi
 # What a visitor downloads before the first control is usable (brotli:
 # wasm, glue, stylesheet). Issue 9's target is 60 KB (whole form 90 KB); the
 # budget sits just above what the build reaches today, so it can only shrink.
-first_screen_budget=118000
+# Building every view node by node, so no HTML string reaches innerHTML on
+# pages that enforce Trusted Types, costs about 3.3 KB of it.
+first_screen_budget=122000
 first_screen=$(cat "dist/assets/$version"/{cfi_widget_bg.wasm,cfi_widget.js,widget.css}.br | wc -c)
 echo "== before the first control: $first_screen bytes brotli (budget $first_screen_budget)"
 if [ "$first_screen" -gt "$first_screen_budget" ]; then

@@ -79,6 +79,7 @@ pub fn call_definition(value: &JsValue) -> Option<CallDefinition> {
         "closed" => CallStatus::Closed,
         _ => return None,
     };
+    let presentation = presentation(value)?;
     Some(CallDefinition {
         id: string(value, "id")?,
         title: string(value, "title")?,
@@ -108,6 +109,9 @@ pub fn call_definition(value: &JsValue) -> Option<CallDefinition> {
                 })
             })
             .collect(),
+        lang: presentation.lang,
+        dir: presentation.dir,
+        page_url: presentation.page_url,
     })
 }
 

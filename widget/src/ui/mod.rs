@@ -187,7 +187,6 @@ pub fn App(
     let host = StoredValue::new_local(host);
     let root = StoredValue::new_local(root);
     let definition: RwSignal<Option<Result<CallDefinition, String>>> = RwSignal::new(None);
-    let page_url: StoredValue<Option<String>> = StoredValue::new(None);
     leptos::task::spawn_local(async move {
         let answer = match fetched {
             Some(fetched) => browser::read(fetched).await,
@@ -195,14 +194,11 @@ pub fn App(
         };
         let result = match answer {
             Ok(answer) if answer.status == 200 => crate::js::call_definition(&answer.body)
-                .zip(crate::js::presentation(&answer.body))
-                .map(|(call, p)| {
+                .inspect(|call| {
                     // Set once, before the form appears (mount set the
                     // defaults).
-                    let _ = container.set_attribute("lang", &p.lang);
-                    let _ = container.set_attribute("dir", p.dir.as_str());
-                    page_url.set_value(p.page_url);
-                    call
+                    let _ = container.set_attribute("lang", &call.lang);
+                    let _ = container.set_attribute("dir", call.dir.as_str());
                 })
                 .ok_or_else(|| messages::UNREADABLE_CALL.to_owned()),
             Ok(answer) if answer.status == 404 => Err(messages::UNKNOWN_CALL.into()),
@@ -236,7 +232,7 @@ pub fn App(
                 .into_any(),
                 Some(Ok(call)) => {
                     let config = Config {
-                        page_url: page_url.get_value(),
+                        page_url: call.page_url.clone(),
                         ..config.clone()
                     };
                     view! { <Loaded call=call.clone() config=config host=host root=root /> }
