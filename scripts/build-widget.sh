@@ -101,7 +101,7 @@ if [ "$loader_gz" -gt 2048 ]; then
   exit 1
 fi
 # What a visitor downloads before the first control is usable (brotli:
-# wasm, glue, stylesheet). Issue 9's target is 60 KB (whole form 90 KB); the
+# wasm, glue, stylesheet). The target is 60 KB (whole form 90 KB); the
 # budget sits just above what the build reaches today, so it can only shrink.
 # Building every view node by node, so no HTML string reaches innerHTML on
 # pages that enforce Trusted Types, costs about 3.3 KB of it.
