@@ -2,7 +2,7 @@
 //! collection server's URL templated into their embed snippets.
 //!
 //! ```text
-//! cfi-demo [--server-url http://127.0.0.1:8080] [--port-base 8081]
+//! cfi-demo [--server-url http://127.0.0.1:8080] [--port-base 8081]   (--help)
 //!          [--port SITE=PORT]... [--sites DIR]
 //! ```
 //!
@@ -27,15 +27,50 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use clap::{CommandFactory, Parser};
 
 const SITES: [&str; 4] = ["home-for-good", "become", "barnardos", "review"];
 const DEFAULT_CALL: &str = "call-for-ideas";
-const USAGE: &str =
-    "usage: cfi-demo [--server-url URL] [--port-base PORT] [--port SITE=PORT]... [--sites DIR]";
-
 struct Site {
     dir: PathBuf,
     server_url: String,
+}
+
+/// Serves the demo partner pages that embed the Call for Ideas widget, each
+/// site on its own port of 127.0.0.1.
+#[derive(Debug, Parser)]
+#[command(name = "cfi-demo", version, about)]
+struct Cli {
+    /// The collection server the pages embed the widget from.
+    #[arg(
+        long,
+        env = "CFI_DEMO_SERVER_URL",
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    server_url: String,
+    /// The first site's port; the others follow in the order home-for-good,
+    /// become, barnardos, review.
+    #[arg(long, value_name = "PORT", default_value_t = 8081)]
+    port_base: u16,
+    /// One site's port (0 picks a free one), e.g. `review=0`; repeatable.
+    #[arg(long = "port", value_name = "SITE=PORT", value_parser = site_port)]
+    ports: Vec<(String, u16)>,
+    /// Where the sites' page files are (default: demo/sites).
+    #[arg(long, value_name = "DIR")]
+    sites: Option<PathBuf>,
+}
+
+/// `--port SITE=PORT`, for a known site.
+fn site_port(value: &str) -> Result<(String, u16), String> {
+    let (site, port) = value
+        .split_once('=')
+        .ok_or_else(|| "expected SITE=PORT".to_owned())?;
+    if !SITES.contains(&site) {
+        return Err(format!("unknown site {site} (one of {})", SITES.join(", ")));
+    }
+    let port = port.parse().map_err(|_| format!("{port} is not a port"))?;
+    Ok((site.to_owned(), port))
 }
 
 #[derive(Debug, PartialEq)]
@@ -45,53 +80,33 @@ struct Args {
     sites: Option<PathBuf>,
 }
 
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
-    let mut server_url = "http://127.0.0.1:8080".to_owned();
-    let mut base: u16 = 8081;
-    let mut overrides: HashMap<String, u16> = HashMap::new();
-    let mut sites = None;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--server-url" => server_url = value()?.trim_end_matches('/').to_owned(),
-            "--port-base" => {
-                base = value()?
-                    .parse()
-                    .map_err(|_| "--port-base needs a port number".to_owned())?
-            }
-            "--port" => {
-                let v = value()?;
-                let (site, port) = v
-                    .split_once('=')
-                    .ok_or_else(|| format!("--port {v}: expected SITE=PORT"))?;
-                if !SITES.contains(&site) {
-                    return Err(format!("--port {v}: unknown site {site}"));
-                }
-                let port = port
-                    .parse()
-                    .map_err(|_| format!("--port {v}: {port} is not a port"))?;
-                overrides.insert(site.to_owned(), port);
-            }
-            "--sites" => sites = Some(PathBuf::from(value()?)),
-            other => return Err(format!("unknown argument {other:?}")),
+impl Cli {
+    /// Every site with its port: its own `--port`, else `--port-base` plus
+    /// its place in [`SITES`].
+    fn into_args(self) -> Result<Args, clap::Error> {
+        let overrides: HashMap<String, u16> = self.ports.into_iter().collect();
+        let mut ports = Vec::new();
+        for (i, site) in SITES.iter().enumerate() {
+            let port = match overrides.get(*site) {
+                Some(p) => *p,
+                None => self
+                    .port_base
+                    .checked_add(u16::try_from(i).unwrap_or(u16::MAX))
+                    .ok_or_else(|| {
+                        Cli::command().error(
+                            clap::error::ErrorKind::ValueValidation,
+                            "--port-base is too high for the four sites",
+                        )
+                    })?,
+            };
+            ports.push(((*site).to_owned(), port));
         }
+        Ok(Args {
+            server_url: self.server_url.trim_end_matches('/').to_owned(),
+            ports,
+            sites: self.sites,
+        })
     }
-    let mut ports = Vec::new();
-    for (i, site) in SITES.iter().enumerate() {
-        let port = match overrides.get(*site) {
-            Some(p) => *p,
-            None => base
-                .checked_add(u16::try_from(i).unwrap_or(u16::MAX))
-                .ok_or("--port-base is too high")?,
-        };
-        ports.push(((*site).to_owned(), port));
-    }
-    Ok(Args {
-        server_url,
-        ports,
-        sites,
-    })
 }
 
 /// Where the page files are: `--sites`, else `demo/sites` from the current
@@ -185,12 +200,9 @@ async fn page(
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
+    let args = match Cli::parse().into_args() {
         Ok(args) => args,
-        Err(message) => {
-            eprintln!("{message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        Err(error) => error.exit(),
     };
     let dir = sites_dir(args.sites);
     let mut servers = Vec::new();
@@ -246,8 +258,8 @@ async fn futures_first(tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>)
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Result<Args, String> {
-        parse_args(list.iter().map(|s| (*s).to_owned()))
+    fn args(list: &[&str]) -> Result<Args, clap::Error> {
+        Cli::try_parse_from(std::iter::once("cfi-demo").chain(list.iter().copied()))?.into_args()
     }
 
     #[test]
@@ -278,9 +290,12 @@ mod tests {
         assert_eq!(a.server_url, "http://127.0.0.1:9000");
         assert_eq!(a.ports[0], ("home-for-good".into(), 9100));
         assert_eq!(a.ports[3], ("review".into(), 0));
-        assert!(args(&["--port", "nowhere=1"]).is_err());
-        assert!(args(&["--port-base"]).is_err());
-        assert!(args(&["--bind", "0.0.0.0"]).is_err());
+        let error = |list: &[&str]| args(list).expect_err("refused").to_string();
+        assert!(error(&["--port", "nowhere=1"]).contains("--port"));
+        assert!(error(&["--port", "nowhere=1"]).contains("unknown site nowhere"));
+        assert!(error(&["--port-base"]).contains("--port-base"));
+        assert!(error(&["--port-base", "65534"]).contains("too high"));
+        assert!(error(&["--bind", "0.0.0.0"]).contains("--bind"));
     }
 
     #[test]
