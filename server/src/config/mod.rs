@@ -57,6 +57,7 @@ struct RawConfig {
     calls: Vec<RawCall>,
     #[serde(default)]
     trust_forwarded_for: bool,
+    trusted_proxies: Option<usize>,
     body_timeout_secs: Option<u64>,
     safeguarding_phrases: Option<Vec<String>>,
 }
@@ -100,6 +101,11 @@ pub struct Config {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy
     /// that sets it); used for rate limiting, never stored.
     pub trust_forwarded_for: bool,
+    /// How many proxies of the review's own append to `X-Forwarded-For`:
+    /// the client is the entry the outermost of them added, counted from
+    /// the right (1, the right-most, by default). Entries to its left were
+    /// written by the client and are never trusted.
+    pub trusted_proxies: usize,
     /// A request body must arrive within this time (slow-body attacks hold
     /// connections open otherwise).
     pub body_timeout: std::time::Duration,
@@ -222,6 +228,11 @@ impl Config {
             partners,
             calls,
             trust_forwarded_for: raw.trust_forwarded_for,
+            trusted_proxies: match raw.trusted_proxies {
+                Some(0) => return Err(invalid("trusted_proxies", "must be at least 1")),
+                Some(n) => n,
+                None => 1,
+            },
             body_timeout: std::time::Duration::from_secs(match raw.body_timeout_secs {
                 Some(0) => return Err(invalid("body_timeout_secs", "must be at least 1")),
                 Some(secs) => secs,

@@ -43,6 +43,7 @@ impl RateLimiter {
     }
 
     fn check_at(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
+        let client = bucket_of(client);
         let mut buckets = self
             .buckets
             .lock()
@@ -71,6 +72,23 @@ impl RateLimiter {
     }
 }
 
+/// The bucket an address counts against: an IPv4 address on its own (an
+/// IPv4-mapped IPv6 one too), an IPv6 address by its /64, since one
+/// household or phone is given a whole /64 and can pick any address in it.
+fn bucket_of(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V4(_) => client,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                IpAddr::V6(segments.into())
+            }
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +112,23 @@ mod tests {
         );
         let other: IpAddr = [127, 0, 0, 2].into();
         assert_eq!(limiter.check_at(other, start), Ok(()));
+    }
+
+    #[test]
+    fn an_ipv6_client_cannot_leave_its_bucket_by_moving_within_its_64() {
+        let limiter = RateLimiter::new(RateLimit {
+            submissions_per_minute: 60,
+            burst: 2,
+        });
+        let start = Instant::now();
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        assert_eq!(limiter.check_at(ip("2001:db8:1:2::1"), start), Ok(()));
+        assert_eq!(limiter.check_at(ip("2001:db8:1:2:ffff::9"), start), Ok(()));
+        assert_eq!(limiter.check_at(ip("2001:db8:1:2:abcd::7"), start), Err(1));
+        // Another /64 is another client; a mapped IPv4 address is that IPv4.
+        assert_eq!(limiter.check_at(ip("2001:db8:1:3::1"), start), Ok(()));
+        assert_eq!(limiter.check_at(ip("192.0.2.1"), start), Ok(()));
+        assert_eq!(limiter.check_at(ip("::ffff:192.0.2.1"), start), Ok(()));
+        assert_eq!(limiter.check_at(ip("::ffff:192.0.2.1"), start), Err(1));
     }
 }
