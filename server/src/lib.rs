@@ -17,6 +17,7 @@ pub mod moderation;
 pub mod openapi;
 pub mod publication;
 pub mod review;
+pub mod serve;
 pub mod storage;
 
 use std::collections::HashSet;
@@ -67,6 +68,7 @@ pub struct Application {
     router: Router,
     storage: Storage,
     port: u16,
+    limits: serve::ConnectionLimits,
 }
 
 impl Application {
@@ -85,6 +87,11 @@ impl Application {
             addr: config.bind,
             source,
         })?;
+        let limits = serve::ConnectionLimits {
+            header_timeout: config.header_timeout,
+            idle_timeout: config.idle_timeout,
+            max_connections: config.max_connections,
+        };
         let state = AppState {
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             config: Arc::new(config),
@@ -97,6 +104,7 @@ impl Application {
             router: router(state),
             storage,
             port: port.port(),
+            limits,
         })
     }
 
@@ -111,12 +119,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = serve::serve(self.listener, self.router, self.limits, shutdown).await;
         self.storage.close().await;
         result
     }

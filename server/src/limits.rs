@@ -58,3 +58,21 @@ pub const QUEUE_DEPTH: usize = 4_096;
 /// Attempts at finding an unused reference before giving up (with 6.6 × 10^11
 /// references, a second attempt is already rare).
 pub const REFERENCE_ATTEMPTS: usize = 8;
+
+// Connections.
+
+/// How long a client may take to send a request's line and headers: a slow
+/// phone sends them in well under a second; ten seconds stops clients that
+/// send part of a request and then hold the connection.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a kept-alive connection may sit with nothing read or written
+/// before it is closed: long enough for the widget's next request, short
+/// enough that idle connections do not pile up (reconnecting is cheap).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections open at once; beyond it the server stops accepting until one
+/// closes. Half the common 1,024 file descriptor limit, leaving the rest for
+/// the database, the assets and the listen backlog.
+pub const MAX_CONNECTIONS: usize = 512;
+/// At most one warning a minute that the connection cap is reached, so a
+/// flood does not flood the log too.
+pub const CONNECTION_CAP_LOG_EVERY: Duration = Duration::from_secs(60);

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::limits;
 use serde::Deserialize;
 
 mod calls;
@@ -59,6 +60,9 @@ struct RawConfig {
     trust_forwarded_for: bool,
     trusted_proxies: Option<usize>,
     body_timeout_secs: Option<u64>,
+    header_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
     safeguarding_phrases: Option<Vec<String>>,
 }
 
@@ -109,6 +113,12 @@ pub struct Config {
     /// A request body must arrive within this time (slow-body attacks hold
     /// connections open otherwise).
     pub body_timeout: std::time::Duration,
+    /// A request's line and headers must arrive within this time.
+    pub header_timeout: std::time::Duration,
+    /// A connection with nothing read or written for this long is closed.
+    pub idle_timeout: std::time::Duration,
+    /// Connections open at once; the server stops accepting beyond it.
+    pub max_connections: usize,
 }
 
 /// Values that override the configuration file: the command's flags, or
@@ -238,6 +248,21 @@ impl Config {
                 Some(secs) => secs,
                 None => 10,
             }),
+            header_timeout: match raw.header_timeout_secs {
+                Some(0) => return Err(invalid("header_timeout_secs", "must be at least 1")),
+                Some(secs) => std::time::Duration::from_secs(secs),
+                None => limits::HEADER_READ_TIMEOUT,
+            },
+            idle_timeout: match raw.idle_timeout_secs {
+                Some(0) => return Err(invalid("idle_timeout_secs", "must be at least 1")),
+                Some(secs) => std::time::Duration::from_secs(secs),
+                None => limits::IDLE_TIMEOUT,
+            },
+            max_connections: match raw.max_connections {
+                Some(0) => return Err(invalid("max_connections", "must be at least 1")),
+                Some(n) => n,
+                None => limits::MAX_CONNECTIONS,
+            },
         })
     }
 

@@ -31,6 +31,9 @@ pub struct TestApp {
 pub struct Options {
     pub submissions_per_minute: u32,
     pub burst: u32,
+    pub header_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
+    pub max_connections: usize,
 }
 
 impl Default for Options {
@@ -38,6 +41,9 @@ impl Default for Options {
         Self {
             submissions_per_minute: 60_000,
             burst: 10_000,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 5,
+            max_connections: 512,
         }
     }
 }
@@ -51,6 +57,9 @@ bind = "127.0.0.1:0"
 database_url = "{database_url}"
 assets_dir = "missing-assets"
 body_timeout_secs = 1
+header_timeout_secs = {header_timeout}
+idle_timeout_secs = {idle_timeout}
+max_connections = {max_connections}
 review_origins = ["{REVIEW_ORIGIN}"]
 
 [rate_limit]
@@ -101,6 +110,9 @@ page_url = "https://review.example/ideas"
 "#,
         per_minute = options.submissions_per_minute,
         burst = options.burst,
+        header_timeout = options.header_timeout_secs,
+        idle_timeout = options.idle_timeout_secs,
+        max_connections = options.max_connections,
     )
 }
 

@@ -6,6 +6,7 @@ mod boundaries;
 mod calls;
 mod catalogue;
 mod commands;
+mod connections;
 mod crash;
 mod exports;
 mod helpers;

@@ -317,6 +317,7 @@ async fn too_many_requests_get_429_with_retry_after() {
     let app = spawn_app_with(Options {
         submissions_per_minute: 2,
         burst: 2,
+        ..Options::default()
     })
     .await;
     for _ in 0..2 {
