@@ -67,7 +67,8 @@ pub const REFERENCE_ATTEMPTS: usize = 8;
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a kept-alive connection may sit with nothing read or written
 /// before it is closed: long enough for the widget's next request, short
-/// enough that idle connections do not pile up (reconnecting is cheap).
+/// enough that idle connections do not pile up (reconnecting is cheap). A
+/// request begun but not finished is left to the header and body timeouts.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections open at once; beyond it the server stops accepting until one
 /// closes. Half the common 1,024 file descriptor limit, leaving the rest for

@@ -50,7 +50,7 @@ pub async fn serve(
         let permit = match Arc::clone(&permits).try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                cap_log.reached(limits.max_connections);
+                let _ = cap_log.reached(limits.max_connections);
                 tokio::select! {
                     permit = Arc::clone(&permits).acquire_owned() => {
                         permit.expect("the semaphore is never closed")
@@ -227,22 +227,46 @@ impl CapLog {
         }
     }
 
-    fn reached(&self, cap: usize) {
+    /// Notes that the cap is reached; true when this call warned.
+    fn reached(&self, cap: usize) -> bool {
         let now = self.started.elapsed().as_secs() + 1;
         let last = self.last.load(Ordering::Relaxed);
         if last != 0 && now < last + limits::CONNECTION_CAP_LOG_EVERY.as_secs() {
-            return;
+            return false;
         }
-        if self
+        let won = self
             .last
             .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-        {
+            .is_ok();
+        if won {
             tracing::warn!(
                 max_connections = cap,
                 "connection cap reached; new connections wait until one closes \
                  (logged at most once a minute)"
             );
         }
+        won
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_cap_is_logged_once_however_often_it_is_hit() {
+        let log = CapLog::new();
+        assert!(log.reached(4));
+        assert!((0..1_000).all(|_| !log.reached(4)));
+    }
+
+    #[test]
+    fn a_full_cap_is_logged_again_a_minute_later() {
+        let log = CapLog {
+            started: Instant::now() - limits::CONNECTION_CAP_LOG_EVERY - Duration::from_secs(1),
+            last: AtomicU64::new(1),
+        };
+        assert!(log.reached(4));
+        assert!(!log.reached(4));
     }
 }

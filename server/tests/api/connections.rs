@@ -139,3 +139,24 @@ async fn healthz_answers_while_idle_connections_hold_the_cap() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_connection_beyond_the_cap_waits_until_one_closes() {
+    let app = spawn_app_with(options(60, 60, 2)).await;
+    let first = connect(&app).await;
+    let _second = connect(&app).await;
+    let mut third = connect(&app).await;
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .expect("writes");
+    let mut byte = [0u8; 1];
+    let early = tokio::time::timeout(Duration::from_millis(500), third.peek(&mut byte)).await;
+    assert!(early.is_err(), "no answer while the cap is full");
+    drop(first);
+    let status = tokio::time::timeout(MARGIN, read_response(&mut third))
+        .await
+        .expect("answered once a place frees");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    app.stop().await;
+}
