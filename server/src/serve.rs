@@ -44,13 +44,20 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let cap_log = CapLog::new();
+    let cap_log = OncePerMinute::new();
+    let accept_log = OncePerMinute::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = match Arc::clone(&permits).try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                let _ = cap_log.reached(limits.max_connections);
+                if cap_log.due() {
+                    tracing::warn!(
+                        max_connections = limits.max_connections,
+                        "connection cap reached; new connections wait until one closes \
+                         (logged at most once a minute)"
+                    );
+                }
                 tokio::select! {
                     permit = Arc::clone(&permits).acquire_owned() => {
                         permit.expect("the semaphore is never closed")
@@ -65,7 +72,12 @@ pub async fn serve(
                 Err(error) => {
                     // Out of descriptors or a connection reset before accept:
                     // wait a moment instead of spinning.
-                    tracing::warn!(%error, "accepting a connection failed");
+                    if accept_log.due() {
+                        tracing::warn!(
+                            %error,
+                            "accepting a connection failed (logged at most once a minute)"
+                        );
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -211,15 +223,15 @@ impl AsyncWrite for Tracked {
     }
 }
 
-/// Warns that the connection cap is reached, at most once per
-/// [`limits::CONNECTION_CAP_LOG_EVERY`].
-struct CapLog {
+/// Lets a warning through at most once per
+/// [`limits::CONNECTION_CAP_LOG_EVERY`], however often its event happens.
+struct OncePerMinute {
     started: Instant,
     /// Seconds since `started` of the last warning, plus one (0: never).
     last: AtomicU64,
 }
 
-impl CapLog {
+impl OncePerMinute {
     fn new() -> Self {
         Self {
             started: Instant::now(),
@@ -227,25 +239,16 @@ impl CapLog {
         }
     }
 
-    /// Notes that the cap is reached; true when this call warned.
-    fn reached(&self, cap: usize) -> bool {
+    /// True when the warning is due (and then not again for a minute).
+    fn due(&self) -> bool {
         let now = self.started.elapsed().as_secs() + 1;
         let last = self.last.load(Ordering::Relaxed);
         if last != 0 && now < last + limits::CONNECTION_CAP_LOG_EVERY.as_secs() {
             return false;
         }
-        let won = self
-            .last
+        self.last
             .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok();
-        if won {
-            tracing::warn!(
-                max_connections = cap,
-                "connection cap reached; new connections wait until one closes \
-                 (logged at most once a minute)"
-            );
-        }
-        won
+            .is_ok()
     }
 }
 
@@ -255,18 +258,18 @@ mod tests {
 
     #[test]
     fn a_full_cap_is_logged_once_however_often_it_is_hit() {
-        let log = CapLog::new();
-        assert!(log.reached(4));
-        assert!((0..1_000).all(|_| !log.reached(4)));
+        let log = OncePerMinute::new();
+        assert!(log.due());
+        assert!((0..1_000).all(|_| !log.due()));
     }
 
     #[test]
     fn a_full_cap_is_logged_again_a_minute_later() {
-        let log = CapLog {
+        let log = OncePerMinute {
             started: Instant::now() - limits::CONNECTION_CAP_LOG_EVERY - Duration::from_secs(1),
             last: AtomicU64::new(1),
         };
-        assert!(log.reached(4));
-        assert!(!log.reached(4));
+        assert!(log.due());
+        assert!(!log.due());
     }
 }
