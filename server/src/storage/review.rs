@@ -314,7 +314,7 @@ impl Storage {
         reference: &str,
         staff: &str,
     ) -> Result<Option<String>, StorageError> {
-        transaction!(self, |tx, q| {
+        let call = transaction!(self, |tx, q| {
             let row = sqlx::query(&q(
                 "DELETE FROM submissions WHERE reference = ? RETURNING call_id",
             ))
@@ -335,7 +335,11 @@ impl Storage {
             };
             line.insert(&at).build().execute(&mut *tx).await?;
             Ok(Some(call))
-        })
+        })?;
+        if call.is_some() {
+            self.forget_removed().await?;
+        }
+        Ok(call)
     }
 
     /// Removes the respondents' personal data (names, contact names, emails,
@@ -350,7 +354,7 @@ impl Storage {
     ) -> Result<u64, StorageError> {
         let before = submitted_before.unwrap_or("9999");
         let now = now_text();
-        transaction!(self, |tx, q| {
+        let count = transaction!(self, |tx, q| {
             sqlx::query(&q(
                 "UPDATE moderation_actions SET reason = '[removed by retention]' \
                  WHERE submission_id IN (SELECT id FROM submissions WHERE call_id = ? \
@@ -382,7 +386,31 @@ impl Storage {
             };
             line.insert(&at).build().execute(&mut *tx).await?;
             Ok::<_, StorageError>(count)
-        })
+        })?;
+        if count > 0 {
+            self.forget_removed().await?;
+        }
+        Ok(count)
+    }
+
+    /// After an erasure or a retention run, leaves nothing of what was
+    /// removed readable in the database files. SQLite: deleted content is
+    /// zeroed as it is freed (`secure_delete`, and FTS5's own secure-delete
+    /// for the search index, both set when opening), and the write-ahead
+    /// log, which still holds the rows as they were written, is folded into
+    /// the database and emptied. PostgreSQL: a plain `VACUUM` of the table
+    /// marks the dead rows' space free for reuse (what stays where is in the
+    /// README).
+    async fn forget_removed(&self) -> Result<(), StorageError> {
+        match self {
+            Storage::Sqlite(s) => s.empty_write_ahead_log().await,
+            Storage::Postgres(s) => {
+                sqlx::query("VACUUM submissions, moderation_actions")
+                    .execute(&s.pool)
+                    .await?;
+                Ok(())
+            }
+        }
     }
 
     /// The audit log, newest first, of one call or of all.

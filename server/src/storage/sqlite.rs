@@ -47,10 +47,31 @@ fn options(url: &str) -> Result<SqliteConnectOptions, StorageError> {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(DATABASE_WAIT)
+        // Freed content is overwritten with zeros, so an erased submission
+        // cannot be read back from the file's free pages.
+        .pragma("secure_delete", "on")
         .disable_statement_logging())
 }
 
 impl SqliteStore {
+    /// Copies every page of the write-ahead log into the database and
+    /// truncates the log to nothing, waiting (up to the busy timeout) for
+    /// readers and the group commit. Called after personal data is removed.
+    pub(super) async fn empty_write_ahead_log(&self) -> Result<(), StorageError> {
+        let mut conn = self.staff_writer.lock().await;
+        let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await?;
+        let busy: i64 = row.try_get(0)?;
+        if busy != 0 {
+            tracing::warn!(
+                "the write-ahead log could not be emptied after a removal: \
+                 the next checkpoint will"
+            );
+        }
+        Ok(())
+    }
+
     pub async fn open(url: &str) -> Result<Self, StorageError> {
         let mut writer = options(url)?.connect().await?;
         sqlx::migrate!("./migrations/sqlite")

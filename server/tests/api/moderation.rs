@@ -309,6 +309,63 @@ async fn erasure_by_reference_deletes_everything_and_leaves_an_audit_line_withou
 }
 
 #[tokio::test]
+async fn erased_text_cannot_be_read_back_from_the_database_files() {
+    if is_postgres() {
+        // PostgreSQL's files are the server's own; the README says what
+        // stays where.
+        return;
+    }
+    let app = spawn_app().await;
+    let mut body = valid_body();
+    body["respondent"]["name"] = json!("Quillon Vexstrand");
+    body["respondent"]["email"] = json!("quillon.vexstrand@example.org");
+    body["ideas"][0]["title"] = json!("Zephyrine lanterns for every hostel");
+    body["ideas"][0]["description"] =
+        json!("Marvoquist tokens given to each young person leaving care.");
+    let reference = submit_ok(&app, &body).await;
+    // Others arrive after it, so its pages are shared and rewritten.
+    for _ in 0..3 {
+        submit_ok(&app, &valid_body()).await;
+    }
+    let erased = app
+        .client
+        .delete(app.url(&format!("/api/admin/submissions/{reference}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(erased.status(), 200);
+    let path = app
+        .database_url
+        .strip_prefix("sqlite://")
+        .expect("a SQLite file")
+        .to_owned();
+    let mut read = 0;
+    for suffix in ["", "-wal", "-shm"] {
+        let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) else {
+            continue;
+        };
+        read += 1;
+        for words in [
+            "Quillon",
+            "Vexstrand",
+            "quillon.vexstrand",
+            "Zephyrine",
+            "zephyrin",
+            "Marvoquist",
+            "marvoquist",
+        ] {
+            assert!(
+                !bytes.windows(words.len()).any(|w| w == words.as_bytes()),
+                "{words} is still in the database file{suffix}"
+            );
+        }
+    }
+    assert!(read >= 1, "the database file was read");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn retention_removes_personal_data_and_keeps_the_ideas() {
     let app = spawn_app().await;
     let reference = submit_ok(&app, &valid_body()).await;
@@ -332,6 +389,19 @@ async fn retention_removes_personal_data_and_keeps_the_ideas() {
     .expect("runs");
     assert!(done.contains(&("open-call".to_owned(), 1)));
     storage.close().await;
+    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        for suffix in ["", "-wal", "-shm"] {
+            let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) else {
+                continue;
+            };
+            for words in ["Sam Example", "sam@example.org"] {
+                assert!(
+                    !bytes.windows(words.len()).any(|w| w == words.as_bytes()),
+                    "{words} is still in the database file{suffix}"
+                );
+            }
+        }
+    }
     let detail = stored_one(&app, &reference).await;
     let s = &detail["submission"];
     assert_eq!(s["name"], Value::Null);
