@@ -79,7 +79,7 @@ pub fn call_definition(value: &JsValue) -> Option<CallDefinition> {
         "closed" => CallStatus::Closed,
         _ => return None,
     };
-    let presentation = presentation(value)?;
+    let (lang, dir, page_url) = presentation(value)?;
     Some(CallDefinition {
         id: string(value, "id")?,
         title: string(value, "title")?,
@@ -109,37 +109,17 @@ pub fn call_definition(value: &JsValue) -> Option<CallDefinition> {
                 })
             })
             .collect(),
-        lang: presentation.lang,
-        dir: presentation.dir,
-        page_url: presentation.page_url,
+        lang,
+        dir,
+        page_url,
     })
 }
 
-/// The call definition's optional presentation fields, which the server's
-/// contract may add: the language and direction of the widget's own text,
-/// and the review's own page for sending ideas.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Presentation {
-    pub lang: String,
-    pub dir: TextDirection,
-    /// Where anyone can send ideas (`page_url`), if the call says.
-    pub page_url: Option<String>,
-}
-
-impl Default for Presentation {
-    fn default() -> Self {
-        Presentation {
-            lang: DEFAULT_LANG.to_owned(),
-            dir: TextDirection::Ltr,
-            page_url: None,
-        }
-    }
-}
-
-/// Reads [`Presentation`]: absent fields take their defaults, present but
-/// unknown ones (`dir: "sideways"`, a `lang` that is not a language tag)
-/// make the definition unreadable.
-pub fn presentation(value: &JsValue) -> Option<Presentation> {
+/// The definition's optional presentation fields (`lang`, `dir`,
+/// `page_url`): absent ones take their defaults; present but unknown ones
+/// (`dir: "sideways"`, a `lang` that is not a language tag, a `page_url`
+/// that is not http(s)) make the definition unreadable.
+fn presentation(value: &JsValue) -> Option<(String, TextDirection, Option<String>)> {
     let lang = match get(value, "lang") {
         v if v.is_undefined() || v.is_null() => DEFAULT_LANG.to_owned(),
         v => v.as_string().filter(|l| is_language_tag(l))?,
@@ -148,13 +128,12 @@ pub fn presentation(value: &JsValue) -> Option<Presentation> {
         v if v.is_undefined() || v.is_null() => TextDirection::Ltr,
         v => TextDirection::from_wire(&v.as_string()?)?,
     };
-    let page_url =
-        string(value, "page_url").filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    Some(Presentation {
-        lang,
-        dir,
-        page_url,
-    })
+    let page_url = match string(value, "page_url") {
+        None => None,
+        Some(u) if u.starts_with("https://") || u.starts_with("http://") => Some(u),
+        Some(_) => return None,
+    };
+    Some((lang, dir, page_url))
 }
 
 /// The `errors` of a 422 problem, each with its code; `None` if the problem

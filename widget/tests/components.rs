@@ -347,12 +347,14 @@ fn unknown_values_in_the_call_definition_are_errors_not_defaults() {
     let unknown = CALL.replace("\"status\": \"open\"", "\"status\": \"paused\"");
     assert!(js::call_definition(&js::parse(&unknown)).is_none());
     // Absent presentation fields: English, left to right.
-    let p = js::presentation(&js::parse(CALL)).expect("defaults");
-    assert_eq!((p.lang.as_str(), p.dir.as_str()), ("en", "ltr"));
-    let p = js::presentation(&with(r#""lang": "cy", "dir": "rtl""#)).expect("given");
-    assert_eq!((p.lang.as_str(), p.dir.as_str()), ("cy", "rtl"));
-    assert!(js::presentation(&with(r#""dir": "sideways""#)).is_none());
-    assert!(js::presentation(&with(r#""lang": "\"><b>""#)).is_none());
+    let read = |json: &JsValue| js::call_definition(json).expect("readable");
+    let call = read(&js::parse(CALL));
+    assert_eq!((call.lang.as_str(), call.dir.as_str()), ("en", "ltr"));
+    let call = read(&with(r#""lang": "cy", "dir": "rtl""#));
+    assert_eq!((call.lang.as_str(), call.dir.as_str()), ("cy", "rtl"));
+    assert!(js::call_definition(&with(r#""dir": "sideways""#)).is_none());
+    assert!(js::call_definition(&with(r#""lang": "\"><b>""#)).is_none());
+    assert!(js::call_definition(&with(r#""page_url": "javascript:alert(1)""#)).is_none());
 }
 
 #[wasm_bindgen_test]
