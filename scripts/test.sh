@@ -34,5 +34,7 @@ fi
 echo "== admin and published pages keep payloads inert (headless Chromium)"
 cargo build -q -p cfi-server --bin cfi-server
 (cd tests && node --test admin-xss.test.mjs)
+echo "== staff, partner and published pages: axe-core and keyboard-only use (headless Chromium)"
+(cd tests && node --test staff-pages.test.mjs)
 
 echo "== all tests passed"

@@ -122,26 +122,32 @@ async fn lower_case_and_unhyphenated_references_find_the_submission_on_every_sta
 }
 
 #[tokio::test]
-async fn a_path_that_is_not_a_reference_is_a_problem_404_on_staff_routes() {
+async fn a_path_that_is_not_a_reference_is_a_404_problem_in_the_api_and_a_404_page_for_staff() {
     let app = spawn_app().await;
-    for path in [
-        "/api/admin/submissions/not-a-reference",
-        "/admin/submissions/CFI-0000-0000",
-    ] {
-        let response = app
-            .client
+    let get = |path: &'static str| {
+        app.client
             .get(app.url(path))
             .bearer_auth(ADMIN_TOKEN)
             .send()
+    };
+    assert_problem(
+        get("/api/admin/submissions/not-a-reference")
             .await
-            .expect("sent");
-        assert_problem(response, 404).await;
+            .expect("sent"),
+        404,
+    )
+    .await;
+    for path in [
+        "/admin/submissions/CFI-0000-0000",
+        "/admin/submissions/not-a-reference",
+    ] {
+        assert_error_page(get(path).await.expect("sent"), 404).await;
     }
     app.stop().await;
 }
 
 #[tokio::test]
-async fn bad_staff_json_and_form_bodies_are_problems() {
+async fn bad_staff_json_bodies_are_problems_and_bad_forms_are_error_pages() {
     let app = spawn_app().await;
     let reference = submit_ok(&app, &valid_body()).await;
     let actions = app.url(&format!("/api/admin/submissions/{reference}/actions"));
@@ -192,7 +198,7 @@ async fn bad_staff_json_and_form_bodies_are_problems() {
         .send()
         .await
         .expect("sent");
-    assert_problem(form_without_action, 422).await;
+    assert_error_page(form_without_action, 422).await;
 
     let form_as_json = app
         .client
@@ -202,7 +208,7 @@ async fn bad_staff_json_and_form_bodies_are_problems() {
         .send()
         .await
         .expect("sent");
-    assert_problem(form_as_json, 415).await;
+    assert_error_page(form_as_json, 415).await;
     app.stop().await;
 }
 
@@ -229,8 +235,10 @@ async fn odd_filter_values_answer_4xx_never_5xx() {
                 .await
                 .expect("sent");
             assert_eq!(response.status().as_u16(), status, "{route}?{query}");
-            if route.starts_with("/api/") || status == 400 {
+            if route.starts_with("/api/") {
                 assert_problem(response, status).await;
+            } else {
+                assert_error_page(response, status).await;
             }
         }
     }

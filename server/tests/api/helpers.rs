@@ -273,6 +273,25 @@ pub fn valid_body() -> Value {
 }
 
 /// Asserts a problem+json answer with `status` and returns its body.
+/// A staff page's error is a page a person can read (with the problem's
+/// title as its heading), never a JSON document in the browser.
+pub async fn assert_error_page(response: reqwest::Response, status: u16) -> String {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let body = response.text().await.expect("page body");
+    assert!(
+        body.contains("<h1>"),
+        "an error page with a heading: {body}"
+    );
+    body
+}
+
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");
     let content_type = response

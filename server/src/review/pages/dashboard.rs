@@ -109,9 +109,10 @@ pub struct PublicationForm {
 pub async fn switch_publication(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    Path(call): Path<String>,
-    Form(form): Form<PublicationForm>,
+    call: Result<Path<String>, ApiError>,
+    form: Result<Form<PublicationForm>, ApiError>,
 ) -> Result<Response, HtmlError> {
+    let (Path(call), Form(form)) = (call?, form?);
     let published = match form.published.as_str() {
         "on" => true,
         "off" => false,

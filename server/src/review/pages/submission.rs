@@ -74,8 +74,9 @@ struct AuditRow {
 pub async fn show(
     StaffPage(_): StaffPage,
     State(state): State<AppState>,
-    Path(reference): Path<Reference>,
+    reference: Result<Path<Reference>, ApiError>,
 ) -> Result<Response, HtmlError> {
+    let Path(reference) = reference?;
     let found = detail(&state, &reference).await?;
     Ok(render(&page(&state.config, &found)))
 }
@@ -230,9 +231,10 @@ pub struct ActionForm {
 pub async fn act(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    Path(reference): Path<Reference>,
-    Form(form): Form<ActionForm>,
+    reference: Result<Path<Reference>, ApiError>,
+    form: Result<Form<ActionForm>, ApiError>,
 ) -> Result<Response, HtmlError> {
+    let (Path(reference), Form(form)) = (reference?, form?);
     let action = ActionKind::from_wire(&form.action)
         .ok_or(ApiError::InvalidAction("Unknown moderation action"))?;
     let none_if_empty = |s: String| Some(s).filter(|s| !s.is_empty());
@@ -264,9 +266,10 @@ pub struct EraseForm {
 pub async fn erase(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    Path(reference): Path<Reference>,
-    Form(form): Form<EraseForm>,
+    reference: Result<Path<Reference>, ApiError>,
+    form: Result<Form<EraseForm>, ApiError>,
 ) -> Result<Response, HtmlError> {
+    let (Path(reference), Form(form)) = (reference?, form?);
     if Reference::parse(&form.confirm).ok().as_ref() != Some(&reference) {
         return Err(ApiError::InvalidAction(
             "Type the submission's reference exactly to confirm erasing it",

@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::config::Config;
 use crate::http::html::{render, when};
+use crate::http::problem::ApiError;
 use crate::intake::safeguarding::matches;
 use crate::limits::PER_PAGE;
 use crate::moderation::ModerationState;
@@ -76,8 +77,9 @@ pub struct ListQuery {
 pub async fn show(
     StaffPage(_): StaffPage,
     State(state): State<AppState>,
-    Query(query): Query<ListQuery>,
+    query: Result<Query<ListQuery>, ApiError>,
 ) -> Result<Response, HtmlError> {
+    let Query(query) = query?;
     let filter = query.filter.cleaned();
     let page = query.page.unwrap_or(1).max(1);
     let found = search(&state, &filter, page).await?;

@@ -1,0 +1,280 @@
+// The review team's pages, the partner page and the published page in real
+// headless Chromium: axe-core reports nothing on any of them, and the review
+// team's everyday work (sign in, find a flagged submission, mark the flag
+// handled, withhold an idea, sign out) can be done with the keyboard alone,
+// with a visible focus indicator on everything that takes focus.
+//
+// Run from the repository root after `cargo build -p cfi-server`, with the
+// npm packages of tests/ installed:  node --test tests/staff-pages.test.mjs
+// (CFI_SERVER_BIN overrides the server binary, CHROMIUM_PATH the browser).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const binary = process.env.CFI_SERVER_BIN ?? join(root, 'target', 'debug', 'cfi-server');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const STAFF = 'staff-pages-test-token';
+const PARTNER = 'staff-pages-partner-token';
+const CALL = 'staff-call';
+
+let server;
+let base;
+let browser;
+let dir;
+const references = {};
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+async function startServer() {
+  dir = mkdtempSync(join(tmpdir(), 'cfi-staff-'));
+  const config = join(dir, 'review.toml');
+  writeFileSync(config, `
+bind = "127.0.0.1:0"
+database_url = "sqlite://${join(dir, 'staff.sqlite')}"
+assets_dir = "${join(dir, 'none')}"
+[[admin_tokens]]
+name = "keyboard reviewer"
+sha256 = "${sha256(STAFF)}"
+[[partners]]
+id = "helping-hands"
+name = "Helping Hands"
+origins = ["https://helping-hands.example"]
+token_sha256 = "${sha256(PARTNER)}"
+[[calls]]
+id = "${CALL}"
+title = "Ideas for care"
+opens = "2020-01-01T09:00"
+closes = "2099-01-01T09:00"
+privacy_notice_url = "https://review.example/privacy"
+themes = [{ id = "housing", label = "Housing" }, { id = "other", label = "Something else" }]
+`);
+  server = spawn(binary, ['--config', config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  base = await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (http:\/\/\S+)/);
+      if (match) resolve(match[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+async function submit(key, respondent, ideas, origin) {
+  const headers = { 'content-type': 'application/json', 'idempotency-key': randomUUID() };
+  if (origin) headers.origin = origin;
+  const response = await fetch(`${base}/api/calls/${CALL}/submissions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      respondent: { perspectives: ['other'], age_band: '26_plus', ...respondent },
+      ideas,
+      publication: 'named',
+      privacy_notice_read: true,
+      website: '',
+      ...(origin ? { partner: 'helping-hands' } : {}),
+    }),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 201, text);
+  references[key] = JSON.parse(text).reference;
+}
+
+async function staffApi(path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${STAFF}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.ok(response.ok, `${path}: ${response.status}`);
+}
+
+before(async () => {
+  await startServer();
+  await submit('plain', { capacity: 'individual', name: 'Robin Plain', email: 'robin@example.org' }, [
+    { title: 'More foster homes near schools', theme: 'housing', description: 'Keep children near their school when they move.' },
+    { title: 'Listen first', description: 'Ask children what they want before deciding.' },
+  ]);
+  await submit('organisation', { capacity: 'organisation', organisation: 'Care Forum', name: 'Alex Contact' }, [
+    { title: 'Fund kinship carers', theme: 'other', description: 'Kinship carers need the same support as foster carers.' },
+  ], 'https://helping-hands.example');
+  await submit('flagged', { capacity: 'individual', name: 'Jo Flagged' }, [
+    { title: 'Help now', description: 'I am not safe at home and nobody listens.' },
+  ]);
+  await staffApi(`/api/admin/submissions/${references.organisation}/actions`, {
+    action: 'redact', idea: 1, field: 'description', text: 'foster', reason: 'Test redaction.',
+  });
+  await staffApi(`/api/admin/calls/${CALL}/publication`, { published: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** axe-core on the whole page, with every disclosure opened so that what is
+ * inside `<details>` is checked too. */
+async function assertNoViolations(page, what) {
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  // The pages forbid scripts by CSP; the test injects axe through the
+  // browser's own evaluation, which the CSP does not govern.
+  await page.addScriptTag({ path: AXE }).catch(async () => {
+    const { readFileSync } = await import('node:fs');
+    await page.evaluate(readFileSync(AXE, 'utf8'));
+  });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  });
+  assert.deepEqual(violations, [], `${what}: axe-core violations`);
+}
+
+async function signIn(page, token) {
+  await page.goto(`${base}/admin/sign-in`);
+  await page.getByLabel('Your token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForLoadState('load');
+}
+
+test('axe-core finds no violations on any staff, partner or published page', async () => {
+  const staff = await browser.newContext({ bypassCSP: true });
+  const page = await staff.newPage();
+  await page.goto(`${base}/admin/sign-in`);
+  await assertNoViolations(page, 'sign-in page');
+  await page.getByLabel('Your token').fill('not the token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await assertNoViolations(page, 'sign-in page with an error');
+
+  await signIn(page, STAFF);
+  const pages = [
+    ['/admin', 'dashboard'],
+    ['/admin/submissions', 'submissions list'],
+    ['/admin/submissions?q=foster&theme=housing', 'search with filters'],
+    ['/admin/submissions?q=nothing-matches-this', 'search with no results'],
+    ['/admin/submissions?flag=open', 'open flags'],
+    [`/admin/submissions/${references.plain}`, 'submission page'],
+    [`/admin/submissions/${references.organisation}`, 'organisation submission with a redaction'],
+    [`/admin/submissions/${references.flagged}`, 'flagged submission'],
+    ['/admin/submissions/CFI-0000-0000', 'a reference that does not exist'],
+  ];
+  for (const [path, what] of pages) {
+    await page.goto(`${base}${path}`);
+    await assertNoViolations(page, what);
+  }
+  await staff.close();
+
+  const partner = await browser.newContext({ bypassCSP: true });
+  const partnerPage = await partner.newPage();
+  await signIn(partnerPage, PARTNER);
+  await partnerPage.goto(`${base}/partner`);
+  await assertNoViolations(partnerPage, 'partner page');
+  await partner.close();
+
+  const visitor = await browser.newContext({ bypassCSP: true });
+  const published = await visitor.newPage();
+  await published.goto(`${base}/published/${CALL}`);
+  await assertNoViolations(published, 'published page');
+  await visitor.close();
+});
+
+/** Presses Tab until the focused element matches `predicate`, failing after
+ * `limit` presses: what a keyboard user would do. */
+async function tabTo(page, description, predicate, limit = 80) {
+  for (let i = 0; i < limit; i += 1) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(predicate)) return;
+  }
+  assert.fail(`Tab never reached ${description}`);
+}
+
+/** The focused element must look different from the same element without
+ * focus (outline or shadow), as WCAG 2.4.7 asks. */
+async function assertFocusVisible(page) {
+  const visible = await page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    const focused = `${style.outlineStyle} ${style.outlineWidth} ${style.boxShadow}`;
+    const hasOutline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+    return { tag: el.tagName, text: el.textContent.trim().slice(0, 40), ok: hasOutline || style.boxShadow !== 'none', focused };
+  });
+  assert.ok(visible.ok, `no visible focus on ${visible.tag} "${visible.text}": ${visible.focused}`);
+}
+
+test('the review team can sign in, handle a flag, withhold an idea and sign out with the keyboard alone', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/admin/sign-in`);
+
+  // The skip link comes first and is visible when focused.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to main content');
+  await assertFocusVisible(page);
+
+  await tabTo(page, 'the token field', () => document.activeElement.id === 'token');
+  await assertFocusVisible(page);
+  await page.keyboard.type(STAFF);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${base}/admin`);
+
+  await tabTo(page, 'the open flags link', () => document.activeElement.textContent === 'Open safeguarding flags');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/flag=open/);
+
+  await tabTo(page, 'the flagged submission', () =>
+    document.activeElement.tagName === 'A' && document.activeElement.closest('main') !== null
+      && /^CFI-/i.test(document.activeElement.textContent.trim()));
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(new RegExp(`/admin/submissions/${references.flagged}$`));
+
+  await tabTo(page, 'the note on how the flag was handled', () => document.activeElement.id === 'handle-note');
+  await assertFocusVisible(page);
+  await page.keyboard.type('Called the safeguarding lead.');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Mark the flag as handled');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /Handled\s+by keyboard reviewer/);
+
+  // A disclosure opens with the keyboard and its form works.
+  await tabTo(page, 'the withhold disclosure', () =>
+    document.activeElement.tagName === 'SUMMARY' && /Withhold or redact idea 1/.test(document.activeElement.textContent));
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await tabTo(page, 'the reason to withhold', () => document.activeElement.id === 'withhold-1');
+  await page.keyboard.type('Names a child.');
+  await tabTo(page, 'the withhold button', () => document.activeElement.textContent === 'Withhold idea 1');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /Withheld\s+Names a child\./);
+
+  await tabTo(page, 'the sign-out button', () => document.activeElement.textContent === 'Sign out');
+  await assertFocusVisible(page);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  const after = await context.request.get(`${base}/admin`, { maxRedirects: 0 });
+  assert.equal(after.status(), 401, 'signed out: the dashboard asks to sign in again');
+  assert.match(await after.text(), /Your token/);
+  await context.close();
+});
