@@ -119,3 +119,40 @@ async fn signing_in_again_ends_the_session_the_browser_presented_and_gives_a_new
     assert_eq!(dashboard(&app, &partner).await, 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_session_is_stored_only_as_a_hash_of_its_id() {
+    use sha2::{Digest, Sha256};
+    use sqlx::Connection;
+
+    let app = spawn_app().await;
+    let cookie = sign_in(&app, ADMIN_TOKEN, None).await;
+    let id = cookie.strip_prefix("cfi_session=").expect("the session id");
+    let sql = "SELECT id_hash, kind, name FROM staff_sessions";
+    let rows: Vec<(String, String, String)> = if is_postgres() {
+        let mut conn = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
+        sqlx::query_as(sql)
+            .fetch_all(&mut conn)
+            .await
+            .expect("rows")
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
+        sqlx::query_as(sql)
+            .fetch_all(&mut conn)
+            .await
+            .expect("rows")
+    };
+    assert_eq!(
+        rows,
+        vec![(
+            hex::encode(Sha256::digest(id.as_bytes())),
+            "staff".to_owned(),
+            "test".to_owned()
+        )]
+    );
+    app.stop().await;
+}
