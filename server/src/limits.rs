@@ -9,8 +9,8 @@ use std::time::Duration;
 /// field at its limit stay under 20 KB; 64 KB leaves room for non-Latin text
 /// (three bytes a character) without letting anyone post megabytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Rate-limit buckets kept before idle ones are dropped, bounding memory
-/// under a flood of distinct addresses.
+/// Rate-limit buckets (and clients with failed sign-ins) kept before idle
+/// ones are dropped, bounding memory under a flood of distinct addresses.
 pub const MAX_TRACKED_CLIENTS: usize = 100_000;
 /// Characters kept on each side of a safeguarding phrase: enough for staff
 /// to judge the passage without opening the submission.

@@ -59,8 +59,17 @@ impl Throttle {
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if clients.len() >= MAX_TRACKED_CLIENTS {
+        if clients.len() >= MAX_TRACKED_CLIENTS && !clients.contains_key(&client) {
+            // Bounded memory under a flood of addresses: forget the quiet
+            // first, then those not waiting; if all are waiting, this new
+            // client goes uncounted (it had free failures left anyway).
             clients.retain(|_, f| now.duration_since(f.last) < AUTH_FAILURES_REMEMBERED);
+            if clients.len() >= MAX_TRACKED_CLIENTS {
+                clients.retain(|_, f| f.wait_until > now);
+            }
+            if clients.len() >= MAX_TRACKED_CLIENTS {
+                return 1;
+            }
         }
         let entry = clients.entry(client).or_insert(Failures {
             count: 0,
@@ -123,5 +132,21 @@ mod tests {
         // Failures are forgotten after a quiet day.
         let later = start + AUTH_FAILURES_REMEMBERED;
         assert_eq!(throttle.failed_at(client, later), 1);
+    }
+
+    #[test]
+    fn a_flood_of_addresses_cannot_grow_the_table_past_its_limit() {
+        let throttle = Throttle::default();
+        let start = Instant::now();
+        let address = |n: u32| IpAddr::from(n.to_be_bytes());
+        for n in 0..=u32::try_from(MAX_TRACKED_CLIENTS).expect("fits") {
+            for _ in 0..=FREE_AUTH_FAILURES {
+                throttle.failed_at(address(n), start);
+            }
+        }
+        let len = throttle.clients.lock().expect("lock").len();
+        assert!(len <= MAX_TRACKED_CLIENTS, "{len}");
+        // Those already waiting still wait.
+        assert!(throttle.check_at(address(0), start).is_err());
     }
 }
