@@ -58,6 +58,14 @@ pub const AUTH_DELAY_MAX: Duration = Duration::from_secs(60 * 60);
 /// A client's failures are forgotten after this long without another:
 /// a day, so a slow guesser stays at the long waits.
 pub const AUTH_FAILURES_REMEMBERED: Duration = Duration::from_secs(24 * 60 * 60);
+/// Failures across all clients in [`AUTH_ALARM_WINDOW`], on every replica,
+/// beyond which no client has free failures. A token has no name a guess can
+/// be charged to, so every failure is a guess at every token: staff make a
+/// handful of typos a day, a hundred an hour is someone guessing from many
+/// addresses.
+pub const AUTH_ALARM_FAILURES: i64 = 100;
+/// The window [`AUTH_ALARM_FAILURES`] is counted over.
+pub const AUTH_ALARM_WINDOW: Duration = Duration::from_secs(60 * 60);
 /// Failed attempts are kept in the database (when and how, never the token or
 /// the address) this long, for the dashboard's counts; then deleted.
 pub const AUTH_FAILURES_KEPT: Duration = Duration::from_secs(30 * 24 * 60 * 60);

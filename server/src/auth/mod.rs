@@ -33,7 +33,7 @@ use crate::AppState;
 use crate::config::Config;
 use crate::http::client::client_bucket;
 use crate::http::problem::ApiError;
-use crate::limits::AUTH_FAILURES_KEPT;
+use crate::limits::{AUTH_ALARM_FAILURES, AUTH_ALARM_WINDOW, AUTH_FAILURES_KEPT};
 use crate::storage::{FailedVia, SessionOwner, SessionTimes, StorageError};
 
 /// The session cookie's name.
@@ -263,7 +263,8 @@ pub fn client_of(config: &Config, parts: &Parts) -> IpAddr {
 /// The principal `token` belongs to, tried by `client`: refused without a
 /// look while the client must wait; a token that is not right is counted
 /// against the client, logged once (never the token) and counted in the
-/// database.
+/// database; past [`AUTH_ALARM_FAILURES`] across all clients, no client has
+/// free failures.
 pub async fn check_token(
     state: &AppState,
     client: IpAddr,
@@ -277,20 +278,26 @@ pub async fn check_token(
     if let Some(principal) = principal_for_token(&state.config, token) {
         return Ok(principal);
     }
-    let failures = state.throttle.failed(client);
+    let recent = match state
+        .storage
+        .record_auth_failure(via, AUTH_FAILURES_KEPT, AUTH_ALARM_WINDOW)
+        .await
+    {
+        Ok(recent) => recent,
+        Err(error) => {
+            tracing::error!(%error, "a refused token could not be counted");
+            0
+        }
+    };
+    let under_attack = recent >= AUTH_ALARM_FAILURES;
+    let failures = state.throttle.failed(client, under_attack);
     tracing::warn!(
         client = %client,
         via = via.as_str(),
         failures,
+        under_attack,
         "a token that is not right was refused"
     );
-    if let Err(error) = state
-        .storage
-        .record_auth_failure(via, AUTH_FAILURES_KEPT)
-        .await
-    {
-        tracing::error!(%error, "a refused token could not be counted");
-    }
     Err(ApiError::Unauthorized)
 }
 

@@ -1,7 +1,8 @@
 //! Slowing down token guessing: a client (its address bucket, see
 //! [`crate::http::client`]) may fail a few times for free; after that each
 //! failure makes it wait twice as long as the last before it may try again,
-//! up to a cap. Kept in memory per replica, like the submission rate limit:
+//! up to a cap. Under attack (many failures across all clients, counted in
+//! the database by the caller) no failure is free. Kept in memory per replica, like the submission rate limit:
 //! with several replicas a guesser meets the limit on each of them.
 
 use std::collections::HashMap;
@@ -34,9 +35,10 @@ impl Throttle {
         self.check_at(client, Instant::now())
     }
 
-    /// Counts a failure of `client`; returns how many it has made.
-    pub fn failed(&self, client: IpAddr) -> u32 {
-        self.failed_at(client, Instant::now())
+    /// Counts a failure of `client`; returns how many it has made. Under
+    /// attack (many failures across all clients) it has no free failures.
+    pub fn failed(&self, client: IpAddr, under_attack: bool) -> u32 {
+        self.failed_at(client, Instant::now(), under_attack)
     }
 
     fn check_at(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
@@ -54,7 +56,7 @@ impl Throttle {
         }
     }
 
-    fn failed_at(&self, client: IpAddr, now: Instant) -> u32 {
+    fn failed_at(&self, client: IpAddr, now: Instant, under_attack: bool) -> u32 {
         let mut clients = self
             .clients
             .lock()
@@ -81,15 +83,16 @@ impl Throttle {
         }
         entry.count = entry.count.saturating_add(1);
         entry.last = now;
-        entry.wait_until = now + delay_after(entry.count);
+        let free = if under_attack { 0 } else { FREE_AUTH_FAILURES };
+        entry.wait_until = now + delay_after(entry.count, free);
         entry.count
     }
 }
 
-/// The wait after the `count`th failure: none for the free ones, then
+/// The wait after the `count`th failure: none for the `free` ones, then
 /// doubling from the base up to the cap.
-fn delay_after(count: u32) -> Duration {
-    let Some(beyond) = count.checked_sub(FREE_AUTH_FAILURES + 1) else {
+fn delay_after(count: u32, free: u32) -> Duration {
+    let Some(beyond) = count.checked_sub(free + 1) else {
         return Duration::ZERO;
     };
     AUTH_DELAY_BASE
@@ -104,12 +107,23 @@ mod tests {
     #[test]
     fn a_few_failures_are_free_then_each_doubles_the_wait_up_to_the_cap() {
         for count in 1..=FREE_AUTH_FAILURES {
-            assert_eq!(delay_after(count), Duration::ZERO);
+            assert_eq!(delay_after(count, FREE_AUTH_FAILURES), Duration::ZERO);
         }
-        assert_eq!(delay_after(FREE_AUTH_FAILURES + 1), AUTH_DELAY_BASE);
-        assert_eq!(delay_after(FREE_AUTH_FAILURES + 2), AUTH_DELAY_BASE * 2);
-        assert_eq!(delay_after(FREE_AUTH_FAILURES + 3), AUTH_DELAY_BASE * 4);
-        assert_eq!(delay_after(u32::MAX), AUTH_DELAY_MAX);
+        assert_eq!(
+            delay_after(FREE_AUTH_FAILURES + 1, FREE_AUTH_FAILURES),
+            AUTH_DELAY_BASE
+        );
+        assert_eq!(
+            delay_after(FREE_AUTH_FAILURES + 2, FREE_AUTH_FAILURES),
+            AUTH_DELAY_BASE * 2
+        );
+        assert_eq!(
+            delay_after(FREE_AUTH_FAILURES + 3, FREE_AUTH_FAILURES),
+            AUTH_DELAY_BASE * 4
+        );
+        assert_eq!(delay_after(u32::MAX, FREE_AUTH_FAILURES), AUTH_DELAY_MAX);
+        // Under attack there are none free.
+        assert_eq!(delay_after(1, 0), AUTH_DELAY_BASE);
     }
 
     #[test]
@@ -119,10 +133,10 @@ mod tests {
         let other: IpAddr = [192, 0, 2, 2].into();
         let start = Instant::now();
         for _ in 0..FREE_AUTH_FAILURES {
-            throttle.failed_at(client, start);
+            throttle.failed_at(client, start, false);
             assert_eq!(throttle.check_at(client, start), Ok(()));
         }
-        throttle.failed_at(client, start);
+        throttle.failed_at(client, start, false);
         assert_eq!(
             throttle.check_at(client, start),
             Err(AUTH_DELAY_BASE.as_secs())
@@ -131,7 +145,7 @@ mod tests {
         assert_eq!(throttle.check_at(client, start + AUTH_DELAY_BASE), Ok(()));
         // Failures are forgotten after a quiet day.
         let later = start + AUTH_FAILURES_REMEMBERED;
-        assert_eq!(throttle.failed_at(client, later), 1);
+        assert_eq!(throttle.failed_at(client, later, false), 1);
     }
 
     #[test]
@@ -141,7 +155,7 @@ mod tests {
         let address = |n: u32| IpAddr::from(n.to_be_bytes());
         for n in 0..=u32::try_from(MAX_TRACKED_CLIENTS).expect("fits") {
             for _ in 0..=FREE_AUTH_FAILURES {
-                throttle.failed_at(address(n), start);
+                throttle.failed_at(address(n), start, false);
             }
         }
         let len = throttle.clients.lock().expect("lock").len();

@@ -149,14 +149,18 @@ impl Storage {
         })
     }
 
-    /// Records one failed attempt, and forgets those older than `kept`.
+    /// Records one failed attempt and forgets those older than `kept`;
+    /// returns how many there have been (on every replica) in the last
+    /// `window`, this one included.
     pub async fn record_auth_failure(
         &self,
         via: FailedVia,
         kept: Duration,
-    ) -> Result<(), StorageError> {
+        window: Duration,
+    ) -> Result<i64, StorageError> {
         let now = now_text();
         let cutoff = before_now(kept);
+        let recent = before_now(window);
         transaction!(self, |tx, q| {
             sqlx::query(&q("DELETE FROM auth_failures WHERE at < ?"))
                 .bind(&cutoff)
@@ -167,7 +171,11 @@ impl Storage {
                 .bind(via.as_str())
                 .execute(&mut *tx)
                 .await?;
-            Ok::<_, StorageError>(())
+            let row = sqlx::query(&q("SELECT COUNT(*) AS n FROM auth_failures WHERE at >= ?"))
+                .bind(&recent)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok::<_, StorageError>(row.try_get("n")?)
         })
     }
 

@@ -1,12 +1,13 @@
 //! Guessing tokens: each client has a few free failures, then waits longer
 //! after each (429 with Retry-After, even for the right token), other
-//! clients are not held up, every failure is logged once without the token
+//! clients are not held up, guesses from many addresses take the free
+//! failures away from all, every failure is logged once without the token
 //! (read from the real server's standard error),
 //! and the dashboard counts failures from the database, so every replica's.
 
 use std::sync::{Arc, Mutex};
 
-use cfi_server::limits::{AUTH_DELAY_BASE, FREE_AUTH_FAILURES};
+use cfi_server::limits::{AUTH_ALARM_FAILURES, AUTH_DELAY_BASE, FREE_AUTH_FAILURES};
 
 use crate::helpers::*;
 
@@ -94,6 +95,37 @@ async fn an_ipv6_guesser_cannot_escape_the_wait_by_moving_within_its_64() {
     let response = admin_list(&app, "2001:db8:1:2:ffff::9", ADMIN_TOKEN).await;
     assert_eq!(response.status(), 429);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn guesses_from_many_addresses_take_away_every_clients_free_failures_on_every_replica() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database_url(dir.path()).await;
+    let options = Options {
+        trust_forwarded_for: true,
+        ..Options::default()
+    };
+    let a = spawn_app_on(&database_url, &options).await;
+    let b = spawn_app_on(&database_url, &options).await;
+    // One guess from each of many addresses: each within its free failures.
+    for n in 0..AUTH_ALARM_FAILURES - 2 {
+        let address = format!("10.{}.{}.1", n / 250, n % 250);
+        let app = if n % 2 == 0 { &a } else { &b };
+        assert_eq!(admin_list(app, &address, "guess").await.status(), 401);
+    }
+    // Below the alarm a new client still has free failures.
+    assert_eq!(admin_list(&a, SOMEONE_ELSE, "guess").await.status(), 401);
+    assert_eq!(
+        admin_list(&a, SOMEONE_ELSE, ADMIN_TOKEN).await.status(),
+        200
+    );
+    // Past it, on the other replica too, a client's first failure makes it
+    // wait; a client that has not failed is not held up.
+    assert_eq!(admin_list(&b, GUESSER, "guess").await.status(), 401);
+    assert_eq!(admin_list(&b, GUESSER, ADMIN_TOKEN).await.status(), 429);
+    assert_eq!(admin_list(&b, "192.0.2.9", ADMIN_TOKEN).await.status(), 200);
+    a.stop().await;
+    b.stop().await;
 }
 
 #[tokio::test]
