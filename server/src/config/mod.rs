@@ -103,8 +103,10 @@ pub struct Config {
     pub admin_tokens: Vec<AdminToken>,
     pub partners: Vec<Partner>,
     pub calls: Vec<Call>,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy
-    /// that sets it); used for rate limiting, never stored.
+    /// Take the client address from `X-Forwarded-For` and the scheme from
+    /// `X-Forwarded-Proto` (only behind a proxy that sets them); the address
+    /// is used for rate limiting and the sign-in throttle, never stored, and
+    /// the scheme for the staff forms' origin check.
     pub trust_forwarded_for: bool,
     /// How many proxies of the review's own append to `X-Forwarded-For`:
     /// the client is the entry the outermost of them added, counted from
