@@ -58,8 +58,8 @@ pub struct AppState {
     pub storage: Storage,
     pub in_flight: Arc<Mutex<HashSet<(String, uuid::Uuid)>>>,
     pub limiter: Arc<RateLimiter>,
-    /// Signed-in staff and partner browser sessions.
-    pub sessions: Arc<auth::Sessions>,
+    /// Failed sign-ins and bearer tokens per client, to slow guessing.
+    pub throttle: Arc<auth::throttle::Throttle>,
 }
 
 /// A built server, bound and ready to run.
@@ -97,7 +97,7 @@ impl Application {
             config: Arc::new(config),
             storage: storage.clone(),
             in_flight: Arc::default(),
-            sessions: Arc::default(),
+            throttle: Arc::default(),
         };
         Ok(Self {
             listener,
@@ -162,9 +162,20 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             ApiError::Internal.into_response()
         }))
+}
+
+/// The span of one request in the trace: its method and path, never its
+/// query, which holds staff search terms (often names).
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        version = ?request.version(),
+    )
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 /// field at its limit stay under 20 KB; 64 KB leaves room for non-Latin text
 /// (three bytes a character) without letting anyone post megabytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Rate-limit buckets kept before idle ones are dropped, bounding memory
-/// under a flood of distinct addresses.
+/// Rate-limit buckets (and clients with failed sign-ins) kept before idle
+/// ones are dropped, bounding memory under a flood of distinct addresses.
 pub const MAX_TRACKED_CLIENTS: usize = 100_000;
 /// Characters kept on each side of a safeguarding phrase: enough for staff
 /// to judge the passage without opening the submission.
@@ -36,8 +36,39 @@ pub const DASHBOARD_AUDIT_LINES: i64 = 20;
 /// Audit events `/api/admin/audit` returns: years of switches, erasures and
 /// retention runs, in one small answer.
 pub const AUDIT_LOG_LINES: i64 = 1_000;
-/// A signed-in session lasts a working day.
+/// A signed-in session lasts a working day at most, however busy.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
+
+// Signing in.
+
+/// A session unused this long ends (configurable as
+/// `session_idle_timeout_secs`): half an hour covers reading a long
+/// submission or a meeting, and a browser left open at lunch signs itself out.
+pub const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Failed sign-ins or bearer tokens a client may make before it is slowed
+/// down: room for a few typos and a pasted token with a stray character.
+pub const FREE_AUTH_FAILURES: u32 = 5;
+/// The wait after the first failure beyond the free ones; each further
+/// failure doubles it. A person who mistyped waits seconds; a guesser is
+/// down to a few guesses an hour within a dozen failures.
+pub const AUTH_DELAY_BASE: Duration = Duration::from_secs(2);
+/// The longest wait a client is given: an hour keeps guessing hopeless
+/// without locking a person out for the day.
+pub const AUTH_DELAY_MAX: Duration = Duration::from_secs(60 * 60);
+/// A client's failures are forgotten after this long without another:
+/// a day, so a slow guesser stays at the long waits.
+pub const AUTH_FAILURES_REMEMBERED: Duration = Duration::from_secs(24 * 60 * 60);
+/// Failures across all clients in [`AUTH_ALARM_WINDOW`], on every replica,
+/// beyond which no client has free failures. A token has no name a guess can
+/// be charged to, so every failure is a guess at every token: staff make a
+/// handful of typos a day, a hundred an hour is someone guessing from many
+/// addresses.
+pub const AUTH_ALARM_FAILURES: i64 = 100;
+/// The window [`AUTH_ALARM_FAILURES`] is counted over.
+pub const AUTH_ALARM_WINDOW: Duration = Duration::from_secs(60 * 60);
+/// Failed attempts are kept in the database (when and how, never the token or
+/// the address) this long, for the dashboard's counts; then deleted.
+pub const AUTH_FAILURES_KEPT: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 // Storage.
 

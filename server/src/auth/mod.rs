@@ -2,30 +2,39 @@
 //! tokens, own counts only).
 //!
 //! Tokens are configured as SHA-256 digests and compared in constant time
-//! against every digest. Programs send `Authorization: Bearer <token>`;
-//! people sign in on `/admin/sign-in`, which POSTs the token once and sets a
-//! session cookie holding a random id (`HttpOnly`, `SameSite=Strict`,
-//! `Secure` when the page was reached over https), so no token ever appears
-//! in a URL. A POST authenticated by the cookie must also carry an `Origin`
-//! of this server (CSRF defence beside SameSite). Sessions live in memory:
-//! they end when the process restarts (sign in again), and with replicas a
-//! browser must stick to one of them; bearer tokens work anywhere.
+//! against every digest. Programs send `Authorization: Bearer <token>` (the
+//! scheme in any case); people sign in on `/admin/sign-in`, which POSTs the
+//! token once and sets a session cookie holding a random id (`HttpOnly`,
+//! `SameSite=Strict`, `Secure` when the page was reached over https), so no
+//! token ever appears in a URL. A POST authenticated by the cookie must also
+//! carry an `Origin` of this server, scheme, host and port (CSRF defence
+//! beside SameSite).
+//!
+//! Sessions are stored in the database by the SHA-256 of their id, so a
+//! restart and every replica keep them; one ends after
+//! `session_idle_timeout_secs` unused or [`SESSION_LIFETIME`] after it began,
+//! and signing in again ends the session the browser presented. Every token
+//! that is not right counts against its client ([`throttle`]), is logged
+//! once and is counted in the database for the dashboard.
 
 pub mod pages;
+pub mod throttle;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::uri::Authority;
+use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::config::Config;
+use crate::http::client::client_bucket;
 use crate::http::problem::ApiError;
+use crate::limits::{AUTH_ALARM_FAILURES, AUTH_ALARM_WINDOW, AUTH_FAILURES_KEPT};
+use crate::storage::{FailedVia, SessionOwner, SessionTimes, StorageError};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "cfi_session";
@@ -40,43 +49,74 @@ pub enum Principal {
     Partner(String),
 }
 
-/// Signed-in browser sessions, by SHA-256 of their id.
-#[derive(Default)]
-pub struct Sessions {
-    map: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+impl Principal {
+    fn owner(&self) -> SessionOwner {
+        let (kind, name) = match self {
+            Self::Staff(name) => ("staff", name),
+            Self::Partner(id) => ("partner", id),
+        };
+        SessionOwner {
+            kind: kind.to_owned(),
+            name: name.clone(),
+        }
+    }
+
+    fn from_owner(owner: SessionOwner) -> Option<Self> {
+        match owner.kind.as_str() {
+            "staff" => Some(Self::Staff(owner.name)),
+            "partner" => Some(Self::Partner(owner.name)),
+            _ => None,
+        }
+    }
 }
 
-impl Sessions {
-    /// Starts a session; returns its id (the cookie value).
-    pub fn start(&self, principal: Principal) -> String {
-        let id = hex::encode(rand::random::<[u8; 32]>());
-        let now = Instant::now();
-        let mut map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.retain(|_, (_, expires)| *expires > now);
-        map.insert(digest(&id), (principal, now + SESSION_LIFETIME));
-        id
+fn session_times(config: &Config) -> SessionTimes {
+    SessionTimes {
+        idle_timeout: config.session_idle_timeout,
+        lifetime: SESSION_LIFETIME,
     }
+}
 
-    fn get(&self, id: &str) -> Option<Principal> {
-        let map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(&digest(id))
-            .filter(|(_, expires)| *expires > Instant::now())
-            .map(|(principal, _)| principal.clone())
-    }
+/// How a session id is stored: its SHA-256, so the database holds nothing
+/// that signs anyone in.
+fn stored_id(id: &str) -> String {
+    hex::encode(digest(id))
+}
 
-    /// Ends a session.
-    pub fn end(&self, id: &str) {
-        self.map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&digest(id));
-    }
+/// Starts a session for `principal`, ending the one the browser presented
+/// (`replaces`, its cookie value) if any; returns the new id (the cookie
+/// value), new at every sign-in.
+pub async fn start_session(
+    state: &AppState,
+    principal: &Principal,
+    replaces: Option<&str>,
+) -> Result<String, StorageError> {
+    let id = hex::encode(rand::random::<[u8; 32]>());
+    let replaces = replaces.map(stored_id);
+    state
+        .storage
+        .start_session(
+            &stored_id(&id),
+            &principal.owner(),
+            replaces.as_deref(),
+            session_times(&state.config),
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Who the live session `id` belongs to, marking it used.
+async fn session_principal(state: &AppState, id: &str) -> Result<Option<Principal>, StorageError> {
+    let owner = state
+        .storage
+        .use_session(&stored_id(id), session_times(&state.config))
+        .await?;
+    Ok(owner.and_then(Principal::from_owner))
+}
+
+/// Ends the session `id` (signing out).
+pub async fn end_session(state: &AppState, id: &str) -> Result<(), StorageError> {
+    state.storage.end_session(&stored_id(id)).await
 }
 
 fn digest(text: &str) -> [u8; 32] {
@@ -122,26 +162,54 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The scheme this request reached the server with: `https` when a proxy
+/// of the review's own says so (`X-Forwarded-Proto`, trusted only with
+/// `trust_forwarded_for`), otherwise `http`, which is all the server itself
+/// speaks.
+fn own_scheme(config: &Config, headers: &HeaderMap) -> &'static str {
+    let forwarded_https = config.trust_forwarded_for
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+    if forwarded_https { "https" } else { "http" }
+}
+
+/// The port a scheme uses when none is written.
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    }
+}
+
 /// The request came from a page of this server: its `Origin` (or, when a
-/// browser sent none, its `Referer`) names the host it was sent to.
-pub fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+/// browser sent none, its `Referer`) has the scheme the request arrived with
+/// and the host and port it was sent to (a default port written or not).
+pub fn same_origin(config: &Config, headers: &HeaderMap) -> bool {
+    let Some(host) = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<Authority>().ok())
+    else {
         return false;
     };
     let source = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok());
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<Uri>().ok());
     let Some(source) = source else {
         return false;
     };
-    let Some(rest) = source
-        .strip_prefix("https://")
-        .or_else(|| source.strip_prefix("http://"))
-    else {
+    let scheme = own_scheme(config, headers);
+    let (Some(source_scheme), Some(source_host)) = (source.scheme_str(), source.host()) else {
         return false;
     };
-    rest.split('/').next() == Some(host)
+    source_scheme.eq_ignore_ascii_case(scheme)
+        && source_host.eq_ignore_ascii_case(host.host())
+        && source.port_u16().or(default_port(scheme)) == host.port_u16().or(default_port(scheme))
 }
 
 /// Whether the browser reached this server over https (directly, or behind a
@@ -175,6 +243,64 @@ pub fn session_cookie_header(id: Option<&str>, secure: bool) -> HeaderValue {
     HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The token of an `Authorization: Bearer` header; the scheme is matched in
+/// any case (RFC 9110).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
+/// The client bucket a request counts against (see [`crate::http::client`]).
+pub fn client_of(config: &Config, parts: &Parts) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)), |c| c.0);
+    client_bucket(config, &parts.headers, peer)
+}
+
+/// The principal `token` belongs to, tried by `client`: refused without a
+/// look while the client must wait; a token that is not right is counted
+/// against the client, logged once (never the token) and counted in the
+/// database; past [`AUTH_ALARM_FAILURES`] across all clients, no client has
+/// free failures.
+pub async fn check_token(
+    state: &AppState,
+    client: IpAddr,
+    via: FailedVia,
+    token: &str,
+) -> Result<Principal, ApiError> {
+    state
+        .throttle
+        .check(client)
+        .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
+    if let Some(principal) = principal_for_token(&state.config, token) {
+        return Ok(principal);
+    }
+    let recent = match state
+        .storage
+        .record_auth_failure(via, AUTH_FAILURES_KEPT, AUTH_ALARM_WINDOW)
+        .await
+    {
+        Ok(recent) => recent,
+        Err(error) => {
+            tracing::error!(%error, "a refused token could not be counted");
+            0
+        }
+    };
+    let under_attack = recent >= AUTH_ALARM_FAILURES;
+    let failures = state.throttle.failed(client, under_attack);
+    tracing::warn!(
+        client = %client,
+        via = via.as_str(),
+        failures,
+        under_attack,
+        "a token that is not right was refused"
+    );
+    Err(ApiError::Unauthorized)
+}
+
 /// Anyone signed in: staff or a partner.
 #[derive(Debug, Clone)]
 pub struct Viewer(pub Principal);
@@ -186,21 +312,20 @@ impl FromRequestParts<AppState> for Viewer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if let Some(token) = bearer {
-            return principal_for_token(&state.config, token)
-                .map(Self)
-                .ok_or(ApiError::Unauthorized);
+        if let Some(token) = bearer_token(&parts.headers) {
+            let client = client_of(&state.config, parts);
+            return check_token(state, client, FailedVia::Bearer, token)
+                .await
+                .map(Self);
         }
-        let principal = session_cookie(&parts.headers)
-            .and_then(|id| state.sessions.get(&id))
+        let Some(id) = session_cookie(&parts.headers) else {
+            return Err(ApiError::Unauthorized);
+        };
+        let principal = session_principal(state, &id)
+            .await?
             .ok_or(ApiError::Unauthorized)?;
         let safe_method = matches!(parts.method, Method::GET | Method::HEAD);
-        if !safe_method && !same_origin(&parts.headers) {
+        if !safe_method && !same_origin(&state.config, &parts.headers) {
             return Err(ApiError::CrossSite);
         }
         Ok(Self(principal))
@@ -242,26 +367,82 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"ab"));
     }
 
+    fn config(trust_forwarded_for: bool) -> Config {
+        let text = format!(
+            "database_url = \"sqlite://x.sqlite\"\ntrust_forwarded_for = {trust_forwarded_for}\n"
+        );
+        Config::from_toml(&text, std::path::Path::new("t.toml"), |_| None).expect("config")
+    }
+
+    fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
     #[test]
     fn same_origin_needs_the_host() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
-        assert!(!same_origin(&headers));
-        headers.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("http://127.0.0.1:8080"),
-        );
-        assert!(same_origin(&headers));
-        headers.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("https://evil.example"),
-        );
-        assert!(!same_origin(&headers));
-        headers.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("http://127.0.0.1:8080.evil.example"),
-        );
-        assert!(!same_origin(&headers));
+        let direct = config(false);
+        let host = (header::HOST, "127.0.0.1:8080");
+        assert!(!same_origin(&direct, &headers(std::slice::from_ref(&host))));
+        for (origin, same) in [
+            ("http://127.0.0.1:8080", true),
+            ("https://evil.example", false),
+            ("http://127.0.0.1:8080.evil.example", false),
+            ("http://127.0.0.1:8081", false),
+            ("http://127.0.0.1", false),
+        ] {
+            let h = headers(&[host.clone(), (header::ORIGIN, origin)]);
+            assert_eq!(same_origin(&direct, &h), same, "{origin}");
+        }
+        let referer = headers(&[host, (header::REFERER, "http://127.0.0.1:8080/admin?q=x")]);
+        assert!(same_origin(&direct, &referer));
+    }
+
+    #[test]
+    fn same_origin_compares_the_scheme_and_normalises_default_ports() {
+        let direct = config(false);
+        let h = |origin, proto| {
+            headers(&[
+                (header::HOST, "review.example"),
+                (header::ORIGIN, origin),
+                (header::HeaderName::from_static("x-forwarded-proto"), proto),
+            ])
+        };
+        // The server itself speaks plain HTTP: an https page is another origin.
+        assert!(same_origin(&direct, &h("http://review.example", "https")));
+        assert!(same_origin(
+            &direct,
+            &h("http://review.example:80", "https")
+        ));
+        assert!(!same_origin(&direct, &h("https://review.example", "https")));
+        // Behind a trusted proxy that says https, only https pages are ours.
+        let proxied = config(true);
+        assert!(same_origin(&proxied, &h("https://review.example", "https")));
+        assert!(same_origin(
+            &proxied,
+            &h("https://review.example:443", "https")
+        ));
+        assert!(!same_origin(&proxied, &h("http://review.example", "https")));
+        assert!(!same_origin(
+            &proxied,
+            &h("https://review.example:8443", "https")
+        ));
+        assert!(same_origin(&proxied, &h("http://review.example", "http")));
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_matched_in_any_case() {
+        for value in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR abc"] {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, HeaderValue::from_static(value));
+            assert_eq!(bearer_token(&h), Some("abc"), "{value}");
+        }
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer_token(&h), None);
     }
 
     #[test]

@@ -6,17 +6,18 @@ use crate::http::extract::Form;
 use askama::Template;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{
-    Principal, Staff, Viewer, over_https, principal_for_token, same_origin, session_cookie,
-    session_cookie_header,
+    Principal, Staff, Viewer, check_token, client_of, end_session, over_https, same_origin,
+    session_cookie, session_cookie_header, start_session,
 };
 use crate::http::html::{private_pages, render};
 use crate::http::problem::ApiError;
+use crate::storage::FailedVia;
 use crate::{AppState, Router};
 
 /// `/admin/sign-in` and `/admin/sign-out`.
@@ -56,6 +57,10 @@ impl<E: Into<ApiError>> From<E> for HtmlError {
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
         let (status, _, title, detail) = self.0.parts();
+        let retry_after = match self.0 {
+            ApiError::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
+        };
         let mut response = if status == StatusCode::UNAUTHORIZED {
             render(&SignInPage { error: None })
         } else {
@@ -65,6 +70,9 @@ impl IntoResponse for HtmlError {
             })
         };
         *response.status_mut() = status;
+        if let Some(secs) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, secs);
+        }
         response
     }
 }
@@ -108,18 +116,24 @@ struct SignIn {
 
 async fn sign_in(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     Form(form): Form<SignIn>,
 ) -> Result<Response, HtmlError> {
-    if !same_origin(&headers) {
+    let headers = &parts.headers;
+    if !same_origin(&state.config, headers) {
         return Err(ApiError::CrossSite.into());
     }
-    let Some(principal) = principal_for_token(&state.config, &form.token) else {
-        let mut response = render(&SignInPage {
-            error: Some("That token is not right: check it and try again"),
-        });
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        return Ok(response);
+    let client = client_of(&state.config, &parts);
+    let principal = match check_token(&state, client, FailedVia::SignIn, &form.token).await {
+        Ok(principal) => principal,
+        Err(ApiError::Unauthorized) => {
+            let mut response = render(&SignInPage {
+                error: Some("That token is not right: check it and try again."),
+            });
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            return Ok(response);
+        }
+        Err(other) => return Err(other.into()),
     };
     let target = match &principal {
         Principal::Staff(name) => {
@@ -131,11 +145,12 @@ async fn sign_in(
             "/partner"
         }
     };
-    let id = state.sessions.start(principal);
+    let presented = session_cookie(headers);
+    let id = start_session(&state, &principal, presented.as_deref()).await?;
     let mut response = Redirect::to(target).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie_header(Some(&id), over_https(&state.config, &headers)),
+        session_cookie_header(Some(&id), over_https(&state.config, headers)),
     );
     Ok(response)
 }
@@ -144,14 +159,14 @@ async fn sign_out(
     ViewerPage(_): ViewerPage,
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, HtmlError> {
     if let Some(id) = session_cookie(&headers) {
-        state.sessions.end(&id);
+        end_session(&state, &id).await?;
     }
     let mut response = Redirect::to("/admin/sign-in").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         session_cookie_header(None, over_https(&state.config, &headers)),
     );
-    response
+    Ok(response)
 }

@@ -63,6 +63,7 @@ struct RawConfig {
     header_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
+    session_idle_timeout_secs: Option<u64>,
     safeguarding_phrases: Option<Vec<String>>,
 }
 
@@ -102,8 +103,10 @@ pub struct Config {
     pub admin_tokens: Vec<AdminToken>,
     pub partners: Vec<Partner>,
     pub calls: Vec<Call>,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy
-    /// that sets it); used for rate limiting, never stored.
+    /// Take the client address from `X-Forwarded-For` and the scheme from
+    /// `X-Forwarded-Proto` (only behind a proxy that sets them); the address
+    /// is used for rate limiting and the sign-in throttle, never stored, and
+    /// the scheme for the staff forms' origin check.
     pub trust_forwarded_for: bool,
     /// How many proxies of the review's own append to `X-Forwarded-For`:
     /// the client is the entry the outermost of them added, counted from
@@ -119,6 +122,8 @@ pub struct Config {
     pub idle_timeout: std::time::Duration,
     /// Connections open at once; the server stops accepting beyond it.
     pub max_connections: usize,
+    /// A signed-in session unused this long ends.
+    pub session_idle_timeout: std::time::Duration,
 }
 
 /// Values that override the configuration file: the command's flags, or
@@ -262,6 +267,11 @@ impl Config {
                 Some(0) => return Err(invalid("max_connections", "must be at least 1")),
                 Some(n) => n,
                 None => limits::MAX_CONNECTIONS,
+            },
+            session_idle_timeout: match raw.session_idle_timeout_secs {
+                Some(0) => return Err(invalid("session_idle_timeout_secs", "must be at least 1")),
+                Some(secs) => std::time::Duration::from_secs(secs),
+                None => limits::SESSION_IDLE_TIMEOUT,
             },
         })
     }

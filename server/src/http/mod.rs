@@ -1,8 +1,9 @@
-//! What every feature shares at the HTTP edge: the problem type every error
-//! becomes, the HTML page frame and its headers, the CSV writer behind the
+//! What every feature shares at the HTTP edge: which client a request counts
+//! against, the problem type every error becomes, the HTML page frame and its headers, the CSV writer behind the
 //! formula rule, and the `{name}.{ext}` file addresses of the exports.
 //! Features use these; they never use one another's private helpers.
 
+pub mod client;
 pub mod csv;
 pub mod extract;
 pub mod html;

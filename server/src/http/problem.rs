@@ -106,6 +106,10 @@ pub enum ApiError {
     /// 429: too many submissions from this client; retry after N seconds.
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
+    /// 429: too many tokens that were not right from this client; retry
+    /// after N seconds.
+    #[error("too many failed sign-ins")]
+    TooManyAttempts { retry_after_secs: u64 },
     /// 503: storage is unavailable; the cause is logged, not sent.
     #[error("storage unavailable")]
     Storage(#[from] StorageError),
@@ -244,6 +248,15 @@ impl ApiError {
                 "Too many submissions",
                 format!("Too many submissions from this connection; try again in {retry_after_secs} seconds"),
             ),
+            Self::TooManyAttempts { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                types::RATE_LIMITED,
+                "Too many tokens that were not right",
+                format!(
+                    "Too many tokens that were not right came from this connection. \
+                     Try again in {retry_after_secs} seconds."
+                ),
+            ),
             Self::Storage(cause) => {
                 tracing::error!(error = %cause, "storage unavailable");
                 (
@@ -285,7 +298,7 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/problem+json"),
         );
         match &self {
-            Self::RateLimited { retry_after_secs } => {
+            Self::RateLimited { retry_after_secs } | Self::TooManyAttempts { retry_after_secs } => {
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     headers.insert(header::RETRY_AFTER, v);
                 }

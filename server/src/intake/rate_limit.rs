@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::config::RateLimit;
+use crate::http::client::bucket_of;
 
 use crate::limits::MAX_TRACKED_CLIENTS;
 
@@ -69,23 +70,6 @@ impl RateLimiter {
             // Whole seconds, rounded up, at least 1 (Retry-After is integral).
             Err(wait.ceil().max(1.0) as u64)
         }
-    }
-}
-
-/// The bucket an address counts against: an IPv4 address on its own (an
-/// IPv4-mapped IPv6 one too), an IPv6 address by its /64, since one
-/// household or phone is given a whole /64 and can pick any address in it.
-fn bucket_of(client: IpAddr) -> IpAddr {
-    match client {
-        IpAddr::V4(_) => client,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let mut segments = v6.segments();
-                segments[4..].fill(0);
-                IpAddr::V6(segments.into())
-            }
-        },
     }
 }
 

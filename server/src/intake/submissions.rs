@@ -2,7 +2,7 @@
 //! store durably, answer with the reference.
 
 use std::collections::HashSet;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::http::extract::Path;
@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::calls::{human, status_at};
 use crate::config::Config;
+use crate::http::client::client_bucket;
 use crate::http::problem::ApiError;
 use crate::storage::{NewSubmission, SubmitOutcome};
 use crate::{AppState, Router};
@@ -44,11 +45,7 @@ async fn submit(
         .ok_or(ApiError::NotFound("There is no call with this id"))?;
     state
         .limiter
-        .check(client_address(
-            config.trust_forwarded_for.then_some(config.trusted_proxies),
-            &headers,
-            peer,
-        ))
+        .check(client_bucket(config, &headers, peer))
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     if !is_json(&headers) {
         return Err(ApiError::NotJson);
@@ -128,28 +125,6 @@ fn caused_by_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
         current = e.source();
     }
     false
-}
-
-/// The address used for rate limiting only. Behind the review's own
-/// proxies (`trust_forwarded_for`), the entry of `X-Forwarded-For` that the
-/// outermost of the `trusted_proxies` appended, counted from the right: what
-/// the client wrote to its left is ignored, so it cannot pick its own bucket.
-/// `trusted_proxies` is `None` when the header is not trusted at all.
-fn client_address(trusted_proxies: Option<usize>, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
-    if let Some(trusted_proxies) = trusted_proxies {
-        let entries: Vec<&str> = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect();
-        let added = entries.len().saturating_sub(trusted_proxies);
-        if let Some(ip) = entries.get(added).and_then(|v| v.parse().ok()) {
-            return ip;
-        }
-    }
-    peer.ip()
 }
 
 /// `application/json` or any `+json` type, with or without parameters.
@@ -321,41 +296,5 @@ impl Drop for InFlight {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&self.entry);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn forwarded(values: &[&str]) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        for v in values {
-            headers.append("x-forwarded-for", v.parse().expect("header value"));
-        }
-        headers
-    }
-
-    #[test]
-    fn the_rate_limit_takes_the_address_the_trusted_proxy_added_not_what_the_client_wrote() {
-        let peer: SocketAddr = "10.0.0.9:443".parse().expect("peer");
-        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
-        // The client wrote 1.1.1.1; the review's proxy appended 203.0.113.7.
-        let spoofed = forwarded(&["1.1.1.1, 203.0.113.7"]);
-        assert_eq!(client_address(Some(1), &spoofed, peer), ip("203.0.113.7"));
-        // Two proxies of the review's own: a CDN appended the client, the
-        // load balancer appended the CDN.
-        let chain = forwarded(&["1.1.1.1, 203.0.113.7", "198.51.100.2"]);
-        assert_eq!(client_address(Some(2), &chain, peer), ip("203.0.113.7"));
-        assert_eq!(client_address(Some(1), &chain, peer), ip("198.51.100.2"));
-        // Fewer entries than proxies: the outermost one there is.
-        assert_eq!(client_address(Some(3), &spoofed, peer), ip("1.1.1.1"));
-        // Not trusted, missing or unreadable: the connection's address.
-        assert_eq!(client_address(None, &spoofed, peer), peer.ip());
-        assert_eq!(client_address(Some(1), &HeaderMap::new(), peer), peer.ip());
-        assert_eq!(
-            client_address(Some(1), &forwarded(&["x, nonsense"]), peer),
-            peer.ip()
-        );
     }
 }

@@ -8,6 +8,7 @@ mod engine;
 mod postgres;
 mod review;
 mod search;
+mod sessions;
 mod sqlite;
 
 use cfi_rules::{Reference, Submission};
@@ -20,6 +21,7 @@ use crate::intake::safeguarding::Flag;
 pub use postgres::PostgresStore;
 pub use review::{AuditEntry, DayCount};
 pub use search::SearchPage;
+pub use sessions::{FailedVia, FailureCounts, SessionOwner, SessionTimes};
 pub use sqlite::SqliteStore;
 
 /// Failures of the storage layer. Their text is logged, never sent.

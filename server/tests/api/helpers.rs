@@ -34,6 +34,12 @@ pub struct Options {
     pub header_timeout_secs: u64,
     pub idle_timeout_secs: u64,
     pub max_connections: usize,
+    /// A session unused this long ends.
+    pub session_idle_timeout_secs: u64,
+    /// Take the client from `X-Forwarded-For` (one trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Where the widget files are (none by default).
+    pub assets_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -44,6 +50,9 @@ impl Default for Options {
             header_timeout_secs: 10,
             idle_timeout_secs: 5,
             max_connections: 512,
+            session_idle_timeout_secs: 1_800,
+            trust_forwarded_for: false,
+            assets_dir: None,
         }
     }
 }
@@ -55,8 +64,10 @@ pub fn config_toml(database_url: &str, options: &Options) -> String {
         r#"
 bind = "127.0.0.1:0"
 database_url = "{database_url}"
-assets_dir = "missing-assets"
+assets_dir = "{assets_dir}"
 body_timeout_secs = 1
+session_idle_timeout_secs = {session_idle_timeout}
+trust_forwarded_for = {trust_forwarded_for}
 header_timeout_secs = {header_timeout}
 idle_timeout_secs = {idle_timeout}
 max_connections = {max_connections}
@@ -113,6 +124,12 @@ page_url = "https://review.example/ideas"
         header_timeout = options.header_timeout_secs,
         idle_timeout = options.idle_timeout_secs,
         max_connections = options.max_connections,
+        session_idle_timeout = options.session_idle_timeout_secs,
+        trust_forwarded_for = options.trust_forwarded_for,
+        assets_dir = options
+            .assets_dir
+            .as_ref()
+            .map_or_else(|| "missing-assets".to_owned(), |d| d.display().to_string()),
     )
 }
 
@@ -147,7 +164,18 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url(dir.path()).await;
-    let text = config_toml(&database_url, &options);
+    spawn_app_in(dir, database_url, &options).await
+}
+
+/// Another server on the database `database_url` (a replica, or the same
+/// server after a restart); the caller keeps the database's directory.
+pub async fn spawn_app_on(database_url: &str, options: &Options) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(dir, database_url.to_owned(), options).await
+}
+
+async fn spawn_app_in(dir: tempfile::TempDir, database_url: String, options: &Options) -> TestApp {
+    let text = config_toml(&database_url, options);
     let config = Config::from_toml(&text, Path::new("test.toml"), |_| None).expect("test config");
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -1,5 +1,6 @@
 //! `GET /admin` (`dashboard.html`): totals, each call with its publication
-//! switch and exports, the chart, partners, and recent audit events; and
+//! switch and exports, the chart, partners, recent audit events and the
+//! count of tokens refused (from the database, so every replica's); and
 //! `POST /admin/calls/{call}/publication`, the switch.
 
 use std::collections::BTreeMap;
@@ -18,8 +19,9 @@ use crate::auth::Principal;
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
-use crate::limits::DASHBOARD_AUDIT_LINES;
+use crate::limits::{AUTH_FAILURES_KEPT, DASHBOARD_AUDIT_LINES};
 use crate::review::service::{counts_for, set_publication};
+use crate::storage::FailureCounts;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -33,6 +35,9 @@ struct Dashboard {
     chart: Chart,
     by_partner: BTreeMap<String, i64>,
     audit: Vec<AuditLine>,
+    failed_sign_ins: FailureCounts,
+    /// How many days of failures are kept (and counted).
+    failures_kept_days: u64,
 }
 
 struct CallRow {
@@ -88,6 +93,10 @@ pub async fn show(
             reference: e.reference.unwrap_or_default(),
         })
         .collect();
+    let failed_sign_ins = state
+        .storage
+        .auth_failure_counts(AUTH_FAILURES_KEPT)
+        .await?;
     Ok(render(&Dashboard {
         staff: staff.name,
         total: counts.iter().map(|c| c.submissions).sum(),
@@ -98,6 +107,8 @@ pub async fn show(
         chart: Chart::new(config, &counts),
         by_partner,
         audit,
+        failed_sign_ins,
+        failures_kept_days: AUTH_FAILURES_KEPT.as_secs() / (24 * 60 * 60),
     }))
 }
 
