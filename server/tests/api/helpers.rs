@@ -147,6 +147,16 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url(dir.path()).await;
+    spawn_app_on(dir, database_url, options).await
+}
+
+/// The server on an existing database (one a test restored, say); `dir`
+/// lives as long as the app.
+pub async fn spawn_app_on(
+    dir: tempfile::TempDir,
+    database_url: String,
+    options: Options,
+) -> TestApp {
     let text = config_toml(&database_url, &options);
     let config = Config::from_toml(&text, Path::new("test.toml"), |_| None).expect("test config");
     let app = Application::build(config).await.expect("app builds");

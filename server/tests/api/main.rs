@@ -2,6 +2,7 @@
 //! test, driven over HTTP.
 
 mod admin;
+mod backups;
 mod boundaries;
 mod calls;
 mod catalogue;
