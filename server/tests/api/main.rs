@@ -12,6 +12,7 @@ mod crash;
 mod exports;
 mod helpers;
 mod hostile;
+mod metrics;
 mod moderation;
 mod openapi;
 mod publication;
