@@ -30,9 +30,9 @@ pub enum BackupError {
     )]
     TargetExists(PathBuf),
     #[error(
-        "the database at {place} already holds {rows} row(s): restore into a new, empty database (point database_url or --database-url at a new file or a new empty PostgreSQL database), or move the existing one away first."
+        "the database at {place} already holds data ({submissions} submissions): restore into a new, empty database (point database_url or --database-url at a new file or a new empty PostgreSQL database), or move the existing one away first."
     )]
-    NotEmpty { place: String, rows: u64 },
+    NotEmpty { place: String, submissions: u64 },
     #[error("the copy at {path} failed its integrity check ({report}): it was not kept.")]
     CheckFailed { path: PathBuf, report: String },
     #[error("{0} is not a backup of this server (it has no submissions table).")]

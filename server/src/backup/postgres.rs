@@ -109,32 +109,36 @@ pub(super) async fn backup(database_url: &str, to: &Path) -> Result<Report, Back
     })
 }
 
-/// The tables of the public schema and the rows they hold (the
-/// migrations' own table aside).
-async fn tables(conn: &mut PgConnection) -> Result<(Vec<String>, u64), BackupError> {
+/// The tables of the public schema, whether any of them (the migrations'
+/// own aside) holds a row, and how many submissions there are.
+async fn tables(conn: &mut PgConnection) -> Result<(Vec<String>, bool, u64), BackupError> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables \
          WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
     )
     .fetch_all(&mut *conn)
     .await?;
-    let mut rows = 0u64;
+    let mut any = false;
+    let mut submissions = 0u64;
     for table in tables.iter().filter(|t| *t != "_sqlx_migrations") {
         let sql = format!("SELECT count(*) FROM \"{}\"", table.replace('"', "\"\""));
         let n: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
-        rows += u64::try_from(n).unwrap_or(0);
+        any |= n > 0;
+        if table == "submissions" {
+            submissions = u64::try_from(n).unwrap_or(0);
+        }
     }
-    Ok((tables, rows))
+    Ok((tables, any, submissions))
 }
 
 pub(super) async fn restore(database_url: &str, from: &Path) -> Result<Report, BackupError> {
     check(from).await?;
     let mut conn = PgConnection::connect(database_url).await?;
-    let (existing, rows) = tables(&mut conn).await?;
-    if rows > 0 {
+    let (existing, any, submissions) = tables(&mut conn).await?;
+    if any {
         return Err(BackupError::NotEmpty {
             place: place(database_url),
-            rows,
+            submissions,
         });
     }
     // Empty tables (a server started on the new database migrates it) make

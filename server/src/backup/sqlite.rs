@@ -75,8 +75,9 @@ async fn check(path: &Path) -> Result<u64, BackupError> {
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// Rows in every table of the file but the migrations' own.
-async fn rows_held(path: &Path) -> Result<u64, BackupError> {
+/// Whether any table of the file but the migrations' own holds a row, and
+/// how many submissions it holds.
+async fn data_held(path: &Path) -> Result<(bool, u64), BackupError> {
     let mut conn = open_existing(path, false).await?;
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' \
@@ -84,15 +85,19 @@ async fn rows_held(path: &Path) -> Result<u64, BackupError> {
     )
     .fetch_all(&mut conn)
     .await?;
-    let mut rows = 0u64;
+    let mut any = false;
+    let mut submissions = 0u64;
     for table in tables {
         // Names come from the schema itself; quoted as identifiers.
         let sql = format!("SELECT count(*) FROM \"{}\"", table.replace('"', "\"\""));
         let n: i64 = sqlx::query_scalar(&sql).fetch_one(&mut conn).await?;
-        rows += u64::try_from(n).unwrap_or(0);
+        any |= n > 0;
+        if table == "submissions" {
+            submissions = u64::try_from(n).unwrap_or(0);
+        }
     }
     conn.close().await?;
-    Ok(rows)
+    Ok((any, submissions))
 }
 
 pub(super) async fn backup(database_url: &str, to: &Path) -> Result<Report, BackupError> {
@@ -114,11 +119,11 @@ pub(super) async fn restore(database_url: &str, from: &Path) -> Result<Report, B
     let submissions = check(from).await?;
     let target = file_of(database_url)?;
     if target.exists() {
-        let rows = rows_held(&target).await?;
-        if rows > 0 {
+        let (any, submissions) = data_held(&target).await?;
+        if any {
             return Err(BackupError::NotEmpty {
                 place: target.display().to_string(),
-                rows,
+                submissions,
             });
         }
         // An empty database (say, one a server created and migrated): made
