@@ -1,6 +1,6 @@
 //! Backups with a verified copy, and restores into an empty place.
 //!
-//! - SQLite: `VACUUM INTO` on a read-only connection. It reads one snapshot
+//! - SQLite: `VACUUM INTO` on a connection of its own. It reads one snapshot
 //!   (everything committed before it began) while the group commit keeps
 //!   writing beside it in the write-ahead log, writes a compact file holding
 //!   no free pages (so no leftovers of erased submissions), and the copy is
