@@ -57,13 +57,13 @@ pub enum StartupError {
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    /// This server's metrics, scraped at `/metrics`.
+    pub metrics: metrics::Metrics,
     pub storage: Storage,
     pub in_flight: Arc<Mutex<HashSet<(String, uuid::Uuid)>>>,
     pub limiter: Arc<RateLimiter>,
     /// Signed-in staff and partner browser sessions.
     pub sessions: Arc<auth::Sessions>,
-    /// This server's metrics, scraped at `/metrics`.
-    pub metrics: metrics::Metrics,
 }
 
 /// A built server, bound and ready to run.
@@ -99,12 +99,12 @@ impl Application {
             max_connections: config.max_connections,
         };
         let state = AppState {
+            metrics: metrics.clone(),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             config: Arc::new(config),
             storage: storage.clone(),
             in_flight: Arc::default(),
             sessions: Arc::default(),
-            metrics: metrics.clone(),
         };
         Ok(Self {
             listener,

@@ -160,7 +160,7 @@ async fn a_backup_under_load_restores_every_submission_acknowledged_before_it_st
     assert!(ok, "restore failed: {err}");
     assert!(out.contains("restored"), "{out}");
 
-    let restored = spawn_app_on(restored_dir, restored_url, Options::default()).await;
+    let restored = spawn_app_on(&restored_url, &Options::default()).await;
     let stored = restored.stored("open-call").await;
     let by_reference: std::collections::HashMap<&str, &Value> = stored
         .iter()
@@ -189,6 +189,7 @@ async fn a_backup_under_load_restores_every_submission_acknowledged_before_it_st
         acknowledged.iter().map(|a| a.reference.as_str()).collect();
     assert!(stored.len() <= sent.len() + 8, "{} stored", stored.len());
     restored.stop().await;
+    drop(restored_dir);
     app.stop().await;
 }
 

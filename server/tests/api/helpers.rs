@@ -147,17 +147,18 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url(dir.path()).await;
-    spawn_app_on(dir, database_url, options).await
+    spawn_app_in(dir, database_url, &options).await
 }
 
-/// The server on an existing database (one a test restored, say); `dir`
-/// lives as long as the app.
-pub async fn spawn_app_on(
-    dir: tempfile::TempDir,
-    database_url: String,
-    options: Options,
-) -> TestApp {
-    let text = config_toml(&database_url, &options);
+/// Another server on the database `database_url` (a replica, or the same
+/// server after a restart); the caller keeps the database's directory.
+pub async fn spawn_app_on(database_url: &str, options: &Options) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(dir, database_url.to_owned(), options).await
+}
+
+async fn spawn_app_in(dir: tempfile::TempDir, database_url: String, options: &Options) -> TestApp {
+    let text = config_toml(&database_url, options);
     let config = Config::from_toml(&text, Path::new("test.toml"), |_| None).expect("test config");
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
