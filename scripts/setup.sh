@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need, skipping what is present:
 # Debian packages (Chromium and its driver, Node.js, PostgreSQL when no server
-# answers on 127.0.0.1:5432, compression tools), the wasm32 Rust target,
-# wasm-pack, the wasm-bindgen CLI matching Cargo.lock, and the npm packages of
-# tests/ (Playwright's library, axe-core, binaryen's wasm-opt).
+# answers on 127.0.0.1:5432, its client tools pg_dump and pg_restore for
+# backups, compression tools), the wasm32 Rust target, wasm-pack, the
+# wasm-bindgen CLI matching Cargo.lock, and the npm packages of tests/
+# (Playwright's library, axe-core, binaryen's wasm-opt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,8 @@ command -v node >/dev/null || need nodejs
 command -v npm >/dev/null || need npm
 postgres_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 if ! postgres_up; then need postgresql; fi
+# pg_dump and pg_restore: `cfi-server backup` and `restore` on PostgreSQL.
+command -v pg_dump >/dev/null && command -v pg_restore >/dev/null || need postgresql-client
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -46,6 +49,16 @@ if ! postgres_up; then
     as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
   fi
   for _ in $(seq 1 50); do postgres_up && break; sleep 0.2; done
+fi
+
+# pg_dump refuses a server of a newer major version than its own.
+if command -v psql >/dev/null && command -v pg_dump >/dev/null; then
+  server_major=$(psql -h 127.0.0.1 -U postgres -Atc 'SHOW server_version_num' 2>/dev/null | cut -c1-2 || true)
+  client_major=$(pg_dump --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')
+  if [ -n "$server_major" ] && [ "$client_major" -lt "$server_major" ]; then
+    echo "warning: pg_dump is version $client_major but the PostgreSQL server is $server_major:" >&2
+    echo "  backups of it will fail; install postgresql-client-$server_major (from the PostgreSQL project's Debian repository)." >&2
+  fi
 fi
 
 if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then

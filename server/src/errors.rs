@@ -8,6 +8,7 @@
 //! | review service ([`crate::review::service`], [`crate::review::filter`]) | [`ReviewError`]: not found, invalid (with words for staff), or storage | [`ApiError`] (`From`) |
 //! | HTTP handlers and extractors | [`ApiError`]: every answer that is not a success, as `application/problem+json`; axum's rejections become it in [`crate::http::extract`] | the response |
 //! | pages | [`HtmlError`], wrapping an [`ApiError`] | the same status as a page (a 401 shows the sign-in form) |
+//! | backups ([`crate::backup`]) | [`BackupError`]: each says what to do | [`CommandError::Backup`] |
 //! | commands ([`crate::cli`]) | [`CommandError`] | a message on stderr and the exit code |
 //! | start ([`crate::Application::build`]) | [`StartupError`] | a message on stderr from `main` |
 //!
@@ -17,6 +18,7 @@
 
 pub use crate::StartupError;
 pub use crate::auth::pages::HtmlError;
+pub use crate::backup::BackupError;
 pub use crate::cli::CommandError;
 pub use crate::config::ConfigError;
 pub use crate::http::problem::ApiError;

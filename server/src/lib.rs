@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod errors;
@@ -13,6 +14,7 @@ pub mod health;
 pub mod http;
 pub mod intake;
 pub mod limits;
+pub mod metrics;
 pub mod moderation;
 pub mod openapi;
 pub mod publication;
@@ -55,6 +57,8 @@ pub enum StartupError {
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    /// This server's metrics, scraped at `/metrics`.
+    pub metrics: metrics::Metrics,
     pub storage: Storage,
     pub in_flight: Arc<Mutex<HashSet<(String, uuid::Uuid)>>>,
     pub limiter: Arc<RateLimiter>,
@@ -69,13 +73,15 @@ pub struct Application {
     storage: Storage,
     port: u16,
     limits: serve::ConnectionLimits,
+    metrics: metrics::Metrics,
 }
 
 impl Application {
     /// Opens storage (running migrations), binds the listener and builds the
     /// router.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let storage = Storage::open(&config.database_url).await?;
+        let metrics = metrics::Metrics::recording();
+        let storage = Storage::open_measured(&config.database_url, metrics.clone()).await?;
         let listener =
             TcpListener::bind(config.bind)
                 .await
@@ -93,6 +99,7 @@ impl Application {
             max_connections: config.max_connections,
         };
         let state = AppState {
+            metrics: metrics.clone(),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             config: Arc::new(config),
             storage: storage.clone(),
@@ -105,6 +112,7 @@ impl Application {
             storage,
             port: port.port(),
             limits,
+            metrics,
         })
     }
 
@@ -119,9 +127,21 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let upkeep = tokio::spawn(metrics_upkeep(self.metrics));
         let result = serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        upkeep.abort();
         self.storage.close().await;
         result
+    }
+}
+
+/// Folds histogram samples now and then, so they do not pile up when
+/// nobody scrapes.
+async fn metrics_upkeep(metrics: metrics::Metrics) {
+    let mut every = tokio::time::interval(limits::METRICS_UPKEEP);
+    loop {
+        every.tick().await;
+        metrics.upkeep();
     }
 }
 
@@ -152,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         .merge(publication::router())
         .merge(health::router())
         .merge(openapi::router())
+        .merge(metrics::router())
         .merge(assets::router(&state.config.assets_dir))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
         .fallback(|| async {
@@ -159,6 +180,10 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             state.config.body_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
         ))
         .with_state(state)
         .layer(cors)

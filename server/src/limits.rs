@@ -108,3 +108,9 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// At most one warning a minute that the connection cap is reached, so a
 /// flood does not flood the log too.
 pub const CONNECTION_CAP_LOG_EVERY: Duration = Duration::from_secs(60);
+
+// Metrics.
+
+/// How often recorded histogram samples are folded in when nobody scrapes:
+/// often enough that memory stays small under a flood of submissions.
+pub const METRICS_UPKEEP: Duration = Duration::from_secs(5);

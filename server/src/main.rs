@@ -1,5 +1,6 @@
 //! `cfi-server --config FILE [--bind 127.0.0.1:PORT]`, or one of the
-//! commands in `cfi_server::cli` (`seed`, `retention`); `--help` lists every
+//! commands in `cfi_server::cli` (`seed`, `retention`, `backup`,
+//! `restore`); `--help` lists every
 //! flag and the environment variable that can stand for it.
 
 use std::io::Write;
@@ -7,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cfi_server::Application;
+use cfi_server::cli::backup::{BackupArgs, RestoreArgs};
 use cfi_server::cli::{self, ConfigArgs, RetentionArgs, SeedArgs};
 use cfi_server::config::Overrides;
 use clap::{CommandFactory, Parser, Subcommand};
@@ -32,6 +34,10 @@ enum Command {
     Seed(SeedArgs),
     /// Remove personal data past its retention date (or before --before).
     Retention(RetentionArgs),
+    /// Write a verified copy of the database to a new file, while serving.
+    Backup(BackupArgs),
+    /// Bring a backup back into an empty database.
+    Restore(RestoreArgs),
 }
 
 #[tokio::main]
@@ -47,6 +53,8 @@ async fn main() -> ExitCode {
     match cli.command {
         Some(Command::Seed(args)) => return cli::seed_command(args).await,
         Some(Command::Retention(args)) => return cli::retention_command(args).await,
+        Some(Command::Backup(args)) => return cli::backup::backup_command(args).await,
+        Some(Command::Restore(args)) => return cli::backup::restore_command(args).await,
         None => {}
     }
     let Some(config) = cli.config else {

@@ -15,7 +15,9 @@
 //! without bound shows.
 //!
 //! Admin mode seeds `--count` generated submissions (`cfi-server seed`), then
-//! times the staff's full CSV export and searches over them.
+//! times the staff's full CSV export and searches over them, then backs the
+//! database up (`cfi-server backup`, the server still running) and restores
+//! the copy into a fresh database, each printing its size and time.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -520,7 +522,41 @@ async fn admin_bench(args: &Args, binary: &Path, dir: &Path) -> Result<(), Strin
             ms(times[times.len() - 1]),
         );
     }
+    backup_bench(args, binary, dir, &config_path).await?;
     let _ = server.child.start_kill();
     let _ = server.child.wait().await;
+    Ok(())
+}
+
+/// `cfi-server backup` of the seeded database (with the server running),
+/// then `restore` into a fresh one: each prints its size and time.
+async fn backup_bench(
+    args: &Args,
+    binary: &Path,
+    dir: &Path,
+    config_path: &Path,
+) -> Result<(), String> {
+    let backup = dir.join("admin.backup");
+    let restored_url = fresh_database(args, dir, "restored").await?;
+    let restored_config = dir.join("restored.toml");
+    std::fs::write(&restored_config, config(&restored_url)).map_err(|e| e.to_string())?;
+    for (command, config_file, flag) in [
+        ("backup", config_path, "--to"),
+        ("restore", restored_config.as_path(), "--from"),
+    ] {
+        let status = Command::new(binary)
+            .arg(command)
+            .arg("--config")
+            .arg(config_file)
+            .arg(flag)
+            .arg(&backup)
+            .env("RUST_LOG", "warn")
+            .status()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("{command} failed"));
+        }
+    }
     Ok(())
 }

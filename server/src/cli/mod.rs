@@ -10,6 +10,11 @@
 //!   flagged passages, moderation notes) from every call whose
 //!   `retain_personal_data_until` has passed, or, with `--before`, from
 //!   submissions sent before that date in every call.
+//! - `cfi-server backup --config FILE --to PATH` and `cfi-server restore
+//!   --config FILE --from PATH`: a verified copy while serving, and back into
+//!   an empty database ([`backup`]).
+
+pub mod backup;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +40,8 @@ pub enum CommandError {
     UnknownCall(String),
     #[error("a generated submission was not valid; this is a bug in the generator")]
     Generator,
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
 }
 
 /// The configuration file every command reads, and its overrides.

@@ -128,6 +128,21 @@ struct Problem<'a> {
     errors: Option<&'a [FieldError]>,
 }
 
+/// The problem type of an error answer, kept in the response's extensions
+/// so middleware (metrics) can tell why a request was refused without
+/// reading its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemKind(pub &'static str);
+
+impl ProblemKind {
+    pub const RATE_LIMITED: Self = Self(types::RATE_LIMITED);
+
+    /// The code: the type's last segment (`validation`).
+    pub fn code(&self) -> &'static str {
+        self.0.rsplit('/').next().unwrap_or(self.0)
+    }
+}
+
 impl ApiError {
     /// Status, problem type, title and detail; logs internal causes (once,
     /// as it is called once per response).
@@ -292,6 +307,7 @@ impl IntoResponse for ApiError {
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut response = (status, json).into_response();
+        response.extensions_mut().insert(ProblemKind(kind));
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

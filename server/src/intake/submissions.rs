@@ -32,7 +32,24 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
+/// Answers, and counts the answer in the metrics (stored, replayed, or
+/// refused and why).
 async fn submit(
+    state: State<AppState>,
+    call_id: Path<String>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let metrics = state.metrics.clone();
+    let response = store(state, call_id, peer, headers, body)
+        .await
+        .into_response();
+    metrics.submission_answered(&response);
+    response
+}
+
+async fn store(
     State(state): State<AppState>,
     Path(call_id): Path<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -28,27 +28,31 @@ pub fn same(sql: &str) -> String {
 /// Runs `$body` with `$pool` (the engine's read pool) and `$q` (turns SQL
 /// with `?` into the engine's placeholders).
 macro_rules! read {
-    ($self:expr, |$pool:ident, $q:ident| $body:expr) => {
-        match $self {
+    ($self:expr, |$pool:ident, $q:ident| $body:expr) => {{
+        let started = std::time::Instant::now();
+        let result = match $self {
             Storage::Sqlite(s) => {
                 let $pool = &s.readers;
                 let $q = $crate::storage::engine::same;
-                $body
+                async { $body }.await
             }
             Storage::Postgres(s) => {
                 let $pool = &s.pool;
                 let $q = $crate::storage::engine::dollar;
-                $body
+                async { $body }.await
             }
-        }
-    };
+        };
+        $self.metrics().storage("staff_read", started.elapsed());
+        result
+    }};
 }
 
 /// Runs `$body` in one write transaction on `$tx` (a connection), committing
 /// when it returns `Ok` and rolling back otherwise.
 macro_rules! transaction {
-    ($self:expr, |$tx:ident, $q:ident| $body:expr) => {
-        match $self {
+    ($self:expr, |$tx:ident, $q:ident| $body:expr) => {{
+        let started = std::time::Instant::now();
+        let result = match $self {
             Storage::Sqlite(s) => {
                 let mut conn = s.staff_writer.lock().await;
                 let $tx: &mut sqlx::SqliteConnection = &mut conn;
@@ -74,8 +78,10 @@ macro_rules! transaction {
                 transaction.commit().await?;
                 Ok(value)
             }
-        }
-    };
+        };
+        $self.metrics().storage("staff_write", started.elapsed());
+        result
+    }};
 }
 
 #[cfg(test)]

@@ -16,7 +16,10 @@ use serde::Serialize;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use std::time::Instant;
+
 use crate::intake::safeguarding::Flag;
+use crate::metrics::Metrics;
 
 pub use postgres::PostgresStore;
 pub use review::{AuditEntry, DayCount};
@@ -198,20 +201,37 @@ impl Storage {
     /// Opens (and migrates) the database named by `url`: `sqlite://FILE` or
     /// `postgres://...`.
     pub async fn open(url: &str) -> Result<Self, StorageError> {
+        Self::open_measured(url, Metrics::off()).await
+    }
+
+    /// Opens like [`Storage::open`], recording operation times (and, on
+    /// SQLite, batch sizes) in `metrics`.
+    pub async fn open_measured(url: &str, metrics: Metrics) -> Result<Self, StorageError> {
         if url.starts_with("postgres") {
-            Ok(Self::Postgres(PostgresStore::open(url).await?))
+            Ok(Self::Postgres(PostgresStore::open(url, metrics).await?))
         } else {
-            Ok(Self::Sqlite(SqliteStore::open(url).await?))
+            Ok(Self::Sqlite(SqliteStore::open(url, metrics).await?))
+        }
+    }
+
+    /// Where operation times are recorded.
+    pub fn metrics(&self) -> &Metrics {
+        match self {
+            Self::Sqlite(s) => &s.metrics,
+            Self::Postgres(s) => &s.metrics,
         }
     }
 
     /// Stores a submission, or finds the one stored before under its key.
     /// Returns only after the commit.
     pub async fn submit(&self, new: NewSubmission) -> Result<SubmitOutcome, StorageError> {
-        match self {
+        let started = Instant::now();
+        let result = match self {
             Self::Sqlite(s) => s.submit(new).await,
             Self::Postgres(s) => s.submit(new).await,
-        }
+        };
+        self.metrics().storage("submit", started.elapsed());
+        result
     }
 
     /// The receipt and body hash stored under `key`, if any.
@@ -220,18 +240,24 @@ impl Storage {
         call_id: &str,
         key: Uuid,
     ) -> Result<Option<(String, Receipt)>, StorageError> {
-        match self {
+        let started = Instant::now();
+        let result = match self {
             Self::Sqlite(s) => s.find_by_key(call_id, key).await,
             Self::Postgres(s) => s.find_by_key(call_id, key).await,
-        }
+        };
+        self.metrics().storage("find_by_key", started.elapsed());
+        result
     }
 
     /// Every submission of a call, oldest first.
     pub async fn list(&self, call_id: &str) -> Result<Vec<StoredSubmission>, StorageError> {
-        match self {
+        let started = Instant::now();
+        let result = match self {
             Self::Sqlite(s) => s.list(call_id).await,
             Self::Postgres(s) => s.list(call_id).await,
-        }
+        };
+        self.metrics().storage("list", started.elapsed());
+        result
     }
 
     /// Checks that the database answers.

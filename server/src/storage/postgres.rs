@@ -14,6 +14,7 @@ use sqlx::{ConnectOptions, Row as _};
 use uuid::Uuid;
 
 use crate::limits::{DATABASE_WAIT, POSTGRES_CONNECTIONS};
+use crate::metrics::Metrics;
 
 use super::{
     NewSubmission, REFERENCE_ATTEMPTS, Receipt, Row, SELECT_COLUMNS, StorageError,
@@ -24,10 +25,11 @@ use super::{
 #[derive(Clone)]
 pub struct PostgresStore {
     pub(super) pool: PgPool,
+    pub(super) metrics: Metrics,
 }
 
 impl PostgresStore {
-    pub async fn open(url: &str) -> Result<Self, StorageError> {
+    pub async fn open(url: &str, metrics: Metrics) -> Result<Self, StorageError> {
         let options = PgConnectOptions::from_str(url)?
             .options([("synchronous_commit", "on")])
             .disable_statement_logging();
@@ -37,7 +39,7 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, metrics })
     }
 
     pub async fn submit(&self, new: NewSubmission) -> Result<SubmitOutcome, StorageError> {

@@ -131,6 +131,16 @@ impl Storage {
         })
     }
 
+    /// How many flagged submissions are not yet handled, in every call.
+    pub async fn open_flag_count(&self) -> Result<i64, StorageError> {
+        read!(self, |pool, q| {
+            let row = sqlx::query(&q("SELECT count(*) AS n FROM submissions WHERE flag_open"))
+                .fetch_one(pool)
+                .await?;
+            Ok(row.try_get("n")?)
+        })
+    }
+
     /// How many submissions are stored, in every call.
     pub async fn count_all(&self) -> Result<i64, StorageError> {
         read!(self, |pool, q| {

@@ -22,6 +22,7 @@ use super::{
 };
 
 use crate::limits::{DATABASE_WAIT, MAX_BATCH, QUEUE_DEPTH, SQLITE_READERS};
+use crate::metrics::Metrics;
 
 struct Job {
     row: Row,
@@ -38,6 +39,7 @@ pub struct SqliteStore {
     pub(super) staff_writer: Arc<Mutex<SqliteConnection>>,
     jobs: mpsc::Sender<Job>,
     writer: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    pub(super) metrics: Metrics,
 }
 
 fn options(url: &str) -> Result<SqliteConnectOptions, StorageError> {
@@ -72,7 +74,7 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub async fn open(url: &str) -> Result<Self, StorageError> {
+    pub async fn open(url: &str, metrics: Metrics) -> Result<Self, StorageError> {
         let mut writer = options(url)?.connect().await?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&mut writer)
@@ -83,12 +85,13 @@ impl SqliteStore {
             .connect_with(options(url)?.read_only(true))
             .await?;
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
-        let handle = tokio::spawn(run_writer(writer, queue));
+        let handle = tokio::spawn(run_writer(writer, queue, metrics.clone()));
         Ok(Self {
             readers,
             staff_writer,
             jobs,
             writer: Arc::new(Mutex::new(Some(handle))),
+            metrics,
         })
     }
 
@@ -143,7 +146,7 @@ impl SqliteStore {
     }
 }
 
-async fn run_writer(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
+async fn run_writer(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>, metrics: Metrics) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = queue.recv().await {
         batch.push(first);
@@ -155,6 +158,7 @@ async fn run_writer(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>) 
         }
         match write_batch(&mut conn, &batch).await {
             Ok(outcomes) => {
+                metrics.sqlite_batch(batch.len());
                 for (job, outcome) in batch.drain(..).zip(outcomes) {
                     let _ = job.reply.send(Ok(outcome));
                 }

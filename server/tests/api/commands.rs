@@ -33,12 +33,18 @@ fn help_lists_every_flag_with_its_environment_variable() {
             .unwrap_or_else(|| panic!("{flag} in {out}"));
         assert!(line.contains(variable), "{line}");
     }
-    for command in ["seed", "retention"] {
+    for command in ["seed", "retention", "backup", "restore"] {
         assert!(out.contains(command), "{command} in {out}");
     }
     let (code, out, _) = run(&["retention", "--help"], &[]);
     assert_eq!(code, 0);
     assert!(out.contains("--before"));
+    let (code, out, _) = run(&["backup", "--help"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--to"));
+    let (code, out, _) = run(&["restore", "--help"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--from"));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! test, driven over HTTP.
 
 mod admin;
+mod backups;
 mod boundaries;
 mod calls;
 mod catalogue;
@@ -13,6 +14,7 @@ mod exports;
 mod guessing;
 mod helpers;
 mod hostile;
+mod metrics;
 mod moderation;
 mod openapi;
 mod publication;
