@@ -15,6 +15,7 @@ pub mod intake;
 pub mod limits;
 pub mod moderation;
 pub mod openapi;
+pub mod outbox;
 pub mod publication;
 pub mod review;
 pub mod serve;
@@ -67,6 +68,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     storage: Storage,
+    config: Arc<Config>,
     port: u16,
     limits: serve::ConnectionLimits,
 }
@@ -101,6 +103,7 @@ impl Application {
         };
         Ok(Self {
             listener,
+            config: Arc::clone(&state.config),
             router: router(state),
             storage,
             port: port.port(),
@@ -114,12 +117,17 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets requests in progress
-    /// finish (their submissions commit) and closes storage.
+    /// finish (their submissions commit), stops the outbox worker (after
+    /// the message it is sending) and closes storage.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let worker = outbox::Worker::start(self.storage.clone(), self.config);
         let result = serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        if let Some(worker) = worker {
+            worker.stop().await;
+        }
         self.storage.close().await;
         result
     }

@@ -77,3 +77,35 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// At most one warning a minute that the connection cap is reached, so a
 /// flood does not flood the log too.
 pub const CONNECTION_CAP_LOG_EVERY: Duration = Duration::from_secs(60);
+
+// Email (the outbox).
+
+/// A safeguarding alert still open after this long is sent to the next
+/// contact, when the call does not say: half an hour is long enough for the
+/// first contact to see it in working hours, short enough for a child at
+/// risk.
+pub const DEFAULT_RESEND_AFTER: Duration = Duration::from_secs(30 * 60);
+/// How often the outbox worker looks for messages that are due: alerts
+/// leave within a second or two of the submission, and the query (on a
+/// partial index of queued messages) costs next to nothing when idle.
+pub const OUTBOX_POLL: Duration = Duration::from_secs(1);
+/// Messages one worker takes at a time: enough to clear a burst quickly,
+/// few enough that other replicas share the work.
+pub const OUTBOX_BATCH: i64 = 16;
+/// How long a taken message is reserved for the worker sending it. Longer
+/// than the mail server's timeout, so a slow send is never taken twice; a
+/// worker that dies frees its messages after this.
+pub const OUTBOX_LEASE: Duration = Duration::from_secs(30);
+/// How long to wait for the mail server to answer any one step.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The wait after a first failed attempt; it doubles after each failure.
+pub const OUTBOX_FIRST_RETRY: Duration = Duration::from_secs(1);
+/// The longest wait between two attempts: a mail server back after an
+/// outage is used within ten minutes.
+pub const OUTBOX_LONGEST_RETRY: Duration = Duration::from_secs(10 * 60);
+/// Attempts before a message is given up as failed: with the waits above,
+/// about three hours of trying, long enough to outlast most outages; staff
+/// see the failure on the submission page.
+pub const OUTBOX_MAX_ATTEMPTS: i64 = 30;
+/// Alerts listed on the dashboard: the latest few.
+pub const DASHBOARD_ALERT_LINES: i64 = 20;

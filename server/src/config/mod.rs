@@ -12,9 +12,12 @@ use crate::limits;
 use serde::Deserialize;
 
 mod calls;
+mod mail;
 
 pub use calls::{Call, DEFAULT_SAFEGUARDING_PHRASES, Partner, parse_instant};
 use calls::{RawCall, RawPartner, check_call, check_partners, check_phrases};
+pub use mail::{CallMail, Contact, Secret, Smtp, TlsMode};
+use mail::{RawSmtp, check_smtp};
 
 /// The time zone calls are announced in.
 pub const UK_TIME_ZONE: &str = "Europe/London";
@@ -64,6 +67,7 @@ struct RawConfig {
     idle_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
     safeguarding_phrases: Option<Vec<String>>,
+    smtp: Option<RawSmtp>,
 }
 
 /// Submissions per client address; kept in memory only.
@@ -119,6 +123,9 @@ pub struct Config {
     pub idle_timeout: std::time::Duration,
     /// Connections open at once; the server stops accepting beyond it.
     pub max_connections: usize,
+    /// The mail server for safeguarding alerts and acknowledgements; none
+    /// means no email is sent (and no call may ask for any).
+    pub smtp: Option<Smtp>,
 }
 
 /// Values that override the configuration file: the command's flags, or
@@ -216,11 +223,12 @@ impl Config {
                     .collect()
             }),
         )?;
+        let smtp = raw.smtp.map(check_smtp).transpose()?;
         let calls = raw
             .calls
             .into_iter()
             .enumerate()
-            .map(|(i, c)| check_call(i, c, &global_phrases))
+            .map(|(i, c)| check_call(i, c, &global_phrases, smtp.is_some()))
             .collect::<Result<Vec<_>, _>>()?;
         let mut ids = HashSet::new();
         for (i, call) in calls.iter().enumerate() {
@@ -263,6 +271,7 @@ impl Config {
                 Some(n) => n,
                 None => limits::MAX_CONNECTIONS,
             },
+            smtp,
         })
     }
 

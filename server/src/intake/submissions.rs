@@ -93,6 +93,7 @@ async fn submit(
     let _guard = InFlight::enter(&state.in_flight, &call.id, key).ok_or(ApiError::InFlight)?;
     let spam = submission.honeypot_filled();
     let flag = super::safeguarding::find(&call.safeguarding_phrases, &submission);
+    let messages = crate::outbox::messages_for(call, &submission, flag.is_some(), spam);
     let outcome = state
         .storage
         .submit(NewSubmission {
@@ -104,6 +105,7 @@ async fn submit(
             spam,
             flag,
             submitted_at: None,
+            messages,
         })
         .await?;
     match outcome {

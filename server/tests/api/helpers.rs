@@ -145,9 +145,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    spawn_app_edited(options, |text| text).await
+}
+
+/// The app with its configuration text changed by `edit` first.
+pub async fn spawn_app_edited(options: Options, edit: impl FnOnce(String) -> String) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url(dir.path()).await;
-    let text = config_toml(&database_url, &options);
+    let text = edit(config_toml(&database_url, &options));
     let config = Config::from_toml(&text, Path::new("test.toml"), |_| None).expect("test config");
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -13,6 +13,7 @@ mod helpers;
 mod hostile;
 mod moderation;
 mod openapi;
+mod outbox;
 mod publication;
 mod replicas;
 mod review_helpers;

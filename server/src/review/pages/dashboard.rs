@@ -18,7 +18,7 @@ use crate::auth::Principal;
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
-use crate::limits::DASHBOARD_AUDIT_LINES;
+use crate::limits::{DASHBOARD_ALERT_LINES, DASHBOARD_AUDIT_LINES};
 use crate::review::service::{counts_for, set_publication};
 
 #[derive(Template)]
@@ -33,6 +33,13 @@ struct Dashboard {
     chart: Chart,
     by_partner: BTreeMap<String, i64>,
     audit: Vec<AuditLine>,
+    alerts: Vec<AlertLine>,
+}
+
+/// A safeguarding alert and its state.
+struct AlertLine {
+    reference: String,
+    state: String,
 }
 
 struct CallRow {
@@ -88,6 +95,16 @@ pub async fn show(
             reference: e.reference.unwrap_or_default(),
         })
         .collect();
+    let alerts = state
+        .storage
+        .recent_alerts(DASHBOARD_ALERT_LINES)
+        .await?
+        .into_iter()
+        .map(|m| AlertLine {
+            state: crate::outbox::describe(&m),
+            reference: m.reference,
+        })
+        .collect();
     Ok(render(&Dashboard {
         staff: staff.name,
         total: counts.iter().map(|c| c.submissions).sum(),
@@ -98,6 +115,7 @@ pub async fn show(
         chart: Chart::new(config, &counts),
         by_partner,
         audit,
+        alerts,
     }))
 }
 
