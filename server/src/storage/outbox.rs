@@ -282,6 +282,22 @@ impl Storage {
         limit: i64,
     ) -> Result<Vec<ClaimedMessage>, StorageError> {
         let now = now_text();
+        // A read first: when nothing is due (nearly always), no write lock
+        // is taken at all.
+        let due = read!(self, |pool, q| {
+            sqlx::query(&q(
+                "SELECT id FROM outbox WHERE state = 'queued' AND not_before <= ? \
+                 AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1",
+            ))
+            .bind(&now)
+            .bind(&now)
+            .fetch_optional(pool)
+            .await
+            .map(|row| row.is_some())
+        })?;
+        if !due {
+            return Ok(Vec::new());
+        }
         let until = after(lease);
         let ids: Vec<i64> = match self {
             Storage::Sqlite(s) => {
