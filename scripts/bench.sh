@@ -11,6 +11,27 @@ if [ $# -gt 0 ]; then
 fi
 target/server/cfi-bench --engine sqlite --count 20000
 target/server/cfi-bench --engine postgres --replicas 1 --count 20000
+# PostgreSQL's own ceiling on this machine, in the same run: pgbench
+# inserting one row shaped like a submission per transaction (autocommit,
+# synchronous_commit on) into a scratch table, 64 clients, as above. Our
+# submissions/s at 64 clients divided by this tps is the ratio to watch.
+PG_URL=${CFI_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
+scratch="cfi_pgbench_$$"
+psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $scratch" -c "CREATE DATABASE $scratch"
+psql -q "$PG_URL/$scratch" -c "CREATE TABLE raw_insert (id BIGSERIAL PRIMARY KEY, \
+  reference TEXT NOT NULL UNIQUE, call_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, \
+  body TEXT NOT NULL, submitted_at TEXT NOT NULL, UNIQUE (call_id, idempotency_key))"
+script=$(mktemp)
+cat >"$script" <<'SQL'
+INSERT INTO raw_insert (reference, call_id, idempotency_key, body, submitted_at)
+VALUES (md5(random()::text), 'bench', md5(random()::text),
+        repeat('An idea of about the size of a real one. ', 12), now()::text);
+SQL
+echo "== pgbench: one-row INSERT per transaction, 64 clients, 15 s"
+PGOPTIONS='-c synchronous_commit=on' pgbench -n -M prepared -c 64 -j 2 -T 15 -f "$script" "$PG_URL/$scratch" \
+  | grep -E '^(tps|latency average)'
+rm -f "$script"
+psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $scratch"
 target/server/cfi-bench --engine postgres --replicas 2 --count 20000
 # The review team's full CSV export and searches over 100,000 submissions.
 target/server/cfi-bench --admin --engine sqlite --count 100000

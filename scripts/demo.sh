@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything, builds the widget, and runs the collection server on
-# SQLite (demo/review.toml, database in .data/) plus the partner pages.
+# SQLite (demo/review.toml, database in .data/) plus the partner pages and
+# a mail catcher for the emails it sends.
 # Stop with Ctrl-C; both servers stop with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,9 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+# The mail catcher that receives the demo's alerts and acknowledgements.
+tests/node_modules/.bin/maildev --ip 127.0.0.1 --smtp 1025 --web-ip 127.0.0.1 --web 1080 --silent &
+pids+=($!)
 target/server/cfi-server seed --config demo/review.toml --count 300
 target/server/cfi-server --config demo/review.toml &
 pids+=($!)
@@ -35,6 +39,9 @@ Call for Ideas demo
                                    http://127.0.0.1:8080/api/admin/submissions
   Review team's pages:           http://127.0.0.1:8080/admin (token: demo-reviewer-token)
   Published (after switching on): http://127.0.0.1:8080/published/call-for-ideas
+  Emails sent (mail catcher):    http://127.0.0.1:1080/
+                                 (send an idea saying "I am not safe at home" to
+                                 see a safeguarding alert arrive)
 Press Ctrl-C to stop.
 URLS
 wait

@@ -28,6 +28,8 @@ need brotli
 # the commands, not the packages.
 command -v node >/dev/null || need nodejs
 command -v npm >/dev/null || need npm
+# pgbench measures the database's own insert rate beside ours (bench.sh).
+command -v pgbench >/dev/null || need postgresql-client
 postgres_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 if ! postgres_up; then need postgresql; fi
 # pg_dump and pg_restore: `cfi-server backup` and `restore` on PostgreSQL.

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod metrics;
 pub mod moderation;
 pub mod openapi;
+pub mod outbox;
 pub mod publication;
 pub mod review;
 pub mod serve;
@@ -71,6 +72,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     storage: Storage,
+    config: Arc<Config>,
     port: u16,
     limits: serve::ConnectionLimits,
     metrics: metrics::Metrics,
@@ -108,6 +110,7 @@ impl Application {
         };
         Ok(Self {
             listener,
+            config: Arc::clone(&state.config),
             router: router(state),
             storage,
             port: port.port(),
@@ -122,13 +125,18 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets requests in progress
-    /// finish (their submissions commit) and closes storage.
+    /// finish (their submissions commit), stops the outbox worker (after
+    /// the message it is sending) and closes storage.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let upkeep = tokio::spawn(metrics_upkeep(self.metrics));
+        let worker = outbox::Worker::start(self.storage.clone(), self.config);
         let result = serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        if let Some(worker) = worker {
+            worker.stop().await;
+        }
         upkeep.abort();
         self.storage.close().await;
         result

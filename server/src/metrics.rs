@@ -49,11 +49,10 @@ pub mod names {
     pub const SQLITE_BATCH_SIZE: &str = "cfi_sqlite_batch_size";
     /// Gauge: flagged submissions not yet handled, at the last scrape.
     pub const SAFEGUARDING_FLAGS_OPEN: &str = "cfi_safeguarding_flags_open";
-    /// Gauge (set in [`super::refresh`] once the outbox exists): messages
-    /// waiting to be sent.
+    /// Gauge: messages waiting in the outbox to be sent, at the last scrape.
     pub const OUTBOX_QUEUED: &str = "cfi_outbox_messages_queued";
-    /// Gauge (set in [`super::refresh`] once the outbox exists): age in
-    /// seconds of the oldest message waiting.
+    /// Gauge: age in seconds of the oldest message waiting in the outbox (0
+    /// when none waits).
     pub const OUTBOX_OLDEST_AGE: &str = "cfi_outbox_oldest_message_age_seconds";
 }
 
@@ -237,8 +236,18 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
 pub async fn refresh(state: &AppState) -> Result<(), ApiError> {
     let open = state.storage.open_flag_count().await? as f64;
     state.metrics.gauge(names::SAFEGUARDING_FLAGS_OPEN, open);
-    // The outbox's gauges (names::OUTBOX_QUEUED, names::OUTBOX_OLDEST_AGE)
-    // are set here once the outbox exists.
+    let outbox = crate::outbox::queue_stats(&state.storage).await?;
+    state
+        .metrics
+        .gauge(names::OUTBOX_QUEUED, outbox.queued as f64);
+    // Stored times are RFC 3339 UTC; an unreadable one counts as no age.
+    let oldest_age = outbox
+        .oldest_queued_at
+        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+        .map_or(0.0, |at| {
+            (jiff::Timestamp::now().as_millisecond() - at.as_millisecond()).max(0) as f64 / 1000.0
+        });
+    state.metrics.gauge(names::OUTBOX_OLDEST_AGE, oldest_age);
     Ok(())
 }
 

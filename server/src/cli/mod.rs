@@ -427,6 +427,8 @@ pub async fn seed(
             flag: crate::intake::safeguarding::find(&call.safeguarding_phrases, &submission),
             submitted_at: Some(at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
             submission,
+            // Made-up data: nobody is alerted or acknowledged.
+            messages: Vec::new(),
         };
         let storage = storage.clone();
         tasks.spawn(async move { storage.submit(new).await });

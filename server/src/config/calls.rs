@@ -48,6 +48,13 @@ pub(super) struct RawCall {
     #[serde(default)]
     safeguarding_phrases: Vec<String>,
     retain_personal_data_until: Option<String>,
+    #[serde(default)]
+    safeguarding_contacts: Vec<super::mail::RawContact>,
+    safeguarding_resend_after_secs: Option<u64>,
+    #[serde(default)]
+    acknowledgements: bool,
+    #[serde(default)]
+    acknowledgements_quote_ideas: bool,
 }
 
 /// A partner charity and the origins its pages are served from.
@@ -89,6 +96,9 @@ pub struct Call {
     /// After this instant the retention command removes respondents'
     /// personal data from this call's submissions.
     pub retain_personal_data_until: Option<Zoned>,
+    /// Who is alerted when a submission is flagged, and whether
+    /// respondents get an acknowledgement.
+    pub mail: super::CallMail,
 }
 
 /// Phrases that flag a submission for the safeguarding lead when no list is
@@ -176,6 +186,7 @@ pub(super) fn check_call(
     i: usize,
     raw: RawCall,
     global_phrases: &[String],
+    has_smtp: bool,
 ) -> Result<Call, ConfigError> {
     let key = |field: &str| format!("calls[{i}].{field}");
     if !is_id(&raw.id) {
@@ -259,6 +270,16 @@ pub(super) fn check_call(
         .map(parse_instant)
         .transpose()
         .map_err(|m| invalid(key("retain_personal_data_until"), m))?;
+    let mail = super::mail::check_call_mail(
+        &key,
+        super::mail::RawCallMail {
+            contacts: raw.safeguarding_contacts,
+            resend_after_secs: raw.safeguarding_resend_after_secs,
+            acknowledgements: raw.acknowledgements,
+            quote_ideas: raw.acknowledgements_quote_ideas,
+        },
+        has_smtp,
+    )?;
     let rules = CallRules {
         limits,
         themes: raw.themes.iter().map(|c| c.id.clone()).collect(),
@@ -282,6 +303,7 @@ pub(super) fn check_call(
         support: raw.support,
         safeguarding_phrases,
         retain_personal_data_until,
+        mail,
     })
 }
 

@@ -12,9 +12,12 @@ use crate::limits;
 use serde::Deserialize;
 
 mod calls;
+mod mail;
 
 pub use calls::{Call, DEFAULT_SAFEGUARDING_PHRASES, Partner, parse_instant};
 use calls::{RawCall, RawPartner, check_call, check_partners, check_phrases};
+pub use mail::{CallMail, Contact, Secret, Smtp, TlsMode};
+use mail::{RawSmtp, check_smtp};
 
 /// The time zone calls are announced in.
 pub const UK_TIME_ZONE: &str = "Europe/London";
@@ -65,6 +68,7 @@ struct RawConfig {
     max_connections: Option<usize>,
     session_idle_timeout_secs: Option<u64>,
     safeguarding_phrases: Option<Vec<String>>,
+    smtp: Option<RawSmtp>,
 }
 
 /// Submissions per client address; kept in memory only.
@@ -124,6 +128,9 @@ pub struct Config {
     pub max_connections: usize,
     /// A signed-in session unused this long ends.
     pub session_idle_timeout: std::time::Duration,
+    /// The mail server for safeguarding alerts and acknowledgements; none
+    /// means no email is sent (and no call may ask for any).
+    pub smtp: Option<Smtp>,
 }
 
 /// Values that override the configuration file: the command's flags, or
@@ -221,11 +228,12 @@ impl Config {
                     .collect()
             }),
         )?;
+        let smtp = raw.smtp.map(check_smtp).transpose()?;
         let calls = raw
             .calls
             .into_iter()
             .enumerate()
-            .map(|(i, c)| check_call(i, c, &global_phrases))
+            .map(|(i, c)| check_call(i, c, &global_phrases, smtp.is_some()))
             .collect::<Result<Vec<_>, _>>()?;
         let mut ids = HashSet::new();
         for (i, call) in calls.iter().enumerate() {
@@ -273,6 +281,7 @@ impl Config {
                 Some(secs) => std::time::Duration::from_secs(secs),
                 None => limits::SESSION_IDLE_TIMEOUT,
             },
+            smtp,
         })
     }
 

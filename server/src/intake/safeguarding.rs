@@ -19,6 +19,52 @@ pub struct Flag {
 
 use crate::limits::SAFEGUARDING_CONTEXT_CHARS as CONTEXT_CHARS;
 
+/// What kind of concern a matched phrase is about, in words for the
+/// safeguarding alert (which never quotes the person). The default phrases
+/// each have one; a phrase a call adds is "a phrase on the call's own list".
+pub fn category(phrase: &str) -> &'static str {
+    const SELF_HARM: &[&str] = &[
+        "kill myself",
+        "killing myself",
+        "end my life",
+        "want to die",
+        "suicide",
+        "suicidal",
+        "self-harm",
+        "self harm",
+        "hurt myself",
+        "hurting myself",
+        "cutting myself",
+    ];
+    const ABUSE: &[&str] = &[
+        "abusing me",
+        "abused me",
+        "being abused",
+        "hits me",
+        "hitting me",
+        "beats me",
+        "touches me",
+        "touching me",
+        "groomed",
+    ];
+    const DANGER: &[&str] = &[
+        "not safe at home",
+        "scared to go home",
+        "afraid to go home",
+        "in danger",
+        "run away from home",
+    ];
+    if SELF_HARM.contains(&phrase) {
+        "self-harm or suicide"
+    } else if ABUSE.contains(&phrase) {
+        "abuse"
+    } else if DANGER.contains(&phrase) {
+        "a child or young person in danger"
+    } else {
+        "a phrase on the call's own list"
+    }
+}
+
 /// The first configured phrase found in the submission's ideas, and the
 /// passage around it.
 pub fn find(phrases: &[String], submission: &Submission) -> Option<Flag> {
@@ -135,6 +181,17 @@ mod tests {
         assert!(p.starts_with('…') && p.ends_with('…'), "{p}");
         assert!(p.contains("I am not safe at home"));
         assert!(p.chars().count() < 200);
+    }
+
+    #[test]
+    fn every_default_phrase_has_a_category() {
+        for phrase in crate::config::DEFAULT_SAFEGUARDING_PHRASES {
+            assert_ne!(
+                category(phrase),
+                category("a phrase nobody listed"),
+                "{phrase}"
+            );
+        }
     }
 
     #[test]

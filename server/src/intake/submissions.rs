@@ -107,6 +107,7 @@ async fn store(
     let _guard = InFlight::enter(&state.in_flight, &call.id, key).ok_or(ApiError::InFlight)?;
     let spam = submission.honeypot_filled();
     let flag = super::safeguarding::find(&call.safeguarding_phrases, &submission);
+    let messages = crate::outbox::messages_for(call, &submission, flag.is_some(), spam);
     let outcome = state
         .storage
         .submit(NewSubmission {
@@ -118,6 +119,7 @@ async fn store(
             spam,
             flag,
             submitted_at: None,
+            messages,
         })
         .await?;
     match outcome {

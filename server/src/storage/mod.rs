@@ -5,6 +5,7 @@
 
 #[macro_use]
 mod engine;
+mod outbox;
 mod postgres;
 mod review;
 mod search;
@@ -21,6 +22,9 @@ use std::time::Instant;
 use crate::intake::safeguarding::Flag;
 use crate::metrics::Metrics;
 
+pub use outbox::{
+    ClaimedMessage, MessageKind, MessageState, MessageSubject, OutgoingMessage, QueueStats,
+};
 pub use postgres::PostgresStore;
 pub use review::{AuditEntry, DayCount};
 pub use search::SearchPage;
@@ -60,6 +64,8 @@ pub struct NewSubmission {
     pub flag: Option<Flag>,
     /// When it was submitted; `None` means now (demo seeding sets it).
     pub submitted_at: Option<String>,
+    /// Emails about it (the outbox), stored in the same transaction.
+    pub messages: Vec<OutgoingMessage>,
 }
 
 /// What the client is told on success.
@@ -135,6 +141,7 @@ struct Row {
     flag_phrase: Option<String>,
     flag_passage: Option<String>,
     submitted_at: Option<String>,
+    messages: Vec<outbox::MessageRow>,
 }
 
 impl Row {
@@ -169,6 +176,11 @@ impl Row {
             flag_phrase: new.flag.as_ref().map(|f| f.phrase.clone()),
             flag_passage: new.flag.as_ref().map(|f| f.passage.clone()),
             submitted_at: new.submitted_at.clone(),
+            messages: new
+                .messages
+                .iter()
+                .map(outbox::MessageRow::from_new)
+                .collect(),
         }
     }
 }
@@ -281,8 +293,10 @@ impl Storage {
 /// statements list them in, so the two cannot drift apart.
 /// The INSERT of a new submission, written once for both engines; a row
 /// whose key or reference is taken is not inserted (`ON CONFLICT DO
-/// NOTHING`), and the caller looks for why.
+/// NOTHING`), and the caller looks for why. `prefix` goes before it (the
+/// `WITH s AS (` of PostgreSQL's single statement).
 fn insert_new<'a, DB>(
+    prefix: &str,
     row: &'a Row,
     reference: &'a str,
     submitted_at: &'a str,
@@ -293,11 +307,11 @@ where
     Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let mut query = QueryBuilder::new(
-        "INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, body_hash, \
+    let mut query = QueryBuilder::new(format!(
+        "{prefix}INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, body_hash, \
          capacity, name, organisation, email, perspectives, age_band, publication_chosen, \
-         publication, ideas, spam, submitted_at, flag_phrase, flag_passage, flag_open) VALUES (",
-    );
+         publication, ideas, spam, submitted_at, flag_phrase, flag_passage, flag_open) VALUES ("
+    ));
     let mut values = query.separated(", ");
     values
         .push_bind(reference)

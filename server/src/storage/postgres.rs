@@ -1,8 +1,10 @@
 //! PostgreSQL engine, for several server replicas on one database.
 //!
-//! Each submission is one transaction: `INSERT ... ON CONFLICT DO NOTHING`
-//! against the unique `(call_id, idempotency_key)` constraint, then a read of
-//! the row that won. Two replicas racing on one key therefore store one row
+//! Each submission is one statement in autocommit (its own transaction, one
+//! round trip): `INSERT ... ON CONFLICT DO NOTHING` against the unique
+//! `(call_id, idempotency_key)` constraint, with its outbox messages in the
+//! same statement, then, only if nothing was inserted, a read of the row
+//! that won. Two replicas racing on one key therefore store one row
 //! and return the same reference; no lock lives in any one process.
 //! `synchronous_commit` is forced on for this connection pool, so a 2xx is
 //! only sent after the commit is durable.
@@ -42,18 +44,26 @@ impl PostgresStore {
         Ok(Self { pool, metrics })
     }
 
+    /// One statement in autocommit, so one round trip when the key is new:
+    /// the INSERT of the submission (with its flag) and of its outbox
+    /// messages, as a data-modifying `WITH`. Only when it inserts nothing
+    /// (the key or, rarely, the reference was taken) does a second query
+    /// find out why.
     pub async fn submit(&self, new: NewSubmission) -> Result<SubmitOutcome, StorageError> {
         let row = Row::from_new(&new);
+        let created_at = now_text();
         for _ in 0..REFERENCE_ATTEMPTS {
             let reference = new_reference();
             let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
-            let mut tx = self.pool.begin().await?;
-            let done = insert_new::<sqlx::Postgres>(&row, reference.as_str(), &submitted_at)
-                .build()
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            if done.rows_affected() == 1 {
+            let mut query = insert_new::<sqlx::Postgres>(
+                "WITH s AS (",
+                &row,
+                reference.as_str(),
+                &submitted_at,
+            );
+            super::outbox::push_postgres_tail(&mut query, &row, &created_at);
+            let inserted = query.build().fetch_optional(&self.pool).await?;
+            if inserted.is_some() {
                 return Ok(SubmitOutcome::Created(Receipt {
                     reference,
                     submitted_at,

@@ -315,6 +315,10 @@ impl Storage {
         staff: &str,
     ) -> Result<Option<String>, StorageError> {
         let call = transaction!(self, |tx, q| {
+            sqlx::query(&q(super::outbox::FORGET_SUBMISSION))
+                .bind(reference)
+                .execute(&mut *tx)
+                .await?;
             let row = sqlx::query(&q(
                 "DELETE FROM submissions WHERE reference = ? RETURNING call_id",
             ))
@@ -355,6 +359,11 @@ impl Storage {
         let before = submitted_before.unwrap_or("9999");
         let now = now_text();
         let count = transaction!(self, |tx, q| {
+            sqlx::query(&q(super::outbox::FORGET_ACKNOWLEDGEMENTS))
+                .bind(call_id)
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(&q(
                 "UPDATE moderation_actions SET reason = '[removed by retention]' \
                  WHERE submission_id IN (SELECT id FROM submissions WHERE call_id = ? \

@@ -199,11 +199,13 @@ async fn insert(conn: &mut SqliteConnection, row: &Row) -> Result<SubmitOutcome,
     for _ in 0..REFERENCE_ATTEMPTS {
         let reference = new_reference();
         let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
-        let done = insert_new::<sqlx::Sqlite>(row, reference.as_str(), &submitted_at)
+        let done = insert_new::<sqlx::Sqlite>("", row, reference.as_str(), &submitted_at)
             .build()
             .execute(&mut *conn)
             .await?;
         if done.rows_affected() == 1 {
+            super::outbox::insert_sqlite(conn, done.last_insert_rowid(), reference.as_str(), row)
+                .await?;
             return Ok(SubmitOutcome::Created(Receipt {
                 reference,
                 submitted_at,

@@ -162,20 +162,30 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    spawn_app_edited(options, |text| text).await
+}
+
+/// The app with its configuration text changed by `edit` first.
+pub async fn spawn_app_edited(options: Options, edit: impl FnOnce(String) -> String) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url(dir.path()).await;
-    spawn_app_in(dir, database_url, &options).await
+    spawn_app_in(dir, database_url, &options, edit).await
 }
 
 /// Another server on the database `database_url` (a replica, or the same
 /// server after a restart); the caller keeps the database's directory.
 pub async fn spawn_app_on(database_url: &str, options: &Options) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    spawn_app_in(dir, database_url.to_owned(), options).await
+    spawn_app_in(dir, database_url.to_owned(), options, |text| text).await
 }
 
-async fn spawn_app_in(dir: tempfile::TempDir, database_url: String, options: &Options) -> TestApp {
-    let text = config_toml(&database_url, options);
+async fn spawn_app_in(
+    dir: tempfile::TempDir,
+    database_url: String,
+    options: &Options,
+    edit: impl FnOnce(String) -> String,
+) -> TestApp {
+    let text = edit(config_toml(&database_url, options));
     let config = Config::from_toml(&text, Path::new("test.toml"), |_| None).expect("test config");
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

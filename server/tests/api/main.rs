@@ -17,6 +17,7 @@ mod hostile;
 mod metrics;
 mod moderation;
 mod openapi;
+mod outbox;
 mod publication;
 mod replicas;
 mod review_helpers;

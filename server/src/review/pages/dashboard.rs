@@ -19,7 +19,7 @@ use crate::auth::Principal;
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
-use crate::limits::{AUTH_FAILURES_KEPT, DASHBOARD_AUDIT_LINES};
+use crate::limits::{AUTH_FAILURES_KEPT, DASHBOARD_ALERT_LINES, DASHBOARD_AUDIT_LINES};
 use crate::review::service::{counts_for, set_publication};
 use crate::storage::FailureCounts;
 
@@ -38,6 +38,13 @@ struct Dashboard {
     failed_sign_ins: FailureCounts,
     /// How many days of failures are kept (and counted).
     failures_kept_days: u64,
+    alerts: Vec<AlertLine>,
+}
+
+/// A safeguarding alert and its state.
+struct AlertLine {
+    reference: String,
+    state: String,
 }
 
 struct CallRow {
@@ -97,6 +104,16 @@ pub async fn show(
         .storage
         .auth_failure_counts(AUTH_FAILURES_KEPT)
         .await?;
+    let alerts = state
+        .storage
+        .recent_alerts(DASHBOARD_ALERT_LINES)
+        .await?
+        .into_iter()
+        .map(|m| AlertLine {
+            state: crate::outbox::describe(&m),
+            reference: m.reference,
+        })
+        .collect();
     Ok(render(&Dashboard {
         staff: staff.name,
         total: counts.iter().map(|c| c.submissions).sum(),
@@ -109,6 +126,7 @@ pub async fn show(
         audit,
         failed_sign_ins,
         failures_kept_days: AUTH_FAILURES_KEPT.as_secs() / (24 * 60 * 60),
+        alerts,
     }))
 }
 

@@ -35,6 +35,9 @@ struct SubmissionPage<'a> {
     can_withhold: bool,
     can_mark_spam: bool,
     audit: Vec<AuditRow>,
+    /// Each email about it (alerts, resends, the acknowledgement) and its
+    /// state, in plain words.
+    emails: Vec<String>,
 }
 
 struct FlagView {
@@ -78,7 +81,16 @@ pub async fn show(
 ) -> Result<Response, HtmlError> {
     let Path(reference) = reference?;
     let found = detail(&state, &reference).await?;
-    Ok(render(&page(&state.config, &found)))
+    let mut shown = page(&state.config, &found);
+    shown.emails = state
+        .storage
+        .messages_of(reference.as_str())
+        .await
+        .map_err(ApiError::from)?
+        .iter()
+        .map(crate::outbox::describe)
+        .collect();
+    Ok(render(&shown))
 }
 
 fn label_of(choices: &[cfi_rules::Choice], id: &str) -> String {
@@ -194,6 +206,7 @@ fn page<'a>(config: &Config, found: &'a Detail) -> SubmissionPage<'a> {
         can_withhold: state.withheld.is_none(),
         can_mark_spam: state.spam.is_none(),
         audit,
+        emails: Vec::new(),
     }
 }
 
