@@ -78,6 +78,9 @@ async fn submit(
             {
                 return Ok((StatusCode::OK, Json(receipt)).into_response());
             }
+            if state.storage.was_erased(&call.id, key).await? {
+                return Err(ApiError::SubmissionErased);
+            }
             return Err(match status {
                 CallStatus::NotYetOpen => ApiError::CallNotOpenYet {
                     opens: human(&call.opens),
@@ -116,6 +119,10 @@ async fn submit(
             Ok((StatusCode::OK, Json(receipt)).into_response())
         }
         SubmitOutcome::KeyReused => Err(ApiError::KeyReused),
+        SubmitOutcome::Erased => {
+            tracing::info!(call = %call.id, "a retry of an erased submission refused");
+            Err(ApiError::SubmissionErased)
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 
 #[macro_use]
 mod engine;
+mod erased;
 mod postgres;
+mod publication;
 mod review;
 mod search;
 mod sqlite;
@@ -17,7 +19,9 @@ use uuid::Uuid;
 
 use crate::intake::safeguarding::Flag;
 
+pub use erased::erased_key_hash;
 pub use postgres::PostgresStore;
+pub use publication::{PublicationState, PublicationVersion};
 pub use review::{AuditEntry, DayCount};
 pub use search::SearchPage;
 pub use sqlite::SqliteStore;
@@ -73,6 +77,9 @@ pub enum SubmitOutcome {
     Replayed(Receipt),
     /// The key was used before with a different body.
     KeyReused,
+    /// The submission sent under this key was erased (or its personal data
+    /// removed by retention): it is not stored again.
+    Erased,
 }
 
 /// One idea as stored.
@@ -116,6 +123,8 @@ struct Row {
     call_id: String,
     partner: Option<String>,
     key: String,
+    /// [`erased_key_hash`] of the call and key.
+    erased_hash: String,
     body_hash: String,
     capacity: &'static str,
     name: Option<String>,
@@ -150,6 +159,7 @@ impl Row {
             call_id: new.call_id.clone(),
             partner: new.partner.clone(),
             key: new.key.hyphenated().to_string(),
+            erased_hash: erased_key_hash(&new.call_id, &new.key.hyphenated().to_string()),
             body_hash: new.body_hash.clone(),
             capacity: r.capacity().as_str(),
             name: r.name().map(str::to_owned),

@@ -50,6 +50,18 @@ impl PostgresStore {
                 .build()
                 .execute(&mut *tx)
                 .await?;
+            // Checked after the INSERT, in a statement of its own: if an
+            // erasure of this key committed while the INSERT waited on the
+            // key's row, this sees it (read committed), and nothing is kept.
+            let erased = sqlx::query(&super::engine::dollar(super::erased::WAS_ERASED))
+                .bind(&row.erased_hash)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if erased {
+                tx.rollback().await?;
+                return Ok(SubmitOutcome::Erased);
+            }
             tx.commit().await?;
             if done.rows_affected() == 1 {
                 return Ok(SubmitOutcome::Created(Receipt {
