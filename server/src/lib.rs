@@ -60,6 +60,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Signed-in staff and partner browser sessions.
     pub sessions: Arc<auth::Sessions>,
+    /// The published output, per call and publication state.
+    pub publication: Arc<publication::cache::PublicationCache>,
 }
 
 /// A built server, bound and ready to run.
@@ -98,6 +100,7 @@ impl Application {
             storage: storage.clone(),
             in_flight: Arc::default(),
             sessions: Arc::default(),
+            publication: Arc::default(),
         };
         Ok(Self {
             listener,

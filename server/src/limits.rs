@@ -77,3 +77,14 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// At most one warning a minute that the connection cap is reached, so a
 /// flood does not flood the log too.
 pub const CONNECTION_CAP_LOG_EVERY: Duration = Duration::from_secs(60);
+
+// Publication.
+
+/// Submissions on one page of `/published/{call}`: a long page that still
+/// loads quickly on a phone (each submission holds up to five ideas), and a
+/// call of 20,000 submissions in 200 pages.
+pub const PUBLISHED_PER_PAGE: usize = 100;
+/// Published outputs built at once, across all calls: each takes a core
+/// while it runs and holds a call's submissions in memory, so two keep the
+/// server answering everything else however many people read at once.
+pub const PUBLICATION_BUILDS: usize = 2;
