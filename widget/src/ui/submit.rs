@@ -145,7 +145,8 @@ pub fn send(ctx: Ctx) {
                 }
                 Next::Erased => {
                     // The saved draft and its key go, so nothing can send
-                    // the erased submission again.
+                    // the erased submission again; the form starts again at
+                    // its first step, which says why.
                     ctx.reset();
                     ctx.submit.set(SubmitState::Failed(Failure::Erased));
                     emit_error(ctx, "submit", status, problem);
