@@ -36,6 +36,10 @@ target/server/cfi-bench --engine postgres --replicas 2 --count 20000
 # The review team's full CSV export and searches over 100,000 submissions.
 target/server/cfi-bench --admin --engine sqlite --count 100000
 target/server/cfi-bench --admin --engine postgres --count 100000
+# 96 concurrent anonymous readers of each published format over 20,000
+# submissions: the server's resident memory and /healthz latency.
+target/server/cfi-bench --published --engine sqlite --count 20000
+target/server/cfi-bench --published --engine postgres --count 20000
 # Fuzzing the shared rules (nightly toolchain, bounded): any crash found is
 # saved under fuzz/artifacts/ and must become a regression test in rules/.
 if rustup toolchain list | grep -q '^nightly'; then

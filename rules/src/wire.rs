@@ -26,6 +26,7 @@ pub enum ProblemType {
     UnsupportedMediaType,
     Validation,
     IdempotencyKeyReused,
+    SubmissionErased,
     TooManyRequests,
     StorageUnavailable,
 }
@@ -47,6 +48,7 @@ impl ProblemType {
         Self::UnsupportedMediaType,
         Self::Validation,
         Self::IdempotencyKeyReused,
+        Self::SubmissionErased,
         Self::TooManyRequests,
         Self::StorageUnavailable,
     ];
@@ -68,6 +70,7 @@ impl ProblemType {
             Self::UnsupportedMediaType => "/problems/unsupported-media-type",
             Self::Validation => "/problems/validation",
             Self::IdempotencyKeyReused => "/problems/idempotency-key-reused",
+            Self::SubmissionErased => "/problems/submission-erased",
             Self::TooManyRequests => "/problems/too-many-requests",
             Self::StorageUnavailable => "/problems/storage-unavailable",
         }

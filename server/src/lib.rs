@@ -65,6 +65,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Failed sign-ins and bearer tokens per client, to slow guessing.
     pub throttle: Arc<auth::throttle::Throttle>,
+    /// The published output, per call and publication state.
+    pub publication: Arc<publication::cache::PublicationCache>,
 }
 
 /// A built server, bound and ready to run.
@@ -107,6 +109,7 @@ impl Application {
             storage: storage.clone(),
             in_flight: Arc::default(),
             throttle: Arc::default(),
+            publication: Arc::default(),
         };
         Ok(Self {
             listener,

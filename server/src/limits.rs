@@ -148,3 +148,13 @@ pub const OUTBOX_LONGEST_RETRY: Duration = Duration::from_secs(10 * 60);
 pub const OUTBOX_MAX_ATTEMPTS: i64 = 30;
 /// Alerts listed on the dashboard: the latest few.
 pub const DASHBOARD_ALERT_LINES: i64 = 20;
+// Publication.
+
+/// Submissions on one page of `/published/{call}`: a long page that still
+/// loads quickly on a phone (each submission holds up to five ideas), and a
+/// call of 20,000 submissions in 200 pages.
+pub const PUBLISHED_PER_PAGE: usize = 100;
+/// Published outputs built at once, across all calls: each takes a core
+/// while it runs and holds a call's submissions in memory, so two keep the
+/// server answering everything else however many people read at once.
+pub const PUBLICATION_BUILDS: usize = 2;

@@ -84,6 +84,7 @@ pub fn document() -> Value {
                         "403": problem(&format!("Partner not allowed from this origin ({})", types::FORBIDDEN_ORIGIN)),
                         "404": problem(&format!("Unknown call ({})", types::NOT_FOUND)),
                         "409": problem(&format!("Call not open yet ({}), closed ({}), or the same key still in flight ({})", types::NOT_YET_OPEN, types::CLOSED, types::IN_FLIGHT)),
+                        "410": problem(&format!("The submission sent with this key was erased; it is not stored again ({})", types::ERASED)),
                         "413": problem(&format!("Body over {MAX_BODY_BYTES} bytes ({})", types::TOO_LARGE)),
                         "415": problem(&format!("Not JSON ({})", types::NOT_JSON)),
                         "422": problem(&format!("Field errors ({}) or the key reused with another body ({})", types::VALIDATION, types::KEY_REUSED)),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { start } from "./harness.js";
-import { expectFocus, expectHeading, fillToCheck, newContext, openWidget, problem } from "./flow.js";
+import { ADMIN_TOKEN, start } from "./harness.js";
+import { events, expectFocus, expectHeading, fillToCheck, newContext, openWidget, problem, savedDrafts } from "./flow.js";
 
 let env;
 before(async () => {
@@ -120,5 +120,53 @@ test("a page the review does not allow for its partner says where ideas can be s
   assert.equal(await page.locator("#cfi-retry").count(), 0, "retrying cannot help");
   const errors = (await page.evaluate(() => window.__cfiEvents)).filter((e) => e.type === "cfi:error");
   assert.deepEqual(errors.map((e) => e.detail), [{ kind: "submit", status: "403", code: "partner-not-allowed" }]);
+  await context.close();
+});
+
+test("a retry of a submission erased meanwhile: the draft and key are cleared and the person is told", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  await openWidget(page, env.site("become"));
+  await fillToCheck(page, { name: "Erased Meanwhile" });
+  const [draft] = await savedDrafts(page);
+  assert.ok(draft, "the draft is saved on the device");
+  let erased = null;
+  await page.route("**/submissions", async (route) => {
+    if (erased === null) {
+      // The server stores it, but the answer never reaches the browser;
+      // meanwhile the review team erases it at the person's request.
+      const response = await route.fetch();
+      const { reference } = await response.json();
+      erased = await fetch(`${env.serverUrl}/api/admin/submissions/${reference}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      return route.abort("connectionreset");
+    }
+    return route.continue();
+  });
+  await page.getByRole("button", { name: "Send my ideas" }).click();
+  // The widget retries with the same key and body.
+  await page.locator("#cfi-retry").click();
+  const status = page.locator("#cfi-submit-status");
+  await status.filter({ hasText: "removed by the review team at someone's request" }).waitFor();
+  assert.match(await status.textContent(), /You are welcome to write to us again if you wish\.$/);
+  assert.equal(erased.status, 200);
+  await expectFocus(page, "cfi-submit-status");
+  assert.equal(await page.locator("#cfi-retry").count(), 0, "no retry is offered");
+  const drafts = await savedDrafts(page);
+  assert.ok(
+    drafts.every((d) => d.value.key !== draft.value.key),
+    "the erased submission's key is gone from the device",
+  );
+  assert.ok(
+    drafts.every((d) => !JSON.stringify(d.value).includes("Erased Meanwhile")),
+    "the erased answers are gone from the device",
+  );
+  const errors = (await events(page)).filter((e) => e.type === "cfi:error");
+  assert.equal(errors.at(-1)?.detail?.code, "submission-erased");
+  assert.equal(errors.at(-1)?.detail?.status, "410");
+  const left = (await env.submissions()).filter((s) => s.name === "Erased Meanwhile");
+  assert.equal(left.length, 0, "nothing was stored again");
   await context.close();
 });

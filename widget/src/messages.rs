@@ -27,6 +27,9 @@ pub const REFUSED: &str = "The server could not accept your answers.";
 pub const TRY_AGAIN: &str = "Your ideas have not been sent yet, and your answers are still here. Check your connection and try again.";
 /// 403 partner-not-allowed: this page may not send ideas to the review.
 pub const NOT_ALLOWED: &str = "This page cannot send ideas to the review, so trying again will not help. Your answers are still here: you can copy them and send your ideas on the review's own page instead.";
+/// 410 submission-erased: what the person sent earlier under this draft was
+/// erased at someone's request, so the draft was cleared.
+pub const ERASED: &str = "What you sent us earlier was removed by the review team at someone's request, so it has not been sent again, and your answers have been cleared from this device. You are welcome to write to us again if you wish.";
 /// The link after [`NOT_ALLOWED`].
 pub const REVIEW_PAGE_LINK: &str = "Send your ideas on the review's own page (opens in new tab).";
 
@@ -62,6 +65,7 @@ mod tests {
             REFUSED,
             TRY_AGAIN,
             NOT_ALLOWED,
+            ERASED,
             REVIEW_PAGE_LINK,
         ];
         let built = [

@@ -26,6 +26,9 @@ pub enum Next {
     FixFields,
     /// The call is not open (409 with a call-window type).
     CallNotOpen,
+    /// What was sent under this key was erased by the review team (410
+    /// submission-erased): the draft and its key must go.
+    Erased,
     /// This page may not send ideas (403 partner-not-allowed): retrying
     /// cannot help, the review's own page can.
     NotAllowed,
@@ -65,6 +68,7 @@ pub fn decide(
         },
         Some(403) if problem == Some(ProblemType::PartnerNotAllowed) => Next::NotAllowed,
         Some(422) if problem == Some(ProblemType::Validation) => Next::FixFields,
+        Some(410) if problem == Some(ProblemType::SubmissionErased) => Next::Erased,
         Some(408 | 429) | Some(500..=599) => retry(),
         Some(_) => Next::Fail,
     }
@@ -150,6 +154,15 @@ mod tests {
             decide(Some(409), t("/problems/something-new"), None, 1),
             Next::Fail
         );
+    }
+
+    #[test]
+    fn an_erased_submission_is_final_and_told_apart_by_type() {
+        assert_eq!(
+            decide(Some(410), t("/problems/submission-erased"), None, 1),
+            Next::Erased
+        );
+        assert_eq!(decide(Some(410), None, None, 1), Next::Fail);
     }
 
     #[test]

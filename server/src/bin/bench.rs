@@ -9,6 +9,8 @@
 //!                  [--clients 1,16,64] [--postgres-url URL]
 //!        cfi-bench --soak SECONDS [--rate PER_SECOND] [--report-every SECONDS]
 //!        cfi-bench --admin [--engine sqlite|postgres] [--count 100000]
+//!        cfi-bench --published [--engine sqlite|postgres] [--count 20000]
+//!                  [--readers 96]
 //!
 //! Soak mode sends submissions at a steady rate and prints, every period, the
 //! server's resident memory and the period's latency percentiles, so growth
@@ -18,6 +20,11 @@
 //! times the staff's full CSV export and searches over them, then backs the
 //! database up (`cfi-server backup`, the server still running) and restores
 //! the copy into a fresh database, each printing its size and time.
+//!
+//! Published mode seeds `--count` submissions, switches publication on, and
+//! sends `--readers` concurrent anonymous reads of each published format
+//! (HTML, CSV, JSON) while it reads the server's resident memory and times
+//! `/healthz`; it prints both before the load and during it.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -73,8 +80,18 @@ struct Args {
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     report_every: u64,
     /// Admin mode: time the export and searches over `--count` submissions.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "published")]
     admin: bool,
+    /// Published mode: concurrent reads of the published pages over `--count`
+    /// submissions, with resident memory and `/healthz` latency.
+    #[arg(long)]
+    published: bool,
+    /// Published mode: concurrent readers of each format.
+    #[arg(long, default_value_t = 96, value_name = "N")]
+    readers: usize,
+    /// Published mode: reads each reader makes of each format.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    reads: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -289,10 +306,15 @@ async fn fsync_ceiling(dir: &Path) -> Result<f64, String> {
 
 /// Resident memory of a process in KiB, from /proc (Linux).
 fn rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmRSS:")
+}
+
+/// A `/proc/PID/status` figure in KiB (`VmRSS:` now, `VmHWM:` the peak).
+fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -393,6 +415,9 @@ async fn main() -> Result<(), String> {
     if args.admin {
         return admin_bench(&args, &binary, dir.path()).await;
     }
+    if args.published {
+        return published_bench(&args, &binary, dir.path()).await;
+    }
     println!(
         "collection server bench: engine {}, {} replica(s), {} submissions per run, {} cores",
         args.engine,
@@ -438,16 +463,12 @@ async fn main() -> Result<(), String> {
     Ok(())
 }
 
-/// Seeds `args.count` submissions, then times the full CSV export and
-/// searches through the staff API.
-async fn admin_bench(args: &Args, binary: &Path, dir: &Path) -> Result<(), String> {
-    let database_url = fresh_database(args, dir, "admin").await?;
-    let config_path = dir.join("admin.toml");
+/// Seeds `args.count` generated submissions into a fresh database named
+/// `label`; returns the configuration file's path.
+async fn seeded(args: &Args, binary: &Path, dir: &Path, label: &str) -> Result<PathBuf, String> {
+    let database_url = fresh_database(args, dir, label).await?;
+    let config_path = dir.join(format!("{label}.toml"));
     std::fs::write(&config_path, config(&database_url)).map_err(|e| e.to_string())?;
-    println!(
-        "admin bench: engine {}, {} generated submissions",
-        args.engine, args.count
-    );
     let seeded = Instant::now();
     let status = Command::new(binary)
         .arg("seed")
@@ -463,6 +484,17 @@ async fn admin_bench(args: &Args, binary: &Path, dir: &Path) -> Result<(), Strin
         return Err("seeding failed".into());
     }
     println!("seeded in {:.1} s", seeded.elapsed().as_secs_f64());
+    Ok(config_path)
+}
+
+/// Seeds `args.count` submissions, then times the full CSV export and
+/// searches through the staff API.
+async fn admin_bench(args: &Args, binary: &Path, dir: &Path) -> Result<(), String> {
+    println!(
+        "admin bench: engine {}, {} generated submissions",
+        args.engine, args.count
+    );
+    let config_path = seeded(args, binary, dir, "admin").await?;
     let mut server = start_server(binary, &config_path).await?;
     let http = reqwest::Client::new();
     let get = |path: String| {
@@ -558,5 +590,155 @@ async fn backup_bench(
             return Err(format!("{command} failed"));
         }
     }
+    Ok(())
+}
+
+/// `/healthz` latencies (sorted) and the largest resident memory seen, in
+/// KiB, while `load` runs; both sampled every 50 ms.
+async fn watched<T>(
+    address: &str,
+    pid: u32,
+    load: impl Future<Output = T>,
+) -> (T, Vec<Duration>, u64) {
+    let http = reqwest::Client::new();
+    let url = format!("{address}/healthz");
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let watcher = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut peak = 0;
+            loop {
+                peak = peak.max(rss_kib(pid).unwrap_or_default());
+                let started = Instant::now();
+                if matches!(http.get(&url).send().await, Ok(r) if r.status().is_success()) {
+                    times.push(started.elapsed());
+                }
+                peak = peak.max(rss_kib(pid).unwrap_or_default());
+                tokio::select! {
+                    () = stop.notified() => break,
+                    () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                }
+            }
+            times.sort();
+            (times, peak)
+        })
+    };
+    let out = load.await;
+    stop.notify_one();
+    let (times, peak) = watcher.await.unwrap_or_default();
+    (out, times, peak)
+}
+
+/// Seeds `args.count` submissions, publishes them, and reads each published
+/// format with `args.readers` concurrent clients, printing the server's
+/// resident memory and `/healthz` latency before and during the load.
+async fn published_bench(args: &Args, binary: &Path, dir: &Path) -> Result<(), String> {
+    println!(
+        "published pages bench: engine {}, {} generated submissions, {} concurrent readers \
+         per format, {} reads each",
+        args.engine, args.count, args.readers, args.reads
+    );
+    let config_path = seeded(args, binary, dir, "published").await?;
+    let mut server = start_server(binary, &config_path).await?;
+    let pid = server.child.id().ok_or("server has no pid")?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.readers)
+        .build()
+        .unwrap_or_default();
+    let switched = http
+        .post(format!(
+            "{}/api/admin/calls/bench/publication",
+            server.address
+        ))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"published": true}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !switched.status().is_success() {
+        return Err(format!("publishing: {}", switched.status()));
+    }
+    let ((), idle, idle_peak) = watched(
+        &server.address,
+        pid,
+        tokio::time::sleep(Duration::from_secs(2)),
+    )
+    .await;
+    println!(
+        "{:<24} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7}",
+        "load", "reads", "p50 ms", "max ms", "MB each", "peak MiB", "healthz p50", "max",
+    );
+    println!(
+        "{:<24} {:>9} {:>9} {:>9} {:>9} {:>10.1} {:>10.1} {:>7.1}",
+        "none (before any read)",
+        0,
+        "-",
+        "-",
+        "-",
+        idle_peak as f64 / 1024.0,
+        ms(percentile(&idle, 50.0)),
+        ms(idle.last().copied().unwrap_or_default()),
+    );
+    for (label, path) in [
+        ("HTML /published/bench", "/published/bench"),
+        ("CSV .csv", "/published/bench.csv"),
+        ("JSON .json", "/published/bench.json"),
+    ] {
+        let url = format!("{}{path}", server.address);
+        let reads = args.reads;
+        let load = async {
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..args.readers {
+                let (http, url) = (http.clone(), url.clone());
+                tasks.spawn(async move {
+                    let mut out = Vec::new();
+                    for _ in 0..reads {
+                        let started = Instant::now();
+                        let size = match http.get(&url).send().await {
+                            Ok(r) if r.status().is_success() => {
+                                r.bytes().await.map(|b| b.len()).ok()
+                            }
+                            _ => None,
+                        };
+                        out.push((started.elapsed(), size));
+                    }
+                    out
+                });
+            }
+            let mut all = Vec::new();
+            while let Some(Ok(part)) = tasks.join_next().await {
+                all.extend(part);
+            }
+            all
+        };
+        let (results, health, peak) = watched(&server.address, pid, load).await;
+        let errors = results.iter().filter(|(_, size)| size.is_none()).count();
+        let size = results.iter().find_map(|(_, size)| *size).unwrap_or(0);
+        let mut times: Vec<Duration> = results.iter().map(|(t, _)| *t).collect();
+        times.sort();
+        println!(
+            "{label:<24} {:>9} {:>9.1} {:>9.1} {:>9.2} {:>10.1} {:>10.1} {:>7.1}{}",
+            results.len(),
+            ms(percentile(&times, 50.0)),
+            ms(times.last().copied().unwrap_or_default()),
+            size as f64 / 1_000_000.0,
+            peak as f64 / 1024.0,
+            ms(percentile(&health, 50.0)),
+            ms(health.last().copied().unwrap_or_default()),
+            if errors > 0 {
+                format!(" ({errors} failed)")
+            } else {
+                String::new()
+            },
+        );
+    }
+    println!(
+        "resident memory after the load: {:.1} MiB (peak of the process, VmHWM: {:.1} MiB)",
+        rss_kib(pid).unwrap_or_default() as f64 / 1024.0,
+        proc_status_kib(pid, "VmHWM:").unwrap_or_default() as f64 / 1024.0,
+    );
+    let _ = server.child.start_kill();
+    let _ = server.child.wait().await;
     Ok(())
 }

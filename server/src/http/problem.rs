@@ -29,6 +29,7 @@ pub mod types {
     pub const NOT_JSON: &str = ProblemType::UnsupportedMediaType.uri();
     pub const VALIDATION: &str = ProblemType::Validation.uri();
     pub const KEY_REUSED: &str = ProblemType::IdempotencyKeyReused.uri();
+    pub const ERASED: &str = ProblemType::SubmissionErased.uri();
     pub const RATE_LIMITED: &str = ProblemType::TooManyRequests.uri();
     pub const UNAUTHORIZED: &str = ProblemType::Unauthorized.uri();
     pub const STORAGE: &str = ProblemType::StorageUnavailable.uri();
@@ -103,6 +104,10 @@ pub enum ApiError {
     /// 422: the idempotency key was already used with a different body.
     #[error("idempotency key reused")]
     KeyReused,
+    /// 410: the submission sent under this key was erased at someone's
+    /// request (or its personal data removed); it is not stored again.
+    #[error("submission erased")]
+    SubmissionErased,
     /// 429: too many submissions from this client; retry after N seconds.
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
@@ -256,6 +261,12 @@ impl ApiError {
                 types::KEY_REUSED,
                 "This Idempotency-Key was used for a different submission",
                 "Use a new Idempotency-Key for a new submission".into(),
+            ),
+            Self::SubmissionErased => (
+                StatusCode::GONE,
+                types::ERASED,
+                "This submission was erased",
+                "The submission sent with this Idempotency-Key was erased by the review team; it is not stored again. Send a new submission with a new Idempotency-Key".into(),
             ),
             Self::RateLimited { retry_after_secs } => (
                 StatusCode::TOO_MANY_REQUESTS,

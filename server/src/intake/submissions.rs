@@ -92,6 +92,9 @@ async fn store(
             {
                 return Ok((StatusCode::OK, Json(receipt)).into_response());
             }
+            if state.storage.was_erased(&call.id, key).await? {
+                return Err(ApiError::SubmissionErased);
+            }
             return Err(match status {
                 CallStatus::NotYetOpen => ApiError::CallNotOpenYet {
                     opens: human(&call.opens),
@@ -132,6 +135,10 @@ async fn store(
             Ok((StatusCode::OK, Json(receipt)).into_response())
         }
         SubmitOutcome::KeyReused => Err(ApiError::KeyReused),
+        SubmitOutcome::Erased => {
+            tracing::info!(call = %call.id, "a retry of an erased submission refused");
+            Err(ApiError::SubmissionErased)
+        }
     }
 }
 

@@ -11,7 +11,11 @@
 //! - honeypot spam, staff-marked spam, withheld submissions and submissions
 //!   with an unhandled safeguarding flag are left out, as are withheld ideas;
 //! - redactions are applied ("[redacted]").
+//!
+//! What is published is built once per publication state and shared by
+//! every reader ([`cache`]).
 
+pub mod cache;
 pub mod pages;
 
 use cfi_rules::model::effective_publication;
@@ -19,8 +23,8 @@ use cfi_rules::{AgeBand, Capacity, Publication};
 use serde::Serialize;
 
 use crate::config::Call;
-use crate::moderation::{ModerationState, redact};
-use crate::storage::{Storage, StorageError, StoredSubmission};
+use crate::moderation::{ModerationAction, ModerationState, redact};
+use crate::storage::StoredSubmission;
 use crate::{AppState, Router};
 
 /// `/published/{call}` and its CSV and JSON.
@@ -120,17 +124,17 @@ pub fn public_view(
     })
 }
 
-/// Everything published for a call, oldest first.
-pub async fn published(
-    storage: &Storage,
+/// Everything published for a call, oldest first, from its stored
+/// submissions and every moderation action on them.
+pub fn public_views(
     call: &Call,
-) -> Result<Vec<PublicSubmission>, StorageError> {
-    let submissions = storage.list(&call.id).await?;
-    let actions = storage.call_actions(&call.id).await?;
-    let states = ModerationState::by_reference(&actions);
+    submissions: &[StoredSubmission],
+    actions: &[ModerationAction],
+) -> Vec<PublicSubmission> {
+    let states = ModerationState::by_reference(actions);
     let none = ModerationState::default();
-    Ok(submissions
+    submissions
         .iter()
         .filter_map(|s| public_view(call, s, states.get(&s.reference).unwrap_or(&none)))
-        .collect())
+        .collect()
 }

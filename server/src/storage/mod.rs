@@ -5,8 +5,10 @@
 
 #[macro_use]
 mod engine;
+mod erased;
 mod outbox;
 mod postgres;
+mod publication;
 mod review;
 mod search;
 mod sessions;
@@ -22,10 +24,12 @@ use std::time::Instant;
 use crate::intake::safeguarding::Flag;
 use crate::metrics::Metrics;
 
+pub use erased::erased_key_hash;
 pub use outbox::{
     ClaimedMessage, MessageKind, MessageState, MessageSubject, OutgoingMessage, QueueStats,
 };
 pub use postgres::PostgresStore;
+pub use publication::{PublicationState, PublicationVersion};
 pub use review::{AuditEntry, DayCount};
 pub use search::SearchPage;
 pub use sessions::{FailedVia, FailureCounts, SessionOwner, SessionTimes};
@@ -84,6 +88,9 @@ pub enum SubmitOutcome {
     Replayed(Receipt),
     /// The key was used before with a different body.
     KeyReused,
+    /// The submission sent under this key was erased (or its personal data
+    /// removed by retention): it is not stored again.
+    Erased,
 }
 
 /// One idea as stored.
@@ -127,6 +134,8 @@ struct Row {
     call_id: String,
     partner: Option<String>,
     key: String,
+    /// [`erased_key_hash`] of the call and key.
+    erased_hash: String,
     body_hash: String,
     capacity: &'static str,
     name: Option<String>,
@@ -162,6 +171,7 @@ impl Row {
             call_id: new.call_id.clone(),
             partner: new.partner.clone(),
             key: new.key.hyphenated().to_string(),
+            erased_hash: erased_key_hash(&new.call_id, &new.key.hyphenated().to_string()),
             body_hash: new.body_hash.clone(),
             capacity: r.capacity().as_str(),
             name: r.name().map(str::to_owned),

@@ -23,6 +23,10 @@ use super::{
     StoredSubmission, SubmissionRow, SubmitOutcome, insert_new, new_reference, now_text, stored,
 };
 
+/// The error code the trigger of migration 0005 raises for a key of an
+/// erased submission.
+const ERASED_SQLSTATE: &str = "CFI01";
+
 /// The PostgreSQL store. Cloning shares its pool.
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -62,12 +66,25 @@ impl PostgresStore {
                 &submitted_at,
             );
             super::outbox::push_postgres_tail(&mut query, &row, &created_at);
-            let inserted = query.build().fetch_optional(&self.pool).await?;
+            // A key of an erased submission is refused by the trigger of
+            // migration 0005, after any wait on the key's row, so an
+            // erasure committing meanwhile is seen and nothing is kept.
+            let inserted = match query.build().fetch_optional(&self.pool).await {
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(ERASED_SQLSTATE) => {
+                    return Ok(SubmitOutcome::Erased);
+                }
+                other => other?,
+            };
             if inserted.is_some() {
                 return Ok(SubmitOutcome::Created(Receipt {
                     reference,
                     submitted_at,
                 }));
+            }
+            // The key's row is there: a retry, unless retention removed its
+            // personal data (the key is then remembered as erased).
+            if self.was_erased_hash(&row.erased_hash).await? {
+                return Ok(SubmitOutcome::Erased);
             }
             if let Some((hash, receipt)) = self.find_by_key_text(&row.call_id, &row.key).await? {
                 return Ok(if hash == row.body_hash {
@@ -78,6 +95,16 @@ impl PostgresStore {
             }
         }
         Err(StorageError::ReferencesExhausted)
+    }
+
+    async fn was_erased_hash(&self, hash: &str) -> Result<bool, StorageError> {
+        Ok(
+            sqlx::query(&super::engine::dollar(super::erased::WAS_ERASED))
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
     }
 
     pub async fn find_by_key(

@@ -190,7 +190,7 @@ impl Storage {
                 "INSERT INTO moderation_actions (submission_id, call_id, action, idea, field, \
                  spans, undoes, reason, staff, at) \
                  SELECT id, call_id, ?, ?, ?, ?, ?, ?, ?, ? FROM submissions WHERE reference = ? \
-                 RETURNING id",
+                 RETURNING id, call_id",
             ))
             .bind(new.action.as_str())
             .bind(idea)
@@ -207,6 +207,11 @@ impl Storage {
                 return Ok::<_, StorageError>(None);
             };
             let id: i64 = row.try_get("id")?;
+            let call: String = row.try_get("call_id")?;
+            sqlx::query(&q(super::publication::BUMP))
+                .bind(&call)
+                .execute(&mut *tx)
+                .await?;
             let reopen = match (new.action, new.undoes) {
                 (ActionKind::Undo, Some(target)) => {
                     let kind: Option<String> =
@@ -288,6 +293,10 @@ impl Storage {
             .bind(now_text())
             .execute(&mut *tx)
             .await?;
+            sqlx::query(&q(super::publication::BUMP))
+                .bind(call_id)
+                .execute(&mut *tx)
+                .await?;
             let action = if published { "publish" } else { "unpublish" };
             let detail = if published {
                 "publication switched on"
@@ -308,7 +317,8 @@ impl Storage {
     }
 
     /// Deletes a submission and its moderation notes, leaving an audit line
-    /// with its reference only. Returns its call, `None` when unknown.
+    /// with its reference only and the hash of its key (so a retry of it is
+    /// refused, not stored again). Returns its call, `None` when unknown.
     pub async fn erase(
         &self,
         reference: &str,
@@ -320,7 +330,7 @@ impl Storage {
                 .execute(&mut *tx)
                 .await?;
             let row = sqlx::query(&q(
-                "DELETE FROM submissions WHERE reference = ? RETURNING call_id",
+                "DELETE FROM submissions WHERE reference = ? RETURNING call_id, idempotency_key",
             ))
             .bind(reference)
             .fetch_optional(&mut *tx)
@@ -329,6 +339,15 @@ impl Storage {
                 return Ok::<_, StorageError>(None);
             };
             let call: String = row.try_get("call_id")?;
+            let key: String = row.try_get("idempotency_key")?;
+            sqlx::query(&q(super::erased::REMEMBER))
+                .bind(super::erased_key_hash(&call, &key))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&q(super::publication::BUMP))
+                .bind(&call)
+                .execute(&mut *tx)
+                .await?;
             let at = now_text();
             let line = AuditLine {
                 staff,
@@ -349,7 +368,9 @@ impl Storage {
     /// Removes the respondents' personal data (names, contact names, emails,
     /// age bands, flagged passages, moderation notes) from a call's
     /// submissions, those sent before `submitted_before` when given. The
-    /// ideas and organisation names stay. Returns how many were changed.
+    /// ideas and organisation names stay. Their keys are remembered as
+    /// erased (a retry is refused, not stored again). Returns how many were
+    /// changed.
     pub async fn remove_personal_data(
         &self,
         call_id: &str,
@@ -362,6 +383,29 @@ impl Storage {
             sqlx::query(&q(super::outbox::FORGET_ACKNOWLEDGEMENTS))
                 .bind(call_id)
                 .bind(before)
+                .execute(&mut *tx)
+                .await?;
+            let keys: Vec<String> = sqlx::query(&q(
+                "SELECT idempotency_key FROM submissions WHERE call_id = ? \
+                 AND submitted_at < ? AND personal_data_removed_at IS NULL",
+            ))
+            .bind(call_id)
+            .bind(before)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("idempotency_key"))
+            .collect::<Result<_, _>>()?;
+            for chunk in keys.chunks(super::erased::REMEMBER_CHUNK) {
+                let sql = q(&super::erased::remember_many(chunk.len()));
+                let mut insert = sqlx::query(&sql);
+                for key in chunk {
+                    insert = insert.bind(super::erased_key_hash(call_id, key));
+                }
+                insert.execute(&mut *tx).await?;
+            }
+            sqlx::query(&q(super::publication::BUMP))
+                .bind(call_id)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(&q(

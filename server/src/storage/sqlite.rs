@@ -196,6 +196,11 @@ async fn write_batch(
 }
 
 async fn insert(conn: &mut SqliteConnection, row: &Row) -> Result<SubmitOutcome, StorageError> {
+    // Erasures commit on the staff connection under the same write lock, so
+    // this check and the INSERT cannot interleave with one.
+    if was_erased(conn, &row.erased_hash).await? {
+        return Ok(SubmitOutcome::Erased);
+    }
     for _ in 0..REFERENCE_ATTEMPTS {
         let reference = new_reference();
         let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
@@ -222,6 +227,14 @@ async fn insert(conn: &mut SqliteConnection, row: &Row) -> Result<SubmitOutcome,
         }
     }
     Err(StorageError::ReferencesExhausted)
+}
+
+async fn was_erased(conn: &mut SqliteConnection, hash: &str) -> Result<bool, StorageError> {
+    let row = sqlx::query(super::erased::WAS_ERASED)
+        .bind(hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.is_some())
 }
 
 async fn find_by_key(

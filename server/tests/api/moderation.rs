@@ -309,6 +309,73 @@ async fn erasure_by_reference_deletes_everything_and_leaves_an_audit_line_withou
 }
 
 #[tokio::test]
+async fn erased_submission_cannot_be_replayed() {
+    let app = spawn_app().await;
+    let key = new_key();
+    let body = valid_body();
+    let first = app.submit("open-call", &key, &body).await;
+    assert_eq!(first.status(), 201);
+    let reference = first.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let erased = app
+        .client
+        .delete(app.url(&format!("/api/admin/submissions/{reference}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(erased.status(), 200);
+    // The widget retries with the same key and body after a lost answer.
+    let replay = app.submit("open-call", &key, &body).await;
+    let problem = assert_problem(replay, 410).await;
+    assert_eq!(problem["type"], "/problems/submission-erased");
+    assert!(
+        app.stored("open-call").await.is_empty(),
+        "nothing was stored again"
+    );
+    // The same person writing again, with a new key, is welcome.
+    let again = app.submit("open-call", &new_key(), &body).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(app.stored("open-call").await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_submission_whose_personal_data_retention_removed_cannot_be_replayed() {
+    let app = spawn_app().await;
+    let key = new_key();
+    let body = valid_body();
+    assert_eq!(app.submit("open-call", &key, &body).await.status(), 201);
+    let text = config_toml(&app.database_url, &Options::default());
+    let config = cfi_server::Config::from_toml(&text, std::path::Path::new("t.toml"), |_| None)
+        .expect("config");
+    let storage = cfi_server::storage::Storage::open(&config.database_url)
+        .await
+        .expect("open");
+    let done = cfi_server::cli::retention(
+        &storage,
+        &config,
+        Some("2999-01-01"),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("runs");
+    assert!(done.contains(&("open-call".to_owned(), 1)));
+    storage.close().await;
+    let replay = app.submit("open-call", &key, &body).await;
+    let problem = assert_problem(replay, 410).await;
+    assert_eq!(problem["type"], "/problems/submission-erased");
+    assert_eq!(app.stored("open-call").await.len(), 1, "nothing added");
+    assert_eq!(
+        app.submit("open-call", &new_key(), &body).await.status(),
+        201
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn erased_text_cannot_be_read_back_from_the_database_files() {
     if is_postgres() {
         // PostgreSQL's files are the server's own; the README says what

@@ -1,7 +1,7 @@
 //! Publication at `/published/{call}` (HTML, CSV, JSON): each rule with one
 //! submission, proven in all three outputs.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::review_helpers::*;
@@ -291,5 +291,158 @@ async fn a_withheld_idea_is_left_out_and_a_redaction_shows_as_redacted() {
     }
     assert!(out.csv.contains("My brother [redacted] was moved away."));
     assert!(out.html.contains("My brother [redacted] was moved away."));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn published_output_changes_after_a_new_submission_moderation_and_erasure() {
+    let app = spawn_app().await;
+    let first = submit_ok(&app, &valid_body()).await;
+    publish(&app, "open-call", true).await;
+    // Read every format once, so each is held for this state.
+    let before = published(&app, "open-call").await;
+    assert!(before.contains(&first));
+    let second = submit_ok(&app, &valid_body()).await;
+    let out = published(&app, "open-call").await;
+    assert!(
+        out.contains(&first) && out.contains(&second),
+        "new submission shown"
+    );
+    act_ok(
+        &app,
+        &first,
+        json!({"action": "withhold", "reason": "Asked us to wait"}),
+    )
+    .await;
+    let out = published(&app, "open-call").await;
+    assert!(!out.contains(&first), "withheld submission gone");
+    assert!(out.contains(&second));
+    let erased = app
+        .client
+        .delete(app.url(&format!("/api/admin/submissions/{second}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(erased.status(), 200);
+    let out = published(&app, "open-call").await;
+    assert!(!out.contains(&second), "erased submission gone");
+    assert_eq!(
+        out.json["submissions"].as_array().map(Vec::len),
+        Some(0),
+        "nothing left"
+    );
+    publish(&app, "open-call", false).await;
+    let response = app
+        .client
+        .get(app.url("/published/open-call.json"))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(response, 404).await;
+    app.stop().await;
+}
+
+/// The references on one published HTML page, in order.
+fn references_on(html: &str) -> Vec<String> {
+    html.split("<h2 id=\"s-")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn pagination_shows_every_published_idea_exactly_once_across_pages() {
+    let app = spawn_app().await;
+    let text = config_toml(&app.database_url, &Options::default());
+    let config = cfi_server::Config::from_toml(&text, std::path::Path::new("t.toml"), |_| None)
+        .expect("config");
+    let storage = cfi_server::storage::Storage::open(&config.database_url)
+        .await
+        .expect("open");
+    let call = config.call("open-call").expect("call").clone();
+    let per_page = cfi_server::limits::PUBLISHED_PER_PAGE;
+    let stored = cfi_server::cli::seed(&storage, &config, &call, per_page * 2 + 30)
+        .await
+        .expect("seeded");
+    storage.close().await;
+    assert_eq!(stored, per_page * 2 + 30);
+    publish(&app, "open-call", true).await;
+    let json: Value = app
+        .client
+        .get(app.url("/published/open-call.json"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let expected: Vec<String> = json["submissions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["reference"].as_str().expect("reference").to_owned())
+        .collect();
+    assert!(expected.len() > per_page, "more than one page is published");
+    let pages = expected.len().div_ceil(per_page);
+    // Follow "Next page" from the first page to the last.
+    let mut seen = Vec::new();
+    let mut next = Some("/published/open-call".to_owned());
+    let mut visited = 0;
+    while let Some(path) = next {
+        visited += 1;
+        let response = app.client.get(app.url(&path)).send().await.expect("sent");
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.expect("text");
+        let on_page = references_on(&html);
+        assert!(on_page.len() <= per_page, "at most a page's worth");
+        assert!(
+            html.contains(&format!("aria-current=\"page\">Page {visited}<")),
+            "page {visited} is marked as the current one"
+        );
+        assert!(html.contains("<nav aria-label=\"Pages of published submissions\">"));
+        seen.extend(on_page);
+        next = html.find("rel=\"next\"").map(|at| {
+            let before = &html[..at];
+            let start = before.rfind("href=\"").expect("the link's address") + "href=\"".len();
+            before[start..]
+                .split('"')
+                .next()
+                .expect("address")
+                .to_owned()
+        });
+    }
+    assert_eq!(visited, pages, "one page per {per_page} submissions");
+    assert_eq!(seen, expected, "every published submission once, in order");
+    let ideas_in_json: usize = json["submissions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["ideas"].as_array().map_or(0, Vec::len))
+        .sum();
+    let mut ideas_in_pages = 0;
+    for page in 1..=pages {
+        let html = app
+            .client
+            .get(app.url(&format!("/published/open-call?page={page}")))
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("text");
+        ideas_in_pages += html.matches("<h3>Idea ").count();
+    }
+    assert_eq!(ideas_in_pages, ideas_in_json, "every idea once");
+    for beyond in [0, pages + 1] {
+        let response = app
+            .client
+            .get(app.url(&format!("/published/open-call?page={beyond}")))
+            .send()
+            .await
+            .expect("sent");
+        assert_problem(response, 404).await;
+    }
     app.stop().await;
 }

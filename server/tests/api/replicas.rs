@@ -65,3 +65,70 @@ async fn two_replicas_given_one_key_concurrently_store_one_record_with_one_refer
     a.kill().await;
     b.kill().await;
 }
+
+#[tokio::test]
+async fn a_replica_never_serves_published_output_older_than_another_replicas_change() {
+    if !is_postgres() {
+        return;
+    }
+    let setup = process_setup().await;
+    let mut a = start(&setup.config_path).await;
+    let mut b = start(&setup.config_path).await;
+    let client = reqwest::Client::new();
+    let submitted = client
+        .post(format!("{}/api/calls/open-call/submissions", a.address))
+        .header("content-type", "application/json")
+        .header("idempotency-key", new_key())
+        .header("origin", BECOME_ORIGIN)
+        .body(valid_body().to_string())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(submitted.status(), 201);
+    let reference = submitted.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let published = client
+        .post(format!(
+            "{}/api/admin/calls/open-call/publication",
+            a.address
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({"published": true}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(published.status(), 200);
+    let read = |address: String| {
+        let client = client.clone();
+        async move {
+            let body: Value = client
+                .get(format!("{address}/published/open-call.json"))
+                .send()
+                .await
+                .expect("sent")
+                .json()
+                .await
+                .expect("json");
+            body["submissions"].as_array().map_or(0, Vec::len)
+        }
+    };
+    // Replica A holds the output with the submission in it.
+    assert_eq!(read(a.address.clone()).await, 1);
+    // Replica B withholds it; A's next answer must not be the one it holds.
+    let withheld = client
+        .post(format!(
+            "{}/api/admin/submissions/{reference}/actions",
+            b.address
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({"action": "withhold", "reason": "Asked us to wait"}))
+        .send()
+        .await
+        .expect("sent");
+    assert!(withheld.status().is_success(), "{}", withheld.status());
+    assert_eq!(read(a.address.clone()).await, 0, "A sees B's change");
+    a.kill().await;
+    b.kill().await;
+}

@@ -10,7 +10,7 @@ use super::parts::{
     BackLink, Checkboxes, Choice, ContinueButton, ErrorSummary, Heading, Radios, SavedOnDevice,
     TextField, WordCountField,
 };
-use super::submit::{SubmitPanel, send};
+use super::submit::{Failure, SubmitPanel, SubmitState, send};
 use crate::draft::Step;
 
 /// Validates `step` with the shared rules and moves on, or shows the errors.
@@ -91,6 +91,18 @@ pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
             Step::Start,
             view! {
                 <Heading text=c.title.clone() />
+                // After an erased submission was refused, the draft starts
+                // again here: say why.
+                {move || {
+                    (ctx.submit.get() == SubmitState::Failed(Failure::Erased))
+                        .then(|| {
+                            view! {
+                                <p class="cfi-body" id="cfi-submit-status" role="status" tabindex="-1">
+                                    {crate::messages::ERASED}
+                                </p>
+                            }
+                        })
+                }}
                 {paragraphs}
                 <p class="cfi-body">
                     <strong>{format!("Send your ideas by {}.", c.closes_text)}</strong>

@@ -40,6 +40,9 @@ pub enum Failure {
     Refused,
     /// This page may not send ideas (403 partner-not-allowed).
     NotAllowed,
+    /// What was sent earlier under this draft was erased (410
+    /// submission-erased); the draft was cleared.
+    Erased,
 }
 
 impl Failure {
@@ -49,6 +52,7 @@ impl Failure {
             Failure::Busy => messages::BUSY,
             Failure::Refused => messages::REFUSED,
             Failure::NotAllowed => messages::NOT_ALLOWED,
+            Failure::Erased => messages::ERASED,
         }
     }
 }
@@ -139,6 +143,16 @@ pub fn send(ctx: Ctx) {
                     ctx.focus("cfi-heading".into());
                     return;
                 }
+                Next::Erased => {
+                    // The saved draft and its key go, so nothing can send
+                    // the erased submission again; the form starts again at
+                    // its first step, which says why.
+                    ctx.reset();
+                    ctx.submit.set(SubmitState::Failed(Failure::Erased));
+                    emit_error(ctx, "submit", status, problem);
+                    ctx.focus("cfi-submit-status".into());
+                    return;
+                }
                 Next::NotAllowed | Next::Fail => {
                     let failure = match status {
                         _ if problem == Some(ProblemType::PartnerNotAllowed) => Failure::NotAllowed,
@@ -193,6 +207,7 @@ pub fn SubmitPanel(ctx: Ctx) -> impl IntoView {
         SubmitState::Sending(n) => messages::sending_again(n, MAX_AUTOMATIC_ATTEMPTS),
         SubmitState::Waiting { ms, .. } => messages::waiting(&retry::wait_text(ms)),
         SubmitState::Failed(Failure::NotAllowed) => messages::NOT_ALLOWED.into(),
+        SubmitState::Failed(Failure::Erased) => messages::ERASED.into(),
         SubmitState::Failed(failure) => messages::failed(failure.reason()),
     };
     let not_allowed = move || state.get() == SubmitState::Failed(Failure::NotAllowed);
@@ -203,7 +218,8 @@ pub fn SubmitPanel(ctx: Ctx) -> impl IntoView {
         )
     };
     // Retrying cannot help a page the review does not allow.
-    let retry_visible = move || problem() && !not_allowed();
+    let erased = move || state.get() == SubmitState::Failed(Failure::Erased);
+    let retry_visible = move || problem() && !not_allowed() && !erased();
     let review_page = ctx.config.with_value(|c| {
         c.page_url
             .clone()
