@@ -2,8 +2,9 @@
 # Installs what building, running and testing need, skipping what is present:
 # Debian packages (Chromium and its driver, Node.js, PostgreSQL when no server
 # answers on 127.0.0.1:5432, compression tools), the wasm32 Rust target,
-# wasm-pack, the wasm-bindgen CLI matching Cargo.lock, and the npm packages of
-# tests/ (Playwright's library, axe-core, binaryen's wasm-opt).
+# wasm-pack, the wasm-bindgen CLI matching Cargo.lock, wasm-split (optional),
+# and the npm packages of tests/ (Playwright's library, axe-core, binaryen's
+# wasm-opt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,6 +73,17 @@ if [ -n "$wbg_version" ]; then
     say "installing wasm-bindgen-cli $wbg_version"
     cargo install wasm-bindgen-cli --version "=$wbg_version"
   fi
+fi
+
+# Optional: wasm-split lets build-widget.sh load the later steps after the
+# first screen. The version must read what the helpers crate in Cargo.lock
+# writes (build-widget.sh checks the same number). Without it the widget
+# builds as one wasm: bigger before the first control, and working.
+split_cli_version=0.2.4
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$split_cli_version:"; then
+  say "installing wasm-split (wasm_split_cli_support $split_cli_version)"
+  cargo install wasm_split_cli_support --version "=$split_cli_version" --features build-binary --locked \
+    || echo "wasm-split could not be installed: the widget will build as one wasm (bigger first screen)"
 fi
 
 if ! command -v st >/dev/null; then
