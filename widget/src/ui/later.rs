@@ -76,7 +76,11 @@ fn render(ctx: Ctx, step: Step) -> AnyView {
 /// Asks for the later chunk unless it is here or on its way. `quiet` (a
 /// prefetch): a failure is not shown, the next need tries again.
 pub fn fetch(ctx: Ctx, quiet: bool) {
-    if matches!(ctx.later.get_untracked(), Later::Loading | Later::Ready(_)) {
+    // A failure shown stays until the person asks again ("Try again").
+    let state = ctx.later.get_untracked();
+    if matches!(state, Later::Loading | Later::Ready(_))
+        || (quiet && matches!(state, Later::Failed))
+    {
         return;
     }
     ctx.later.set(Later::Loading);
