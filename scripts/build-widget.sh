@@ -54,14 +54,15 @@ fi
 # writes (setup.sh installs this one).
 split_cli_version=0.2.4
 split=no
-if command -v wasm-split-cli >/dev/null && cargo install --list | grep -qx "wasm_split_cli_support v$split_cli_version:"; then
+# CFI_NO_SPLIT=1 builds the one-wasm fallback even where the tool is installed.
+if [ -z "${CFI_NO_SPLIT:-}" ] && command -v wasm-split-cli >/dev/null && cargo install --list | grep -qx "wasm_split_cli_support v$split_cli_version:"; then
   split=yes
   echo "   later steps split into their own wasm (wasm-split-cli $split_cli_version)"
   # wasm-split needs the linker's relocations to move functions.
   RUSTFLAGS="$RUSTFLAGS -Clink-args=--emit-relocs"
   features=(--features split)
 else
-  echo "   wasm-split-cli $split_cli_version is not installed: one wasm with every step, bigger before the first control (scripts/setup.sh installs it)"
+  echo "   no wasm-split-cli $split_cli_version (or CFI_NO_SPLIT): one wasm with every step, bigger before the first control (scripts/setup.sh installs it)"
   features=()
 fi
 wasm-pack build widget --target web --release --no-typescript --no-pack --out-dir "$root/$out" --out-name cfi_widget \
