@@ -2,9 +2,8 @@
 # Installs what building, running and testing need, skipping what is present:
 # Debian packages (Chromium and its driver, Node.js, PostgreSQL when no server
 # answers on 127.0.0.1:5432, compression tools), the wasm32 Rust target,
-# wasm-pack, the wasm-bindgen CLI matching Cargo.lock, wasm-split (optional),
-# and the npm packages of tests/ (Playwright's library, axe-core, binaryen's
-# wasm-opt).
+# wasm-pack, the wasm-bindgen CLI matching Cargo.lock, and the npm packages of
+# tests/ (Playwright's library, axe-core, binaryen's wasm-opt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
