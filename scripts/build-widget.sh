@@ -151,25 +151,25 @@ fi
 # the whole form (those and the later steps' chunks). The targets are 60 KB
 # and 90 KB; the budgets sit just above what the split build reaches, so
 # they can only shrink. The build without wasm-split has one wasm, checked
-# against the budget of the last one-wasm release (over the split budgets
-# by design: it says so and is not stopped).
+# against its own budget (over the split budgets by design: it says so and
+# is not stopped); it carries the later steps' loading states too.
 # Building every view node by node, so no HTML string reaches innerHTML on
 # pages that enforce Trusted Types, costs about 3.3 KB of it.
 first_screen_budget=82000
 whole_form_budget=140000
-one_wasm_budget=122000
+one_wasm_budget=124000
 dir="dist/assets/$version"
 first_files=("$dir/cfi_widget_bg.wasm.br" "$dir/cfi_widget.js.br" "$dir/widget.css.br")
 [ -f "$dir/__wasm_split.js" ] && first_files+=("$dir/__wasm_split.js.br")
 chunk_files=("${chunks[@]/#/$dir/}")
 first_screen=$(cat "${first_files[@]}" | wc -c)
 whole_form=$(cat "${first_files[@]}" "${chunk_files[@]/%/.br}" | wc -c)
-echo "== before the first control: $first_screen bytes brotli (budget $first_screen_budget)"
-echo "== the whole form: $whole_form bytes brotli (budget $whole_form_budget)"
 if [ "$split" = no ]; then
   first_screen_budget=$one_wasm_budget whole_form_budget=$one_wasm_budget
-  echo "   one wasm (no wasm-split): checked against the one-wasm budget, $one_wasm_budget"
+  echo "   one wasm (no wasm-split): checked against the one-wasm budget"
 fi
+echo "== before the first control: $first_screen bytes brotli (budget $first_screen_budget)"
+echo "== the whole form: $whole_form bytes brotli (budget $whole_form_budget)"
 if [ "$whole_form" -gt "$whole_form_budget" ]; then
   echo "the whole widget is $whole_form bytes brotli, over its $whole_form_budget budget" >&2
   exit 1
