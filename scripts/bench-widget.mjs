@@ -4,7 +4,8 @@
 // widget's own markup and stylesheet in a declarative shadow root, no
 // script). Median of BENCH_RUNS (default 7) runs, each with a cold cache.
 //
-//   - the download: loader, glue, wasm, CSS (raw, gzip, brotli);
+//   - the download: loader, glue, wasm, CSS, the later steps' chunks (raw,
+//     gzip, brotli), what the first screen needs and the whole form;
 //   - first control usable ("Start now" rendered, enabled, visible) from
 //     navigation start, on the phone profile (390 px wide, CPU 4x, 150 ms
 //     round trips, 1.6 Mbit/s down, 750 kbit/s up) and on loopback at 1x;
@@ -14,7 +15,7 @@
 //   - layout shift of the host page's own content (shifts of nodes inside the
 //     widget do not count) at 390 px (phone profile) and on a 1280 px desktop,
 //     for every demo page;
-//   - the wasm by crate and its largest functions (twiggy, if installed).
+//   - each wasm by crate and its largest functions (twiggy, if installed).
 // The targets are in issue 9; nothing here asserts them. Needs dist/
 // (scripts/build-widget.sh) and the server and demo binaries (target/server/
 // if built with --profile server, else target/debug/). `--breakdown`: only
@@ -41,17 +42,29 @@ const VERSION = embed.match(/var VERSION = "([0-9a-f]+)"/)[1];
 const ASSETS = path.join(ROOT, "dist/assets", VERSION);
 const CSS = fs.readFileSync(path.join(ASSETS, "widget.css"), "utf8");
 
+// The later steps' chunks (a build with wasm-split): every wasm beside the main one.
+const CHUNKS = fs
+  .readdirSync(ASSETS)
+  .filter((f) => f.endsWith(".wasm") && f !== "cfi_widget_bg.wasm")
+  .sort();
+const SPLIT_JS = fs.existsSync(path.join(ASSETS, "__wasm_split.js"));
+
+/** Each file's size; `first`: needed before the first control is usable. */
 function sizes() {
+  const a = (f) => `dist/assets/${VERSION}/${f}`;
   const files = [
-    ["loader", "dist/embed.js"],
-    ["glue", `dist/assets/${VERSION}/cfi_widget.js`],
-    ["wasm", `dist/assets/${VERSION}/cfi_widget_bg.wasm`],
-    ["css", `dist/assets/${VERSION}/widget.css`],
+    ["loader", "dist/embed.js", true],
+    ["glue", a("cfi_widget.js"), true],
+    ["wasm", a("cfi_widget_bg.wasm"), true],
+    ...(SPLIT_JS ? [["split js", a("__wasm_split.js"), true]] : []),
+    ["css", a("widget.css"), true],
+    ...CHUNKS.map((f) => [`chunk ${f.replace(/\.wasm$/, "")}`, a(f), false]),
   ];
   const size = (f) => fs.statSync(path.join(ROOT, f)).size;
-  const rows = files.map(([name, f]) => ({ name, raw: size(f), gzip: size(`${f}.gz`), brotli: size(`${f}.br`) }));
-  const sum = (k) => rows.reduce((t, r) => t + r[k], 0);
-  return [...rows, { name: "total", raw: sum("raw"), gzip: sum("gzip"), brotli: sum("brotli") }];
+  const rows = files.map(([name, f, first]) => ({ name, first, raw: size(f), gzip: size(`${f}.gz`), brotli: size(`${f}.br`) }));
+  const sum = (list, k) => list.reduce((t, r) => t + r[k], 0);
+  const total = (name, list) => ({ name, raw: sum(list, "raw"), gzip: sum(list, "gzip"), brotli: sum(list, "brotli") });
+  return [...rows, total("first screen", rows.filter((r) => r.first)), total("whole form", rows)];
 }
 
 const median = (xs) => {
@@ -200,7 +213,7 @@ function pages() {
   return list;
 }
 
-function twiggy(wasm) {
+function twiggy(wasm, label) {
   try {
     execFileSync("twiggy", ["--version"], { stdio: "ignore" });
   } catch {
@@ -232,7 +245,7 @@ function twiggy(wasm) {
   };
   const byCrate = new Map();
   for (const i of items) byCrate.set(crateOf(i.name), (byCrate.get(crateOf(i.name)) || 0) + i.shallow_size);
-  console.log(`\nThe wasm by crate (before compression, ${total} bytes; twiggy, names kept)`);
+  console.log(`\n${label} by crate (before compression, ${total} bytes; twiggy, names kept)`);
   for (const [crate, size] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
     console.log(`  ${String(size).padStart(8)}  ${((100 * size) / total).toFixed(1).padStart(5)}%  ${crate}`);
   }
@@ -243,8 +256,15 @@ function twiggy(wasm) {
   }
 }
 
+/** The breakdown of the main wasm, then of each chunk. */
+function breakdowns() {
+  const pkg = path.join(ROOT, "target/widget-pkg");
+  twiggy(path.join(pkg, "cfi_widget_bg.names.wasm"), "The main wasm (first screen)");
+  for (const f of CHUNKS) twiggy(path.join(pkg, f.replace(/\.wasm$/, ".names.wasm")), `The chunk ${f}`);
+}
+
 if (process.argv.includes("--breakdown")) {
-  twiggy(path.join(ROOT, "target/widget-pkg/cfi_widget_bg.names.wasm"));
+  breakdowns();
   process.exit(0);
 }
 
@@ -253,10 +273,11 @@ const env = await start({
 });
 try {
   console.log(`Widget download, version ${VERSION} (bytes)`);
-  console.log("  file        raw      gzip    brotli");
+  console.log(`  ${"file".padEnd(24)}      raw      gzip    brotli`);
   for (const r of sizes()) {
-    console.log(`  ${r.name.padEnd(7)} ${String(r.raw).padStart(8)} ${String(r.gzip).padStart(9)} ${String(r.brotli).padStart(9)}`);
+    console.log(`  ${r.name.slice(0, 24).padEnd(24)} ${String(r.raw).padStart(8)} ${String(r.gzip).padStart(9)} ${String(r.brotli).padStart(9)}`);
   }
+  console.log("  (first screen: the loader and what the first control needs; targets 60 KB brotli, whole form 90 KB)");
 
   console.log(`\nThe Become demo page, widget beside a plain HTML form of its start screen (median of ${RUNS}, cold cache)`);
   const become = env.site("become");
@@ -294,4 +315,4 @@ try {
 } finally {
   await env.stop();
 }
-twiggy(path.join(ROOT, "target/widget-pkg/cfi_widget_bg.names.wasm"));
+breakdowns();

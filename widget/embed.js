@@ -125,7 +125,11 @@
       definition.catch(function () {});
       load(base).then(
         function (m) {
-          m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, base + "/assets/" + VERSION + "/widget.css", definition);
+          // A task of its own: starting the wasm and mounting the form in
+          // one would block the page longer on a slow phone.
+          setTimeout(function () {
+            m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, base + "/assets/" + VERSION + "/widget.css", definition);
+          });
         },
         function () {
           fail(host, "The Call for Ideas form could not be loaded. Check your connection and reload the page.");

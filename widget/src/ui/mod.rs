@@ -3,8 +3,10 @@
 //! [`App`] loads the call definition and shows either the call's window
 //! (not open yet, closed) or the form. The form's state lives in one
 //! [`Ctx`] of signals passed to every step; each step is a small component
-//! in [`steps`], built from the GOV.UK-pattern pieces in [`parts`].
+//! in [`steps`], built from the GOV.UK-pattern pieces in [`parts`]. The
+//! first screen is in the main wasm; [`later`] loads the other steps.
 
+mod later;
 mod parts;
 mod steps;
 mod submit;
@@ -61,6 +63,8 @@ pub struct Ctx {
     /// Set when the server says the call is not open (it closed while the
     /// person was writing).
     pub closed_now: RwSignal<bool>,
+    /// Whether the later steps' code has arrived.
+    pub later: RwSignal<later::Later>,
     pub host: StoredValue<HtmlElement, LocalStorage>,
     pub root: StoredValue<ShadowRoot, LocalStorage>,
     pub waker: StoredValue<browser::Waker, LocalStorage>,
@@ -192,6 +196,9 @@ pub fn App(
             Some(fetched) => browser::read(fetched).await,
             None => browser::request(&url, "GET", None, None).await,
         };
+        // Mounting, reading the definition and building the first screen
+        // are separate tasks, each short on a slow phone.
+        browser::next_task().await;
         let result = match answer {
             Ok(answer) if answer.status == 200 => crate::js::call_definition(&answer.body)
                 .inspect(|call| {
@@ -213,6 +220,7 @@ pub fn App(
                 )
             });
         }
+        browser::next_task().await;
         definition.set(Some(result));
     });
 
@@ -279,6 +287,7 @@ fn Loaded(
         submit: RwSignal::new(SubmitState::Idle),
         reference: RwSignal::new(None),
         closed_now: RwSignal::new(false),
+        later: RwSignal::new(later::Later::Idle),
         host,
         root,
         waker: StoredValue::new_local(browser::Waker::default()),
@@ -292,7 +301,17 @@ fn Loaded(
         }
     });
 
-    browser::after_render(move || ctx.emit("cfi:ready", &JsValue::UNDEFINED));
+    // The later steps: at once when a restored draft or the person is
+    // already past the first screen, otherwise while the page is idle.
+    Effect::new(move |_| {
+        if ctx.step.get() != Step::Start {
+            later::fetch(ctx, false);
+        }
+    });
+    browser::after_render(move || {
+        ctx.emit("cfi:ready", &JsValue::UNDEFINED);
+        browser::when_idle(move || later::fetch(ctx, true));
+    });
 
     view! {
         {move || {
@@ -302,11 +321,7 @@ fn Loaded(
             } else {
                 match ctx.step.get() {
                     Step::Start => view! { <steps::Start ctx=ctx restored=was_restored /> }.into_any(),
-                    Step::AboutYou => view! { <steps::AboutYou ctx=ctx /> }.into_any(),
-                    Step::Ideas => view! { <steps::Ideas ctx=ctx /> }.into_any(),
-                    Step::Publishing => view! { <steps::Publishing ctx=ctx /> }.into_any(),
-                    Step::Check => view! { <steps::Check ctx=ctx /> }.into_any(),
-                    Step::Done => view! { <steps::Done ctx=ctx /> }.into_any(),
+                    step => later::step_view(ctx, step),
                 }
             }
         }}

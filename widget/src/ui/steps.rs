@@ -85,11 +85,19 @@ pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
         .split("\n\n")
         .map(|p| view! { <p class="cfi-body">{p.to_owned()}</p> })
         .collect_view();
+    // Not `step_form`: the start step has no fields to check, and its form
+    // must not reach the validation and sending code, which the later chunk
+    // carries (see `later`).
     view! {
-        {step_form(
-            ctx,
-            Step::Start,
-            view! {
+        <form
+            class="cfi-form"
+            novalidate
+            on:submit=move |ev| {
+                ev.prevent_default();
+                ctx.errors.set(Vec::new());
+                ctx.go(Step::Start.next());
+            }
+        >
                 <Heading text=c.title.clone() />
                 // After an erased submission was refused, the draft starts
                 // again here: say why.
@@ -132,8 +140,7 @@ pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
                         }
                     })}
                 <ContinueButton text="Start now" />
-            },
-        )}
+        </form>
         <SavedOnDevice ctx=ctx />
     }
 }
