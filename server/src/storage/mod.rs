@@ -5,6 +5,7 @@
 
 #[macro_use]
 mod engine;
+mod analysis;
 mod postgres;
 mod review;
 mod search;
@@ -21,6 +22,7 @@ use std::time::Instant;
 use crate::intake::safeguarding::Flag;
 use crate::metrics::Metrics;
 
+pub use analysis::{Code, Coding, CodingAction, CodingKind, IdeaRef, ReadMark};
 pub use postgres::PostgresStore;
 pub use review::{AuditEntry, DayCount};
 pub use search::SearchPage;
