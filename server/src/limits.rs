@@ -114,3 +114,5 @@ pub const CONNECTION_CAP_LOG_EVERY: Duration = Duration::from_secs(60);
 /// How often recorded histogram samples are folded in when nobody scrapes:
 /// often enough that memory stays small under a flood of submissions.
 pub const METRICS_UPKEEP: Duration = Duration::from_secs(5);
+/// Longest code name: a few words a person scans in a table, not a sentence.
+pub const MAX_CODE_NAME_CHARS: usize = 80;

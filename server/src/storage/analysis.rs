@@ -22,7 +22,7 @@ pub struct Code {
 }
 
 /// What a row of the coding trail did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CodingKind {
     Apply,
@@ -39,7 +39,7 @@ impl CodingKind {
         }
     }
 
-    fn from_wire(text: &str) -> Option<Self> {
+    pub fn from_wire(text: &str) -> Option<Self> {
         [Self::Apply, Self::Remove, Self::Undo]
             .into_iter()
             .find(|k| k.as_str() == text)

@@ -1,0 +1,5 @@
+//! The codebook's staff pages.
+
+pub fn router() -> crate::Router<crate::AppState> {
+    crate::Router::new()
+}

@@ -1,0 +1,355 @@
+//! The codebook: codes per call, coding ideas with an audit trail and undo,
+//! read marks, counts by code, and erasure of codings with the submission.
+
+use reqwest::Response;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::review_helpers::*;
+
+async fn post_json(app: &TestApp, path: &str, body: Value) -> Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+async fn get_json(app: &TestApp, path: &str) -> Value {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.expect("json")
+}
+
+async fn new_code(app: &TestApp, name: &str, parent: Option<i64>) -> i64 {
+    let response = post_json(
+        app,
+        "/api/admin/calls/open-call/codes",
+        json!({"name": name, "description": format!("Ideas about {name}."), "parent": parent}),
+    )
+    .await;
+    assert_eq!(response.status(), 201, "code created");
+    let code: Value = response.json().await.expect("json");
+    code["id"].as_i64().expect("id")
+}
+
+async fn code_idea(app: &TestApp, reference: &str, change: Value) -> Response {
+    post_json(
+        app,
+        &format!("/api/admin/submissions/{reference}/codings"),
+        change,
+    )
+    .await
+}
+
+async fn code_idea_ok(app: &TestApp, reference: &str, change: Value) -> Value {
+    let response = code_idea(app, reference, change).await;
+    assert_eq!(response.status(), 201, "coding recorded");
+    response.json().await.expect("json")
+}
+
+fn two_ideas() -> Value {
+    let mut body = valid_body();
+    body["ideas"] = json!([
+        {"title": "Mentors", "theme": "leaving_care", "description": "A mentor for each care leaver."},
+        {"title": "Housing", "theme": "leaving_care", "description": "A first flat with the rent paid for a year."}
+    ]);
+    body
+}
+
+#[tokio::test]
+async fn codes_are_created_renamed_and_refused_when_unclear() {
+    let app = spawn_app().await;
+    let support = new_code(&app, "Support", None).await;
+    let mentoring = new_code(&app, "Mentoring", Some(support)).await;
+
+    for bad in [
+        json!({"name": "  "}),
+        json!({"name": "support"}),
+        json!({"name": "x".repeat(81)}),
+        json!({"name": "Orphan", "parent": 999_999}),
+    ] {
+        let response = post_json(&app, "/api/admin/calls/open-call/codes", bad.clone()).await;
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(problem["type"], "/problems/invalid-action", "{bad}");
+    }
+    let unknown = post_json(
+        &app,
+        "/api/admin/calls/no-such-call/codes",
+        json!({"name": "A"}),
+    )
+    .await;
+    assert_problem(unknown, 404).await;
+
+    // A code cannot become the child of its own child.
+    let loop_back = post_json(
+        &app,
+        &format!("/api/admin/calls/open-call/codes/{support}"),
+        json!({"name": "Support", "parent": mentoring}),
+    )
+    .await;
+    assert_problem(loop_back, 422).await;
+
+    let renamed = post_json(
+        &app,
+        &format!("/api/admin/calls/open-call/codes/{mentoring}"),
+        json!({"name": "Mentors  and   befrienders", "description": "One adult who stays.", "parent": support}),
+    )
+    .await;
+    assert_eq!(renamed.status(), 200);
+    let codes = get_json(&app, "/api/admin/calls/open-call/codes").await;
+    let names: Vec<&str> = codes["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Mentors and befrienders", "Support"]);
+
+    let audit = get_json(&app, "/api/admin/audit?call=open-call").await;
+    let text = audit.to_string();
+    assert!(
+        text.contains("code_create") && text.contains("code_edit"),
+        "{text}"
+    );
+    assert!(text.contains("was Mentoring"), "{text}");
+}
+
+#[tokio::test]
+async fn coding_an_idea_is_audited_with_who_and_when_and_can_be_undone() {
+    let app = spawn_app().await;
+    let reference = submit_ok(&app, &two_ideas()).await;
+    let housing = new_code(&app, "Housing", None).await;
+    let money = new_code(&app, "Money", None).await;
+
+    let applied = code_idea_ok(
+        &app,
+        &reference,
+        json!({"action": "apply", "idea": 2, "code": housing}),
+    )
+    .await;
+    assert_eq!(applied["staff"], "test");
+    assert_eq!(applied["idea"], 1);
+    assert!(applied["at"].as_str().is_some_and(|at| at.ends_with('Z')));
+    code_idea_ok(
+        &app,
+        &reference,
+        json!({"action": "apply", "idea": 2, "code": money}),
+    )
+    .await;
+    let removed = code_idea_ok(
+        &app,
+        &reference,
+        json!({"action": "remove", "idea": 2, "code": money}),
+    )
+    .await;
+
+    for bad in [
+        json!({"action": "apply", "idea": 2, "code": housing}),
+        json!({"action": "remove", "idea": 1, "code": housing}),
+        json!({"action": "apply", "idea": 3, "code": housing}),
+        json!({"action": "apply", "idea": 1, "code": 999_999}),
+        json!({"action": "undo", "undoes": 999_999}),
+        // Undoing the apply of "Money" when a later removal already took it off.
+        json!({"action": "undo", "undoes": applied["id"].as_i64().expect("id") + 1}),
+    ] {
+        let response = code_idea(&app, &reference, bad.clone()).await;
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(problem["type"], "/problems/invalid-action", "{bad}");
+    }
+
+    // Undo the removal: "Money" is back; undo it twice: refused.
+    let undo = code_idea_ok(
+        &app,
+        &reference,
+        json!({"action": "undo", "undoes": removed["id"]}),
+    )
+    .await;
+    assert_eq!(undo["action"], "undo");
+    let again = code_idea(
+        &app,
+        &reference,
+        json!({"action": "undo", "undoes": removed["id"]}),
+    )
+    .await;
+    assert_problem(again, 422).await;
+    let undo_apply = code_idea_ok(
+        &app,
+        &reference,
+        json!({"action": "undo", "undoes": applied["id"]}),
+    )
+    .await;
+    assert_eq!(undo_apply["undoes"], applied["id"]);
+
+    let coding = get_json(&app, &format!("/api/admin/submissions/{reference}/codings")).await;
+    let now: Vec<(i64, i64)> = coding["codings"]
+        .as_array()
+        .expect("codings")
+        .iter()
+        .map(|c| {
+            (
+                c["idea"].as_i64().expect("idea"),
+                c["code"].as_i64().expect("code"),
+            )
+        })
+        .collect();
+    assert_eq!(now, [(1, money)]);
+    let kinds: Vec<&str> = coding["actions"]
+        .as_array()
+        .expect("trail")
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    assert_eq!(kinds, ["apply", "apply", "remove", "undo", "undo"]);
+    assert!(
+        coding["actions"]
+            .as_array()
+            .expect("trail")
+            .iter()
+            .all(|a| a["staff"] == "test")
+    );
+}
+
+#[tokio::test]
+async fn an_idea_marked_read_shows_who_read_it() {
+    let app = spawn_app().await;
+    let reference = submit_ok(&app, &two_ideas()).await;
+    let path = format!("/api/admin/submissions/{reference}/read");
+    let response = post_json(&app, &path, json!({"idea": 2, "read": true})).await;
+    assert_eq!(response.status(), 200);
+    let bad = post_json(&app, &path, json!({"idea": 3, "read": true})).await;
+    assert_problem(bad, 422).await;
+    let coding = get_json(&app, &format!("/api/admin/submissions/{reference}/codings")).await;
+    assert_eq!(coding["reads"].as_array().expect("reads").len(), 1);
+    assert_eq!(coding["reads"][0]["idea"], 1);
+    assert_eq!(coding["reads"][0]["staff"], "test");
+    post_json(&app, &path, json!({"idea": 2, "read": false})).await;
+    let coding = get_json(&app, &format!("/api/admin/submissions/{reference}/codings")).await;
+    assert_eq!(coding["reads"], json!([]));
+}
+
+#[tokio::test]
+async fn counts_by_code_match_the_coded_ideas() {
+    let app = spawn_app().await;
+    let sam = submit_ok(&app, &two_ideas()).await;
+    let mut org = valid_body();
+    org["respondent"] = json!({
+        "capacity": "organisation", "name": "Jo Bloggs", "organisation": "Care Org",
+        "email": "jo@example.org", "perspectives": ["social_worker"], "age_band": "26_plus"
+    });
+    org["publication"] = json!("anonymous");
+    let jo = submit_ok(&app, &org).await;
+    let spam = submit_ok(&app, &valid_body()).await;
+    act_ok(&app, &spam, json!({"action": "spam", "reason": "advert"})).await;
+    let housing = new_code(&app, "Housing", None).await;
+    let mentors = new_code(&app, "Mentors", None).await;
+    new_code(&app, "Unused", None).await;
+    for (reference, idea, code) in [
+        (&sam, 1, mentors),
+        (&sam, 2, housing),
+        (&sam, 2, mentors),
+        (&jo, 1, mentors),
+        (&spam, 1, mentors),
+    ] {
+        code_idea_ok(
+            &app,
+            reference,
+            json!({"action": "apply", "idea": idea, "code": code}),
+        )
+        .await;
+    }
+
+    let counts = get_json(&app, "/api/admin/calls/open-call/codes/counts").await;
+    assert_eq!(counts["ideas"], 3, "spam is not counted: {counts}");
+    assert_eq!(counts["uncoded"], 0);
+    let row = |name: &str| {
+        counts["codes"]
+            .as_array()
+            .expect("codes")
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .expect("row")
+    };
+    let mentoring = row("Mentors");
+    assert_eq!(mentoring["ideas"], 3);
+    assert_eq!(mentoring["people"], 2);
+    assert_eq!(
+        mentoring["by_capacity"],
+        json!({"individual": 2, "organisation": 1})
+    );
+    assert_eq!(mentoring["by_partner"], json!({"become": 3}));
+    assert_eq!(mentoring["by_age_band"], json!({"18_25": 2, "26_plus": 1}));
+    assert_eq!(
+        mentoring["by_perspective"],
+        json!({"care_experienced_young_person": 2, "social_worker": 1})
+    );
+    assert_eq!(row("Housing")["ideas"], 1);
+    assert_eq!(row("Housing")["people"], 1);
+    assert_eq!(row("Unused")["ideas"], 0);
+
+    // Taking a code off an idea takes it out of the counts.
+    code_idea_ok(
+        &app,
+        &jo,
+        json!({"action": "remove", "idea": 1, "code": mentors}),
+    )
+    .await;
+    let counts = get_json(&app, "/api/admin/calls/open-call/codes/counts").await;
+    assert_eq!(counts["uncoded"], 1);
+}
+
+#[tokio::test]
+async fn erasing_a_submission_removes_its_codings_and_read_marks() {
+    let app = spawn_app().await;
+    let kept = submit_ok(&app, &valid_body()).await;
+    let erased = submit_ok(&app, &two_ideas()).await;
+    let code = new_code(&app, "Mentors", None).await;
+    for reference in [&kept, &erased] {
+        code_idea_ok(
+            &app,
+            reference,
+            json!({"action": "apply", "idea": 1, "code": code}),
+        )
+        .await;
+        let read = post_json(
+            &app,
+            &format!("/api/admin/submissions/{reference}/read"),
+            json!({"idea": 1, "read": true}),
+        )
+        .await;
+        assert_eq!(read.status(), 200);
+    }
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/admin/submissions/{erased}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+
+    let counts = get_json(&app, "/api/admin/calls/open-call/codes/counts").await;
+    assert_eq!(counts["codes"][0]["ideas"], 1);
+    assert_eq!(counts["codes"][0]["people"], 1);
+    let gone = app
+        .client
+        .get(app.url(&format!("/api/admin/submissions/{erased}/codings")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(gone, 404).await;
+    let kept_coding = get_json(&app, &format!("/api/admin/submissions/{kept}/codings")).await;
+    assert_eq!(kept_coding["codings"].as_array().expect("codings").len(), 1);
+    assert_eq!(kept_coding["reads"].as_array().expect("reads").len(), 1);
+    app.stop().await;
+}
