@@ -40,11 +40,11 @@ impl From<AnalysisError> for crate::http::problem::ApiError {
     }
 }
 
-const NO_CALL: AnalysisError = AnalysisError::NotFound("There is no call with this id");
+const NO_CALL: AnalysisError = AnalysisError::NotFound("There is no call with this id.");
 const NO_CODE: AnalysisError =
-    AnalysisError::NotFound("There is no code with this id in this call");
+    AnalysisError::NotFound("There is no code with this id in this call.");
 const NO_SUBMISSION: AnalysisError =
-    AnalysisError::NotFound("There is no submission with this reference");
+    AnalysisError::NotFound("There is no submission with this reference.");
 
 /// A code as asked for: a name, a description and an optional parent code.
 #[derive(Debug, Clone, Deserialize)]
@@ -77,11 +77,11 @@ fn parse_code(
         .collect::<Vec<_>>()
         .join(" ");
     if name.is_empty() {
-        return Err(AnalysisError::Invalid("Give the code a name"));
+        return Err(AnalysisError::Invalid("Give the code a name."));
     }
     if name.chars().count() > MAX_CODE_NAME_CHARS {
         return Err(AnalysisError::Invalid(
-            "Keep the code's name under 80 characters",
+            "Keep the code's name under 80 characters.",
         ));
     }
     if codebook
@@ -89,19 +89,19 @@ fn parse_code(
         .any(|c| Some(c.id) != editing && c.name.to_lowercase() == name.to_lowercase())
     {
         return Err(AnalysisError::Invalid(
-            "This call already has a code with this name",
+            "This call already has a code with this name.",
         ));
     }
     let description = request.description.trim().to_owned();
     if description.chars().count() > MAX_REASON_CHARS {
         return Err(AnalysisError::Invalid(
-            "Keep the code's description under 2,000 characters",
+            "Keep the code's description under 2,000 characters.",
         ));
     }
     if let Some(parent) = request.parent {
         if !codebook.iter().any(|c| c.id == parent) {
             return Err(AnalysisError::Invalid(
-                "Choose a parent code from this call's codebook",
+                "Choose a parent code from this call's codebook.",
             ));
         }
         // Walk up from the parent: reaching the code edited would make a loop.
@@ -110,7 +110,7 @@ fn parse_code(
         while let Some(id) = at {
             if Some(id) == editing || steps > codebook.len() {
                 return Err(AnalysisError::Invalid(
-                    "A code cannot sit under itself or one of its own sub-codes",
+                    "A code cannot sit under itself or one of its own sub-codes.",
                 ));
             }
             at = codebook.iter().find(|c| c.id == id).and_then(|c| c.parent);
@@ -250,21 +250,21 @@ pub async fn change_coding(
                 .idea
                 .filter(|n| (1..=found.ideas).contains(n))
                 .ok_or(AnalysisError::Invalid(
-                    "Choose one of the submission's ideas",
+                    "Choose one of the submission's ideas.",
                 ))?
                 - 1;
             let code = request
                 .code
                 .and_then(|id| found.codebook.iter().find(|c| c.id == id))
                 .ok_or(AnalysisError::Invalid(
-                    "Choose a code from this call's codebook",
+                    "Choose a code from this call's codebook.",
                 ))?;
             let add = request.action == CodingKind::Apply;
             if add && applied(idea, code.id) {
-                return Err(AnalysisError::Invalid("This idea already has this code"));
+                return Err(AnalysisError::Invalid("This idea already has this code."));
             }
             if !add && !applied(idea, code.id) {
-                return Err(AnalysisError::Invalid("This idea does not have this code"));
+                return Err(AnalysisError::Invalid("This idea does not have this code."));
             }
             (idea, code, add, None)
         }
@@ -273,18 +273,18 @@ pub async fn change_coding(
                 .undoes
                 .and_then(|id| found.actions.iter().find(|a| a.id == id))
                 .ok_or(AnalysisError::Invalid(
-                    "Choose a coding change of this submission to undo",
+                    "Choose a coding change of this submission to undo.",
                 ))?;
             let undone = found.actions.iter().any(|a| a.undoes == Some(target.id));
             if target.action == CodingKind::Undo || undone {
                 return Err(AnalysisError::Invalid(
-                    "This change cannot be undone (again)",
+                    "This change cannot be undone (again).",
                 ));
             }
             let add = target.action == CodingKind::Remove;
             if add == applied(target.idea, target.code) {
                 return Err(AnalysisError::Invalid(
-                    "This idea's codes changed since: undo the later change first",
+                    "This idea's codes changed since: undo the later change first.",
                 ));
             }
             let code = found
@@ -304,7 +304,7 @@ pub async fn change_coding(
         .record_codings(code, &[target], add, undoes, &staff.name)
         .await?;
     let recorded = written.into_iter().next().ok_or(AnalysisError::Invalid(
-        "This idea's codes changed meanwhile: reload and try again",
+        "This idea's codes changed meanwhile: reload and try again.",
     ))?;
     tracing::info!(%reference, action = recorded.action.as_str(), code = code.id, staff = %staff.name, "coding");
     Ok(recorded)
@@ -327,7 +327,7 @@ pub async fn mark_read(
     let idea = idea
         .filter(|n| (1..=submission.ideas.len()).contains(n))
         .ok_or(AnalysisError::Invalid(
-            "Choose one of the submission's ideas",
+            "Choose one of the submission's ideas.",
         ))?
         - 1;
     let target = IdeaRef {

@@ -353,3 +353,115 @@ async fn erasing_a_submission_removes_its_codings_and_read_marks() {
     assert_eq!(kept_coding["reads"].as_array().expect("reads").len(), 1);
     app.stop().await;
 }
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.expect("page")
+}
+
+async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(app.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .form(fields)
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn staff_code_ideas_from_the_pages_and_see_the_counts() {
+    let app = spawn_app().await;
+    let reference = submit_ok(&app, &two_ideas()).await;
+    let created = post_form(
+        &app,
+        "/admin/calls/open-call/codes",
+        &[
+            ("name", "Housing <first>"),
+            ("description", "Homes."),
+            ("parent", ""),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    let codes = get_json(&app, "/api/admin/calls/open-call/codes").await;
+    let id = codes["codes"][0]["id"].as_i64().expect("id").to_string();
+
+    let submission = page(&app, &format!("/admin/submissions/{reference}")).await;
+    assert!(
+        submission.contains("Apply the code to idea 2"),
+        "{submission}"
+    );
+    assert!(
+        submission.contains("Housing &#60;first&#62;")
+            || submission.contains("Housing &lt;first&gt;")
+    );
+    let coded = post_form(
+        &app,
+        &format!("/admin/submissions/{reference}/codings"),
+        &[("action", "apply"), ("idea", "2"), ("code", &id)],
+    )
+    .await;
+    assert_eq!(coded.status(), 303);
+    let read = post_form(
+        &app,
+        &format!("/admin/submissions/{reference}/read"),
+        &[("idea", "2"), ("read", "on")],
+    )
+    .await;
+    assert_eq!(read.status(), 303);
+    let submission = page(&app, &format!("/admin/submissions/{reference}")).await;
+    assert!(submission.contains("Remove Housing"), "{submission}");
+    assert!(submission.contains("Read by test on"), "{submission}");
+    assert!(submission.contains("Undo change"), "{submission}");
+
+    let codebook = page(&app, "/admin/calls/open-call/codes").await;
+    assert!(
+        codebook.contains("2 ideas (spam left out); 1 with no code yet."),
+        "{codebook}"
+    );
+    assert!(
+        codebook.contains("<title>Housing &#60;first&#62;: 1</title>")
+            || codebook.contains("Housing &lt;first&gt;: 1"),
+        "{codebook}"
+    );
+
+    // A bad form or address is an error page, and nothing is stored.
+    let twice = post_form(
+        &app,
+        &format!("/admin/submissions/{reference}/codings"),
+        &[("action", "apply"), ("idea", "2"), ("code", &id)],
+    )
+    .await;
+    let body = assert_error_page(twice, 422).await;
+    assert!(body.contains("This idea already has this code."), "{body}");
+    let unknown = post_form(&app, "/admin/calls/open-call/codes/nine", &[("name", "x")]).await;
+    assert_error_page(unknown, 404).await;
+    let nameless = post_form(&app, "/admin/calls/open-call/codes", &[("name", " ")]).await;
+    assert_error_page(nameless, 422).await;
+    let none_call = page_status(&app, "/admin/calls/no-such-call/codes").await;
+    assert_eq!(none_call, 404);
+    let coding = get_json(&app, &format!("/api/admin/submissions/{reference}/codings")).await;
+    assert_eq!(coding["actions"].as_array().expect("trail").len(), 1);
+}
+
+async fn page_status(app: &TestApp, path: &str) -> u16 {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}

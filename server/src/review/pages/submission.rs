@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::submissions::flag_passage;
 use super::{Part, capacity_words, partner_label, publication_words};
 use crate::AppState;
+use crate::analysis::pages::{CodingView, coding_view};
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::config::Config;
 use crate::http::html::{render, when};
@@ -35,6 +36,8 @@ struct SubmissionPage<'a> {
     can_withhold: bool,
     can_mark_spam: bool,
     audit: Vec<AuditRow>,
+    /// The codebook's controls on each idea and its coding trail.
+    coding: CodingView,
 }
 
 struct FlagView {
@@ -78,7 +81,8 @@ pub async fn show(
 ) -> Result<Response, HtmlError> {
     let Path(reference) = reference?;
     let found = detail(&state, &reference).await?;
-    Ok(render(&page(&state.config, &found)))
+    let coding = coding_view(&state, &reference).await?;
+    Ok(render(&page(&state.config, &found, coding)))
 }
 
 fn label_of(choices: &[cfi_rules::Choice], id: &str) -> String {
@@ -88,7 +92,7 @@ fn label_of(choices: &[cfi_rules::Choice], id: &str) -> String {
         .map_or_else(|| id.to_owned(), |c| c.label.clone())
 }
 
-fn page<'a>(config: &Config, found: &'a Detail) -> SubmissionPage<'a> {
+fn page<'a>(config: &Config, found: &'a Detail, coding: CodingView) -> SubmissionPage<'a> {
     let s = &found.submission;
     let state = &found.state;
     let call = config.call(&s.call);
@@ -194,6 +198,7 @@ fn page<'a>(config: &Config, found: &'a Detail) -> SubmissionPage<'a> {
         can_withhold: state.withheld.is_none(),
         can_mark_spam: state.spam.is_none(),
         audit,
+        coding,
     }
 }
 
