@@ -1,7 +1,8 @@
 //! The staff JSON API of the codebook: a call's codes and their counts
 //! (`/api/admin/calls/{call}/codes…`), and one submission's codings, their
 //! trail and read marks (`/api/admin/submissions/{reference}/codings`,
-//! `…/read`).
+//! `…/read`); the switch of the public summary and the summary itself
+//! (`/published/{call}/codes.json`, the one route here anyone may read).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,8 +11,9 @@ use cfi_rules::Reference;
 use serde::Deserialize;
 
 use super::service::{
-    CodeRequest, CodingRequest, Counts, SubmissionCoding, change_coding, codebook, counts,
-    create_code, edit_code, mark_read, submission_coding,
+    CodeRequest, CodingRequest, Counts, PublicSummary, SubmissionCoding, change_coding, codebook,
+    counts, create_code, edit_code, mark_read, public_summary, set_summary_published,
+    submission_coding,
 };
 use crate::auth::Staff;
 use crate::http::extract::{Json, Path};
@@ -32,6 +34,38 @@ pub fn router() -> Router<AppState> {
             get(codings_json).post(coding_json),
         )
         .route("/api/admin/submissions/{reference}/read", post(read_json))
+        .route(
+            "/api/admin/calls/{call}/codes/publication",
+            post(summary_publication_json),
+        )
+        .route("/published/{call}/codes.json", get(public_summary_json))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicationRequest {
+    published: bool,
+}
+
+async fn summary_publication_json(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(call): Path<String>,
+    Json(request): Json<PublicationRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    set_summary_published(&state, &staff, &call, request.published).await?;
+    Ok(Json(
+        serde_json::json!({ "call": call, "published": request.published }),
+    ))
+}
+
+/// `GET /published/{call}/codes.json`: the public summary of counts by
+/// code, once staff published the call and its summary.
+async fn public_summary_json(
+    State(state): State<AppState>,
+    Path(call): Path<String>,
+) -> Result<Json<PublicSummary>, ApiError> {
+    Ok(Json(public_summary(&state, &call).await?))
 }
 
 async fn codes_json(

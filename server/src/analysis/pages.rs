@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::service::{
     AnalysisError, CodeCount, CodeRequest, CodingRequest, change_coding, codebook, counts,
-    create_code, edit_code, mark_read, perspective_label, submission_coding,
+    create_code, edit_code, mark_read, perspective_label, set_summary_published, submission_coding,
 };
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::config::Config;
@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
     private_pages(
         Router::new()
             .route("/admin/calls/{call}/codes", get(show).post(create))
+            .route(
+                "/admin/calls/{call}/codes/publication",
+                post(switch_summary),
+            )
             .route("/admin/calls/{call}/codes/{code}", post(edit))
             .route("/admin/submissions/{reference}/codings", post(code_idea))
             .route("/admin/submissions/{reference}/read", post(read)),
@@ -47,6 +51,10 @@ struct CodebookPage {
     rows: Vec<CodeRow>,
     codes: Vec<Code>,
     chart: BarChart,
+    /// Staff published the call's ideas.
+    call_published: bool,
+    /// Staff published the summary of counts by code.
+    summary_published: bool,
 }
 
 struct CodeRow {
@@ -177,6 +185,8 @@ pub async fn show(
         .config
         .call(&call)
         .map_or_else(|| call.clone(), |c| c.title.clone());
+    let call_published = state.storage.is_published(&call).await?;
+    let summary_published = state.storage.is_code_summary_published(&call).await?;
     Ok(render(&CodebookPage {
         chart: bar_chart(&rows),
         call,
@@ -185,7 +195,34 @@ pub async fn show(
         uncoded: found.uncoded,
         rows,
         codes,
+        call_published,
+        summary_published,
     }))
+}
+
+/// The switch of the public summary as posted: `on` or `off`.
+#[derive(Deserialize)]
+pub struct SwitchForm {
+    #[serde(default)]
+    published: String,
+}
+
+pub async fn switch_summary(
+    StaffPage(staff): StaffPage,
+    State(state): State<AppState>,
+    call: Result<Path<String>, ApiError>,
+    form: Result<Form<SwitchForm>, ApiError>,
+) -> Result<Response, HtmlError> {
+    let (Path(call), Form(form)) = (call?, form?);
+    let published = match form.published.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => {
+            return Err(ApiError::InvalidAction("Say whether to publish the summary.").into());
+        }
+    };
+    set_summary_published(&state, &staff, &call, published).await?;
+    Ok(Redirect::to(&format!("/admin/calls/{call}/codes#summary")).into_response())
 }
 
 /// A code's form as posted: every field is text.

@@ -25,6 +25,9 @@ pub enum AnalysisError {
     /// The request does not apply as asked (422); the text says why.
     #[error("{0}")]
     Invalid(&'static str),
+    /// The public summary is not published (404).
+    #[error("not published")]
+    NotPublished,
     /// Storage failed (503); the cause is logged where it is answered.
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
@@ -35,6 +38,7 @@ impl From<AnalysisError> for crate::http::problem::ApiError {
         match error {
             AnalysisError::NotFound(detail) => Self::NotFound(detail),
             AnalysisError::Invalid(detail) => Self::InvalidAction(detail),
+            AnalysisError::NotPublished => Self::NotPublished,
             AnalysisError::Storage(cause) => Self::Storage(cause),
         }
     }
@@ -447,4 +451,118 @@ pub fn perspective_label(config: &Config, call: &str, id: &str) -> String {
         .call(call)
         .and_then(|c| c.perspectives.iter().find(|p| p.id == id))
         .map_or_else(|| id.to_owned(), |p| p.label.clone())
+}
+
+/// The names of the codes on each idea of a call, by (reference, 0-based
+/// idea), sorted: for the staff exports.
+pub async fn code_names_by_idea(
+    state: &AppState,
+    call: &str,
+) -> Result<HashMap<(String, usize), Vec<String>>, AnalysisError> {
+    let codes = codebook(state, call).await?;
+    let mut names: HashMap<(String, usize), Vec<String>> = HashMap::new();
+    for coding in state.storage.call_codings(call).await? {
+        if let Some(code) = codes.iter().find(|c| c.id == coding.code) {
+            names
+                .entry((coding.reference, coding.idea))
+                .or_default()
+                .push(code.name.clone());
+        }
+    }
+    for list in names.values_mut() {
+        list.sort();
+    }
+    Ok(names)
+}
+
+/// Switches the public summary of counts by code of a call on or off.
+pub async fn set_summary_published(
+    state: &AppState,
+    staff: &Staff,
+    call: &str,
+    published: bool,
+) -> Result<(), AnalysisError> {
+    state.config.call(call).ok_or(NO_CALL)?;
+    state
+        .storage
+        .set_code_summary_published(call, published, &staff.name)
+        .await?;
+    tracing::info!(call, published, staff = %staff.name, "code summary switched");
+    Ok(())
+}
+
+/// One code in the public summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicCodeCount {
+    pub code: String,
+    pub description: String,
+    /// The parent code's name.
+    pub parent: Option<String>,
+    /// Published ideas with this code.
+    pub ideas: usize,
+    /// Published submissions with at least one such idea.
+    pub submissions: usize,
+}
+
+/// The public summary of a call's counts by code: only published ideas
+/// (never spam, withheld submissions or ideas, or open flags), and nothing
+/// about the people who sent them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicSummary {
+    pub call: String,
+    pub title: String,
+    /// Published ideas.
+    pub ideas: usize,
+    /// Published ideas with no code yet.
+    pub uncoded: usize,
+    pub codes: Vec<PublicCodeCount>,
+}
+
+/// The public summary, when staff published both the call and its summary.
+pub async fn public_summary(
+    state: &AppState,
+    call_id: &str,
+) -> Result<PublicSummary, AnalysisError> {
+    let call = state.config.call(call_id).ok_or(NO_CALL)?;
+    if !state.storage.is_published(&call.id).await?
+        || !state.storage.is_code_summary_published(&call.id).await?
+    {
+        return Err(AnalysisError::NotPublished);
+    }
+    let codes = state.storage.codes(&call.id).await?;
+    let published = crate::publication::published(&state.storage, call).await?;
+    let shown: BTreeSet<(&str, usize)> = published
+        .iter()
+        .flat_map(|s| s.ideas.iter().map(|i| (s.reference.as_str(), i.number - 1)))
+        .collect();
+    let codings = state.storage.call_codings(&call.id).await?;
+    let mut ideas: HashMap<i64, usize> = HashMap::new();
+    let mut submissions: HashMap<i64, BTreeSet<&str>> = HashMap::new();
+    let mut coded: BTreeSet<(&str, usize)> = BTreeSet::new();
+    for coding in &codings {
+        let key = (coding.reference.as_str(), coding.idea);
+        if !shown.contains(&key) {
+            continue;
+        }
+        coded.insert(key);
+        *ideas.entry(coding.code).or_default() += 1;
+        submissions.entry(coding.code).or_default().insert(key.0);
+    }
+    let name_of = |id: i64| codes.iter().find(|c| c.id == id).map(|c| c.name.clone());
+    Ok(PublicSummary {
+        call: call.id.clone(),
+        title: call.title.clone(),
+        ideas: shown.len(),
+        uncoded: shown.len() - coded.len(),
+        codes: codes
+            .iter()
+            .map(|c| PublicCodeCount {
+                code: c.name.clone(),
+                description: c.description.clone(),
+                parent: c.parent.and_then(name_of),
+                ideas: ideas.get(&c.id).copied().unwrap_or(0),
+                submissions: submissions.get(&c.id).map_or(0, BTreeSet::len),
+            })
+            .collect(),
+    })
 }

@@ -419,3 +419,63 @@ impl Storage {
         })
     }
 }
+
+impl Storage {
+    /// Whether staff chose to publish the call's summary of counts by code.
+    pub async fn is_code_summary_published(&self, call_id: &str) -> Result<bool, StorageError> {
+        read!(self, |pool, q| {
+            let row = sqlx::query(&q(
+                "SELECT published FROM code_summary_publication WHERE call_id = ?",
+            ))
+            .bind(call_id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(match row {
+                Some(row) => row.try_get::<bool, _>("published")?,
+                None => false,
+            })
+        })
+    }
+
+    /// Switches the public summary of counts by code on or off, with a line
+    /// in the audit log.
+    pub async fn set_code_summary_published(
+        &self,
+        call_id: &str,
+        published: bool,
+        staff: &str,
+    ) -> Result<(), StorageError> {
+        let at = now_text();
+        transaction!(self, |tx, q| {
+            sqlx::query(&q(
+                "INSERT INTO code_summary_publication (call_id, published, changed_by, changed_at) \
+                 VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET \
+                 published = excluded.published, changed_by = excluded.changed_by, \
+                 changed_at = excluded.changed_at",
+            ))
+            .bind(call_id)
+            .bind(published)
+            .bind(staff)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+            let detail = if published {
+                "summary of counts by code published"
+            } else {
+                "summary of counts by code withdrawn"
+            };
+            AuditLine {
+                staff,
+                action: "code_summary",
+                call: Some(call_id),
+                reference: None,
+                detail,
+            }
+            .insert(&at)
+            .build()
+            .execute(&mut *tx)
+            .await?;
+            Ok::<_, StorageError>(())
+        })
+    }
+}

@@ -465,3 +465,134 @@ async fn page_status(app: &TestApp, path: &str) -> u16 {
         .status()
         .as_u16()
 }
+
+#[tokio::test]
+async fn staff_exports_carry_the_codes_of_each_idea() {
+    let app = spawn_app().await;
+    let reference = submit_ok(&app, &two_ideas()).await;
+    let housing = new_code(&app, "Housing", None).await;
+    let money = new_code(&app, "Money", None).await;
+    for code in [money, housing] {
+        code_idea_ok(
+            &app,
+            &reference,
+            json!({"action": "apply", "idea": 2, "code": code}),
+        )
+        .await;
+    }
+    let csv = app
+        .client
+        .get(app.url("/api/admin/export/open-call.csv"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("csv");
+    let rows = parse_csv(&csv);
+    let column = rows[0]
+        .iter()
+        .position(|h| h == "idea_codes")
+        .expect("column");
+    assert_eq!(rows[1][column], "");
+    assert_eq!(rows[2][column], "Housing; Money");
+    let json = get_json(&app, "/api/admin/export/open-call.json").await;
+    assert_eq!(
+        json["submissions"][0]["idea_codes"],
+        json!([[], ["Housing", "Money"]])
+    );
+}
+
+#[tokio::test]
+async fn the_public_summary_counts_only_published_ideas_and_names_no_one() {
+    let app = spawn_app().await;
+    let shown = submit_ok(&app, &two_ideas()).await;
+    let withheld = submit_ok(&app, &valid_body()).await;
+    let mut secret = two_ideas();
+    secret["respondent"]["name"] = json!("Robin Secret");
+    secret["respondent"]["email"] = json!("robin@secret.example");
+    let partly = submit_ok(&app, &secret).await;
+    let code = new_code(&app, "Mentors", None).await;
+    let other = new_code(&app, "Housing", Some(code)).await;
+    for (reference, idea, code) in [
+        (&shown, 1, code),
+        (&shown, 2, other),
+        (&withheld, 1, code),
+        (&partly, 1, code),
+        (&partly, 2, code),
+    ] {
+        code_idea_ok(
+            &app,
+            reference,
+            json!({"action": "apply", "idea": idea, "code": code}),
+        )
+        .await;
+    }
+    act_ok(
+        &app,
+        &withheld,
+        json!({"action": "withhold", "reason": "Sam Example asked"}),
+    )
+    .await;
+    act_ok(
+        &app,
+        &partly,
+        json!({"action": "withhold_idea", "idea": 2, "reason": "names a child"}),
+    )
+    .await;
+
+    let summary_url = app.url("/published/open-call/codes.json");
+    // Neither the call nor the summary is published: nothing.
+    let hidden = app.client.get(&summary_url).send().await.expect("sent");
+    assert_problem(hidden, 404).await;
+    publish(&app, "open-call", true).await;
+    let hidden = app.client.get(&summary_url).send().await.expect("sent");
+    assert_problem(hidden, 404).await;
+    let switched = post_json(
+        &app,
+        "/api/admin/calls/open-call/codes/publication",
+        json!({"published": true}),
+    )
+    .await;
+    assert_eq!(switched.status(), 200);
+
+    let response = app.client.get(&summary_url).send().await.expect("sent");
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("body");
+    let summary: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(summary["ideas"], 3, "{summary}");
+    assert_eq!(summary["uncoded"], 0);
+    assert_eq!(
+        summary["codes"],
+        json!([
+            {"code": "Housing", "description": "Ideas about Housing.", "parent": "Mentors", "ideas": 1, "submissions": 1},
+            {"code": "Mentors", "description": "Ideas about Mentors.", "parent": null, "ideas": 2, "submissions": 2}
+        ])
+    );
+    for private in [
+        "Sam",
+        "Robin",
+        "secret",
+        "example.org",
+        "18_25",
+        "become",
+        "withheld",
+        &shown,
+        &withheld,
+        &partly,
+        "names a child",
+    ] {
+        assert!(!text.contains(private), "{private} leaked: {text}");
+    }
+
+    // Switched off again, it is gone.
+    post_json(
+        &app,
+        "/api/admin/calls/open-call/codes/publication",
+        json!({"published": false}),
+    )
+    .await;
+    let hidden = app.client.get(&summary_url).send().await.expect("sent");
+    assert_problem(hidden, 404).await;
+}
