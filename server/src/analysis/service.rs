@@ -410,13 +410,14 @@ pub fn count(
             ..CodeCount::default()
         })
         .collect();
+    let position: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.code, i)).collect();
     let mut coded: BTreeSet<(&str, usize)> = BTreeSet::new();
     let mut people: HashMap<i64, BTreeSet<&str>> = HashMap::new();
     for coding in codings {
         let Some(s) = by_reference.get(coding.reference.as_str()) else {
             continue;
         };
-        let Some(row) = rows.iter_mut().find(|r| r.code == coding.code) else {
+        let Some(row) = position.get(&coding.code).and_then(|&i| rows.get_mut(i)) else {
             continue;
         };
         coded.insert((s.reference.as_str(), coding.idea));
