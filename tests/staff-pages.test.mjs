@@ -1,7 +1,8 @@
 // The review team's pages, the partner page and the published page in real
 // headless Chromium: axe-core reports nothing on any of them, and the review
 // team's everyday work (sign in, find a flagged submission, mark the flag
-// handled, withhold an idea, sign out) can be done with the keyboard alone,
+// handled, withhold an idea, create a code and code an idea, sign out) can
+// be done with the keyboard alone,
 // with a visible focus indicator on everything that takes focus.
 //
 // Run from the repository root after `cargo build -p cfi-server`, with the
@@ -117,6 +118,14 @@ before(async () => {
     action: 'redact', idea: 1, field: 'description', text: 'foster', reason: 'Test redaction.',
   });
   await staffApi(`/api/admin/calls/${CALL}/publication`, { published: true });
+  await staffApi(`/api/admin/calls/${CALL}/codes`, { name: 'Listening', description: 'Ask children first.' });
+  const codes = await (await fetch(`${base}/api/admin/calls/${CALL}/codes`, {
+    headers: { authorization: `Bearer ${STAFF}` },
+  })).json();
+  await staffApi(`/api/admin/submissions/${references.plain}/codings`, {
+    action: 'apply', idea: 2, code: codes.codes[0].id,
+  });
+  await staffApi(`/api/admin/submissions/${references.plain}/read`, { idea: 2, read: true });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
@@ -175,6 +184,8 @@ test('axe-core finds no violations on any staff, partner or published page', asy
     [`/admin/submissions/${references.organisation}`, 'organisation submission with a redaction'],
     [`/admin/submissions/${references.flagged}`, 'flagged submission'],
     ['/admin/submissions/CFI-0000-0000', 'a reference that does not exist'],
+    [`/admin/calls/${CALL}/codes`, 'codebook with counts'],
+    ['/admin/calls/no-such-call/codes', 'a call that does not exist'],
   ];
   for (const [path, what] of pages) {
     await page.goto(`${base}${path}`);
@@ -198,10 +209,10 @@ test('axe-core finds no violations on any staff, partner or published page', asy
 
 /** Presses Tab until the focused element matches `predicate`, failing after
  * `limit` presses: what a keyboard user would do. */
-async function tabTo(page, description, predicate, limit = 80) {
+async function tabTo(page, description, predicate, limit = 80, arg = undefined) {
   for (let i = 0; i < limit; i += 1) {
     await page.keyboard.press('Tab');
-    if (await page.evaluate(predicate)) return;
+    if (await page.evaluate(predicate, arg)) return;
   }
   assert.fail(`Tab never reached ${description}`);
 }
@@ -276,5 +287,57 @@ test('the review team can sign in, handle a flag, withhold an idea and sign out 
   const after = await context.request.get(`${base}/admin`, { maxRedirects: 0 });
   assert.equal(after.status(), 401, 'signed out: the dashboard asks to sign in again');
   assert.match(await after.text(), /Your token/);
+  await context.close();
+});
+
+test('the review team can create a code and code an idea with the keyboard alone', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/admin/sign-in`);
+  await tabTo(page, 'the token field', () => document.activeElement.id === 'token');
+  await page.keyboard.type(STAFF);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${base}/admin`);
+
+  await tabTo(page, 'the codebook link', () => /^Codebook/.test(document.activeElement.textContent));
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/codes$/);
+
+  await tabTo(page, 'the new code name', () => document.activeElement.id === 'new-name');
+  await assertFocusVisible(page);
+  await page.keyboard.type('Foster homes');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Ideas about finding and keeping foster homes.');
+  await tabTo(page, 'the create button', () => document.activeElement.textContent === 'Create the code');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /Foster homes/);
+
+  await tabTo(page, 'the link to the submissions', () => document.activeElement.textContent === "submission's page");
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/admin\/submissions\?call=/);
+  await tabTo(page, 'the first submission', (reference) => document.activeElement.textContent.trim() === reference,
+    80, references.plain);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(new RegExp(`/admin/submissions/${references.plain}$`));
+
+  // The first code in the list is the new one (codes are sorted by name).
+  await tabTo(page, 'the code to apply to idea 1', () => document.activeElement.id === 'code-1');
+  await assertFocusVisible(page);
+  assert.equal(await page.evaluate(() => document.activeElement.selectedOptions[0].textContent), 'Foster homes');
+  await tabTo(page, 'the apply button', () => document.activeElement.textContent === 'Apply the code to idea 1');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('#codes-1').locator('..').innerText(), /Remove Foster homes/);
+
+  await tabTo(page, 'the read button of idea 1', () => document.activeElement.textContent === 'Mark idea 1 as read');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /Read by keyboard reviewer on/);
+  assert.match(await page.locator('main').innerText(), /Applied Foster homes to idea 1/);
   await context.close();
 });

@@ -4,6 +4,7 @@
 //! router; `main` only parses arguments and runs it, so tests can spawn the
 //! whole server on port 0 with a fresh database.
 
+pub mod analysis;
 pub mod assets;
 pub mod auth;
 pub mod backup;
@@ -180,6 +181,7 @@ pub fn router(state: AppState) -> Router {
         .merge(intake::router())
         .merge(auth::pages::router())
         .merge(review::router())
+        .merge(analysis::router())
         .merge(publication::router())
         .merge(health::router())
         .merge(openapi::router())

@@ -148,6 +148,7 @@ pub const OUTBOX_LONGEST_RETRY: Duration = Duration::from_secs(10 * 60);
 pub const OUTBOX_MAX_ATTEMPTS: i64 = 30;
 /// Alerts listed on the dashboard: the latest few.
 pub const DASHBOARD_ALERT_LINES: i64 = 20;
+
 // Publication.
 
 /// Submissions on one page of `/published/{call}`: a long page that still
@@ -158,3 +159,8 @@ pub const PUBLISHED_PER_PAGE: usize = 100;
 /// while it runs and holds a call's submissions in memory, so two keep the
 /// server answering everything else however many people read at once.
 pub const PUBLICATION_BUILDS: usize = 2;
+
+// Codebook.
+
+/// Longest code name: a few words a person scans in a table, not a sentence.
+pub const MAX_CODE_NAME_CHARS: usize = 80;

@@ -97,6 +97,17 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/published/{call}/codes.json": {
+                "get": {
+                    "operationId": "codeSummary",
+                    "summary": "How many published ideas carry each code of the call's codebook, once staff publish the call and its summary; never who sent them",
+                    "parameters": [call_param],
+                    "responses": {
+                        "200": {"description": "The summary", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CodeSummary"}}}},
+                        "404": problem(&format!("Unknown call ({}) or not published ({})", types::NOT_FOUND, types::NOT_PUBLISHED))
+                    }
+                }
+            },
             "/healthz": {
                 "get": {
                     "operationId": "health",
@@ -192,6 +203,25 @@ pub fn document() -> Value {
                     "page_url": {"type": "string", "description": "the review's own page for sending ideas"}
                 },
                 "required": ["id", "title", "intro", "opens", "closes", "opens_text", "closes_text", "is_open", "status", "limits", "themes", "perspectives", "guidance", "privacy_notice_url", "support", "lang", "dir"]
+            },
+            "CodeSummary": {
+                "type": "object",
+                "properties": {
+                    "call": {"type": "string"}, "title": {"type": "string"},
+                    "ideas": {"type": "integer", "minimum": 0, "description": "Published ideas"},
+                    "uncoded": {"type": "integer", "minimum": 0, "description": "Published ideas with no code yet"},
+                    "codes": {"type": "array", "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"}, "description": {"type": "string"},
+                            "parent": {"type": ["string", "null"], "description": "The parent code's name"},
+                            "ideas": {"type": "integer", "minimum": 0},
+                            "submissions": {"type": "integer", "minimum": 0}
+                        },
+                        "required": ["code", "description", "parent", "ideas", "submissions"]
+                    }}
+                },
+                "required": ["call", "title", "ideas", "uncoded", "codes"]
             },
             "FieldError": {
                 "type": "object",

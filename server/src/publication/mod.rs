@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::config::Call;
 use crate::moderation::{ModerationAction, ModerationState, redact};
-use crate::storage::StoredSubmission;
+use crate::storage::{Storage, StorageError, StoredSubmission};
 use crate::{AppState, Router};
 
 /// `/published/{call}` and its CSV and JSON.
@@ -126,6 +126,17 @@ pub fn public_view(
 
 /// Everything published for a call, oldest first, from its stored
 /// submissions and every moderation action on them.
+/// Everything published of a call, read from storage now (the public
+/// summary of codes counts only these ideas).
+pub async fn published(
+    storage: &Storage,
+    call: &Call,
+) -> Result<Vec<PublicSubmission>, StorageError> {
+    let submissions = storage.list(&call.id).await?;
+    let actions = storage.call_actions(&call.id).await?;
+    Ok(public_views(call, &submissions, &actions))
+}
+
 pub fn public_views(
     call: &Call,
     submissions: &[StoredSubmission],

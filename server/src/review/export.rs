@@ -1,5 +1,6 @@
 //! `GET /api/admin/export/{call}.csv` or `.json`: every submission of a call
-//! with every stored field and its moderation state, for staff.
+//! with every stored field, its moderation state and the codes of each idea
+//! (from the codebook), for staff.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::service::state_view;
+use crate::analysis::service::code_names_by_idea;
 use crate::auth::Staff;
 use crate::config::Config;
 use crate::http::csv::CsvWriter;
@@ -39,9 +41,15 @@ async fn export(
     let states = ModerationState::by_reference(&state.storage.call_actions(&call.id).await?);
     let none = ModerationState::default();
     let state_of = |s: &StoredSubmission| states.get(&s.reference).unwrap_or(&none);
+    let codes = code_names_by_idea(&state, &call.id).await?;
+    let codes_of = |s: &StoredSubmission, i: usize| -> &[String] {
+        codes
+            .get(&(s.reference.clone(), i))
+            .map_or(&[], Vec::as_slice)
+    };
     let (body, content_type) = match ext {
         Some("csv") => (
-            export_csv(&state.config, &submissions, &state_of),
+            export_csv(&state.config, &submissions, &state_of, &codes_of),
             "text/csv; charset=utf-8",
         ),
         Some("json") => {
@@ -56,6 +64,7 @@ async fn export(
                             "title": redact(&idea.title, &moderation.spans(i, "title")),
                             "description": redact(&idea.description, &moderation.spans(i, "description")),
                         })).collect::<Vec<_>>(),
+                        "idea_codes": (0..s.ideas.len()).map(|i| codes_of(s, i)).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -87,7 +96,7 @@ async fn export(
     Ok(response)
 }
 
-const EXPORT_HEADER: [&str; 27] = [
+const EXPORT_HEADER: [&str; 28] = [
     "reference",
     "call",
     "partner",
@@ -115,12 +124,14 @@ const EXPORT_HEADER: [&str; 27] = [
     "idea_description",
     "idea_words",
     "idea_status",
+    "idea_codes",
 ];
 
 fn export_csv<'a>(
     config: &Config,
     submissions: &'a [StoredSubmission],
     state_of: &dyn Fn(&'a StoredSubmission) -> &'a ModerationState,
+    codes_of: &dyn Fn(&'a StoredSubmission, usize) -> &'a [String],
 ) -> String {
     let mut csv = CsvWriter::new();
     csv.row(EXPORT_HEADER);
@@ -145,6 +156,7 @@ fn export_csv<'a>(
             };
             let number = (i + 1).to_string();
             let words = idea.words.to_string();
+            let codes = codes_of(s, i).join("; ");
             csv.row([
                 s.reference.as_str(),
                 s.call.as_str(),
@@ -173,6 +185,7 @@ fn export_csv<'a>(
                 idea.description.as_str(),
                 words.as_str(),
                 status,
+                codes.as_str(),
             ]);
         }
     }

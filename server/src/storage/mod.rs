@@ -5,6 +5,7 @@
 
 #[macro_use]
 mod engine;
+mod analysis;
 mod erased;
 mod outbox;
 mod postgres;
@@ -24,6 +25,7 @@ use std::time::Instant;
 use crate::intake::safeguarding::Flag;
 use crate::metrics::Metrics;
 
+pub use analysis::{Code, Coding, CodingAction, CodingKind, IdeaRef, ReadMark};
 pub use erased::erased_key_hash;
 pub use outbox::{
     ClaimedMessage, MessageKind, MessageState, MessageSubject, OutgoingMessage, QueueStats,

@@ -81,17 +81,17 @@ fn actions(rows: Vec<ActionRow>) -> Result<Vec<ModerationAction>, StorageError> 
 
 /// A line of the audit log (not tied to a stored submission, so it outlives
 /// an erasure).
-struct AuditLine<'a> {
-    staff: &'a str,
-    action: &'a str,
-    call: Option<&'a str>,
-    reference: Option<&'a str>,
-    detail: &'a str,
+pub(super) struct AuditLine<'a> {
+    pub(super) staff: &'a str,
+    pub(super) action: &'a str,
+    pub(super) call: Option<&'a str>,
+    pub(super) reference: Option<&'a str>,
+    pub(super) detail: &'a str,
 }
 
 impl<'a> AuditLine<'a> {
     /// The INSERT of this line, for either engine.
-    fn insert<DB>(&self, at: &'a str) -> QueryBuilder<'a, DB>
+    pub(super) fn insert<DB>(&self, at: &'a str) -> QueryBuilder<'a, DB>
     where
         DB: sqlx::Database,
         &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
@@ -329,6 +329,12 @@ impl Storage {
                 .bind(reference)
                 .execute(&mut *tx)
                 .await?;
+            for statement in super::analysis::erasure_statements() {
+                sqlx::query(&q(statement))
+                    .bind(reference)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let row = sqlx::query(&q(
                 "DELETE FROM submissions WHERE reference = ? RETURNING call_id, idempotency_key",
             ))
@@ -458,9 +464,11 @@ impl Storage {
         match self {
             Storage::Sqlite(s) => s.empty_write_ahead_log().await,
             Storage::Postgres(s) => {
-                sqlx::query("VACUUM submissions, moderation_actions")
-                    .execute(&s.pool)
-                    .await?;
+                sqlx::query(
+                    "VACUUM submissions, moderation_actions, codings, coding_actions, idea_reads",
+                )
+                .execute(&s.pool)
+                .await?;
                 Ok(())
             }
         }

@@ -6,6 +6,7 @@ mod backups;
 mod boundaries;
 mod calls;
 mod catalogue;
+mod codebook;
 mod commands;
 mod connections;
 mod crash;

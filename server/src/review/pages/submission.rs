@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::submissions::flag_passage;
 use super::{Part, capacity_words, partner_label, publication_words};
 use crate::AppState;
+use crate::analysis::pages::{CodingView, coding_view};
 use crate::auth::pages::{HtmlError, StaffPage};
 use crate::config::Config;
 use crate::http::html::{render, when};
@@ -38,6 +39,8 @@ struct SubmissionPage<'a> {
     /// Each email about it (alerts, resends, the acknowledgement) and its
     /// state, in plain words.
     emails: Vec<String>,
+    /// The codebook's controls on each idea and its coding trail.
+    coding: CodingView,
 }
 
 struct FlagView {
@@ -81,7 +84,8 @@ pub async fn show(
 ) -> Result<Response, HtmlError> {
     let Path(reference) = reference?;
     let found = detail(&state, &reference).await?;
-    let mut shown = page(&state.config, &found);
+    let coding = coding_view(&state, &reference).await?;
+    let mut shown = page(&state.config, &found, coding);
     shown.emails = state
         .storage
         .messages_of(reference.as_str())
@@ -100,7 +104,7 @@ fn label_of(choices: &[cfi_rules::Choice], id: &str) -> String {
         .map_or_else(|| id.to_owned(), |c| c.label.clone())
 }
 
-fn page<'a>(config: &Config, found: &'a Detail) -> SubmissionPage<'a> {
+fn page<'a>(config: &Config, found: &'a Detail, coding: CodingView) -> SubmissionPage<'a> {
     let s = &found.submission;
     let state = &found.state;
     let call = config.call(&s.call);
@@ -207,6 +211,7 @@ fn page<'a>(config: &Config, found: &'a Detail) -> SubmissionPage<'a> {
         can_mark_spam: state.spam.is_none(),
         audit,
         emails: Vec::new(),
+        coding,
     }
 }
 

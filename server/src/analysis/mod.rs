@@ -1,0 +1,15 @@
+//! Analysis of a call's ideas by the review team: a codebook per call, codes
+//! applied to ideas with their audit trail and undo, "read" marks to share
+//! the reading out, and counts by code ([`service`]); the staff JSON API
+//! ([`api`]) and the staff pages ([`pages`]) call the same service functions.
+
+pub mod api;
+pub mod pages;
+pub mod service;
+
+use crate::{AppState, Router};
+
+/// Every analysis route: the staff API and the staff pages.
+pub fn router() -> Router<AppState> {
+    Router::new().merge(api::router()).merge(pages::router())
+}
