@@ -207,6 +207,13 @@ test('axe-core finds no violations on any staff, partner or published page', asy
   await visitor.close();
 });
 
+/** Presses Enter on a form's button and waits for the page it leads to
+ * (the form posts and the browser follows the redirect), not for the page
+ * already loaded. */
+async function pressEnterAndWait(page) {
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+}
+
 /** Presses Tab until the focused element matches `predicate`, failing after
  * `limit` presses: what a keyboard user would do. */
 async function tabTo(page, description, predicate, limit = 80, arg = undefined) {
@@ -264,8 +271,7 @@ test('the review team can sign in, handle a flag, withhold an idea and sign out 
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Mark the flag as handled');
   await assertFocusVisible(page);
-  await page.keyboard.press('Enter');
-  await page.waitForLoadState('load');
+  await pressEnterAndWait(page);
   assert.match(await page.locator('main').innerText(), /Handled\s+by keyboard reviewer/);
 
   // A disclosure opens with the keyboard and its form works.
@@ -277,13 +283,12 @@ test('the review team can sign in, handle a flag, withhold an idea and sign out 
   await page.keyboard.type('Names a child.');
   await tabTo(page, 'the withhold button', () => document.activeElement.textContent === 'Withhold idea 1');
   await assertFocusVisible(page);
-  await page.keyboard.press('Enter');
-  await page.waitForLoadState('load');
+  await pressEnterAndWait(page);
   assert.match(await page.locator('main').innerText(), /Withheld\s+Names a child\./);
 
   await tabTo(page, 'the sign-out button', () => document.activeElement.textContent === 'Sign out');
   await assertFocusVisible(page);
-  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  await pressEnterAndWait(page);
   const after = await context.request.get(`${base}/admin`, { maxRedirects: 0 });
   assert.equal(after.status(), 401, 'signed out: the dashboard asks to sign in again');
   assert.match(await after.text(), /Your token/);
@@ -311,8 +316,7 @@ test('the review team can create a code and code an idea with the keyboard alone
   await page.keyboard.type('Ideas about finding and keeping foster homes.');
   await tabTo(page, 'the create button', () => document.activeElement.textContent === 'Create the code');
   await assertFocusVisible(page);
-  await page.keyboard.press('Enter');
-  await page.waitForLoadState('load');
+  await pressEnterAndWait(page);
   assert.match(await page.locator('main').innerText(), /Foster homes/);
 
   await tabTo(page, 'the link to the submissions', () => document.activeElement.textContent === "submission's page");
@@ -329,14 +333,12 @@ test('the review team can create a code and code an idea with the keyboard alone
   assert.equal(await page.evaluate(() => document.activeElement.selectedOptions[0].textContent), 'Foster homes');
   await tabTo(page, 'the apply button', () => document.activeElement.textContent === 'Apply the code to idea 1');
   await assertFocusVisible(page);
-  await page.keyboard.press('Enter');
-  await page.waitForLoadState('load');
+  await pressEnterAndWait(page);
   assert.match(await page.locator('#codes-1').locator('..').innerText(), /Remove Foster homes/);
 
   await tabTo(page, 'the read button of idea 1', () => document.activeElement.textContent === 'Mark idea 1 as read');
   await assertFocusVisible(page);
-  await page.keyboard.press('Enter');
-  await page.waitForLoadState('load');
+  await pressEnterAndWait(page);
   assert.match(await page.locator('main').innerText(), /Read by keyboard reviewer on/);
   assert.match(await page.locator('main').innerText(), /Applied Foster homes to idea 1/);
   await context.close();
