@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use cfi_rules::Reference;
+use cfi_rules::text::{Lines, TextProblem, clean};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -75,14 +76,18 @@ fn parse_code(
     codebook: &[Code],
     editing: Option<i64>,
 ) -> Result<CodeFields, AnalysisError> {
-    let name = request
-        .name
+    // Names and descriptions can be published (the public summary): the
+    // same text rules as what people send apply.
+    let name = clean(&request.name, Lines::Single)
+        .map_err(|problem| match problem {
+            TextProblem::Empty => AnalysisError::Invalid("Give the code a name."),
+            TextProblem::ControlCharacters => AnalysisError::Invalid(
+                "Remove the control or direction characters from the code's name.",
+            ),
+        })?
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    if name.is_empty() {
-        return Err(AnalysisError::Invalid("Give the code a name."));
-    }
     if name.chars().count() > MAX_CODE_NAME_CHARS {
         return Err(AnalysisError::Invalid(
             "Keep the code's name under 80 characters.",
@@ -96,7 +101,15 @@ fn parse_code(
             "This call already has a code with this name.",
         ));
     }
-    let description = request.description.trim().to_owned();
+    let description = match clean(&request.description, Lines::Multi) {
+        Ok(description) => description,
+        Err(TextProblem::Empty) => String::new(),
+        Err(TextProblem::ControlCharacters) => {
+            return Err(AnalysisError::Invalid(
+                "Remove the control or direction characters from the code's description.",
+            ));
+        }
+    };
     if description.chars().count() > MAX_REASON_CHARS {
         return Err(AnalysisError::Invalid(
             "Keep the code's description under 2,000 characters.",

@@ -124,8 +124,6 @@ pub fn public_view(
     })
 }
 
-/// Everything published for a call, oldest first, from its stored
-/// submissions and every moderation action on them.
 /// Everything published of a call, read from storage now (the public
 /// summary of codes counts only these ideas).
 pub async fn published(
@@ -137,6 +135,8 @@ pub async fn published(
     Ok(public_views(call, &submissions, &actions))
 }
 
+/// Everything published for a call, oldest first, from its stored
+/// submissions and every moderation action on them.
 pub fn public_views(
     call: &Call,
     submissions: &[StoredSubmission],

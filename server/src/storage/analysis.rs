@@ -6,7 +6,7 @@
 use serde::Serialize;
 use sqlx::Row as _;
 
-use super::review::AuditLine;
+use super::review::{AuditLine, Switch};
 use super::{Storage, StorageError, now_text};
 
 /// A code of a call's codebook.
@@ -423,18 +423,7 @@ impl Storage {
 impl Storage {
     /// Whether staff chose to publish the call's summary of counts by code.
     pub async fn is_code_summary_published(&self, call_id: &str) -> Result<bool, StorageError> {
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q(
-                "SELECT published FROM code_summary_publication WHERE call_id = ?",
-            ))
-            .bind(call_id)
-            .fetch_optional(pool)
-            .await?;
-            Ok(match row {
-                Some(row) => row.try_get::<bool, _>("published")?,
-                None => false,
-            })
-        })
+        self.is_switched_on(Switch::CodeSummary, call_id).await
     }
 
     /// Switches the public summary of counts by code on or off, with a line
@@ -447,18 +436,13 @@ impl Storage {
     ) -> Result<(), StorageError> {
         let at = now_text();
         transaction!(self, |tx, q| {
-            sqlx::query(&q(
-                "INSERT INTO code_summary_publication (call_id, published, changed_by, changed_at) \
-                 VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET \
-                 published = excluded.published, changed_by = excluded.changed_by, \
-                 changed_at = excluded.changed_at",
-            ))
-            .bind(call_id)
-            .bind(published)
-            .bind(staff)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(&q(&Switch::CodeSummary.upsert()))
+                .bind(call_id)
+                .bind(published)
+                .bind(staff)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
             let detail = if published {
                 "summary of counts by code published"
             } else {

@@ -113,6 +113,35 @@ impl<'a> AuditLine<'a> {
     }
 }
 
+/// A call's switches that staff turn on and off, each a table of one row
+/// per call (who changed it and when): publishing its submissions, and
+/// publishing its summary of counts by code.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Switch {
+    Submissions,
+    CodeSummary,
+}
+
+impl Switch {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Submissions => "call_publication",
+            Self::CodeSummary => "code_summary_publication",
+        }
+    }
+
+    /// Sets the switch: binds call id, on or off, staff, time.
+    pub(super) fn upsert(self) -> String {
+        format!(
+            "INSERT INTO {} (call_id, published, changed_by, changed_at) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET \
+             published = excluded.published, changed_by = excluded.changed_by, \
+             changed_at = excluded.changed_at",
+            self.table()
+        )
+    }
+}
+
 impl Storage {
     /// The audit trail of one submission, oldest first.
     pub async fn actions(&self, reference: &str) -> Result<Vec<ModerationAction>, StorageError> {
@@ -259,13 +288,21 @@ impl Storage {
 
     /// Whether staff switched publication on for the call.
     pub async fn is_published(&self, call_id: &str) -> Result<bool, StorageError> {
+        self.is_switched_on(Switch::Submissions, call_id).await
+    }
+
+    /// Whether a call's switch is on (off until staff first set it).
+    pub(super) async fn is_switched_on(
+        &self,
+        switch: Switch,
+        call_id: &str,
+    ) -> Result<bool, StorageError> {
+        let sql = format!("SELECT published FROM {} WHERE call_id = ?", switch.table());
         read!(self, |pool, q| {
-            let row = sqlx::query(&q(
-                "SELECT published FROM call_publication WHERE call_id = ?",
-            ))
-            .bind(call_id)
-            .fetch_optional(pool)
-            .await?;
+            let row = sqlx::query(&q(&sql))
+                .bind(call_id)
+                .fetch_optional(pool)
+                .await?;
             Ok(match row {
                 Some(row) => row.try_get::<bool, _>("published")?,
                 None => false,
@@ -281,18 +318,13 @@ impl Storage {
         staff: &str,
     ) -> Result<(), StorageError> {
         transaction!(self, |tx, q| {
-            sqlx::query(&q(
-                "INSERT INTO call_publication (call_id, published, changed_by, changed_at) \
-                 VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET \
-                 published = excluded.published, changed_by = excluded.changed_by, \
-                 changed_at = excluded.changed_at",
-            ))
-            .bind(call_id)
-            .bind(published)
-            .bind(staff)
-            .bind(now_text())
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(&q(&Switch::Submissions.upsert()))
+                .bind(call_id)
+                .bind(published)
+                .bind(staff)
+                .bind(now_text())
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(&q(super::publication::BUMP))
                 .bind(call_id)
                 .execute(&mut *tx)

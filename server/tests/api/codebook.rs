@@ -76,6 +76,8 @@ async fn codes_are_created_renamed_and_refused_when_unclear() {
         json!({"name": "support"}),
         json!({"name": "x".repeat(81)}),
         json!({"name": "Orphan", "parent": 999_999}),
+        json!({"name": "Mirrored \u{202e}txet"}),
+        json!({"name": "Fine", "description": "Hidden\u{0000}byte"}),
     ] {
         let response = post_json(&app, "/api/admin/calls/open-call/codes", bad.clone()).await;
         let problem = assert_problem(response, 422).await;
