@@ -45,6 +45,11 @@ pub const SESSION_LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
 /// `session_idle_timeout_secs`): half an hour covers reading a long
 /// submission or a meeting, and a browser left open at lunch signs itself out.
 pub const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// A session's last use is written at most this often (and at most every
+/// tenth of the idle timeout): staff reading page after page do not take the
+/// database's writer on each page, and the idle timeout stays accurate to a
+/// minute.
+pub const SESSION_TOUCH_EVERY: Duration = Duration::from_secs(60);
 /// Failed sign-ins or bearer tokens a client may make before it is slowed
 /// down: room for a few typos and a pasted token with a stray character.
 pub const FREE_AUTH_FAILURES: u32 = 5;

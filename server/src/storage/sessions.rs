@@ -8,6 +8,7 @@ use std::time::Duration;
 use sqlx::Row as _;
 
 use super::{Storage, StorageError, now_text};
+use crate::limits::SESSION_TOUCH_EVERY;
 
 /// Who a stored session belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +31,13 @@ impl SessionTimes {
     /// The oldest last use and start that still count, as stored text.
     fn cutoffs(self) -> (String, String) {
         (before_now(self.idle_timeout), before_now(self.lifetime))
+    }
+
+    /// How stale a session's last use may be before it is marked again: a
+    /// tenth of the idle timeout, at most [`SESSION_TOUCH_EVERY`], so a
+    /// session ends within a tenth of the idle timeout of its last use.
+    fn touch_every(self) -> Duration {
+        (self.idle_timeout / 10).min(SESSION_TOUCH_EVERY)
     }
 }
 
@@ -109,33 +117,53 @@ impl Storage {
         })
     }
 
-    /// The owner of the live session `id_hash`, marking it used now; `None`
-    /// when there is no such session or it has expired.
+    /// The owner of the live session `id_hash`, marking it used; `None`
+    /// when there is no such session or it has expired. Marking is a write,
+    /// so it is done only when the last mark is older than
+    /// [`SessionTimes::touch_every`]: reading page after page does not take
+    /// the database's writer each time.
     pub async fn use_session(
         &self,
         id_hash: &str,
         times: SessionTimes,
     ) -> Result<Option<SessionOwner>, StorageError> {
-        let now = now_text();
         let (idle_cutoff, created_cutoff) = times.cutoffs();
-        transaction!(self, |tx, q| {
-            let row = sqlx::query(&q("UPDATE staff_sessions SET last_seen_at = ? \
-                 WHERE id_hash = ? AND last_seen_at >= ? AND created_at >= ? \
-                 RETURNING kind, name"))
-            .bind(&now)
+        let found = read!(self, |pool, q| {
+            let row = sqlx::query(&q("SELECT kind, name, last_seen_at FROM staff_sessions \
+                 WHERE id_hash = ? AND last_seen_at >= ? AND created_at >= ?"))
             .bind(id_hash)
             .bind(&idle_cutoff)
             .bind(&created_cutoff)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(pool)
             .await?;
             match row {
-                Some(row) => Ok::<_, StorageError>(Some(SessionOwner {
-                    kind: row.try_get("kind")?,
-                    name: row.try_get("name")?,
-                })),
+                Some(row) => Ok::<_, StorageError>(Some((
+                    SessionOwner {
+                        kind: row.try_get("kind")?,
+                        name: row.try_get("name")?,
+                    },
+                    row.try_get::<String, _>("last_seen_at")?,
+                ))),
                 None => Ok(None),
             }
-        })
+        })?;
+        let Some((owner, last_seen)) = found else {
+            return Ok(None);
+        };
+        if last_seen < before_now(times.touch_every()) {
+            let now = now_text();
+            transaction!(self, |tx, q| {
+                sqlx::query(&q(
+                    "UPDATE staff_sessions SET last_seen_at = ? WHERE id_hash = ?",
+                ))
+                .bind(&now)
+                .bind(id_hash)
+                .execute(&mut *tx)
+                .await?;
+                Ok::<_, StorageError>(())
+            })?;
+        }
+        Ok(Some(owner))
     }
 
     /// Ends the session `id_hash` (signing out).
