@@ -68,6 +68,8 @@ pub struct AppState {
     pub throttle: Arc<auth::throttle::Throttle>,
     /// The published output, per call and publication state.
     pub publication: Arc<publication::cache::PublicationCache>,
+    /// The text of each call's ideas for the analyses, per call state.
+    pub analysis: Arc<analysis::corpus::CorpusCache>,
 }
 
 /// A built server, bound and ready to run.
@@ -111,6 +113,7 @@ impl Application {
             in_flight: Arc::default(),
             throttle: Arc::default(),
             publication: Arc::default(),
+            analysis: Arc::default(),
         };
         Ok(Self {
             listener,

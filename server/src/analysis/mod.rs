@@ -4,6 +4,7 @@
 //! ([`api`]) and the staff pages ([`pages`]) call the same service functions.
 
 pub mod api;
+pub mod corpus;
 pub mod pages;
 pub mod service;
 
