@@ -19,9 +19,8 @@ use super::service::{
     AnalysisError, CodeCount, CodeRequest, CodingRequest, change_coding, codebook, counts,
     create_code, edit_code, mark_read, perspective_label, set_summary_published, submission_coding,
 };
-use crate::auth::pages::{HtmlError, StaffPage};
+use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
 use crate::config::Config;
-use crate::http::extract::{Form, Path};
 use crate::http::html::{private_pages, render, when};
 use crate::http::problem::ApiError;
 use crate::storage::{Code, CodingKind};
@@ -171,9 +170,8 @@ fn code_row(config: &Config, call: &str, codes: &[Code], count: &CodeCount) -> C
 pub async fn show(
     StaffPage(_): StaffPage,
     State(state): State<AppState>,
-    call: Result<Path<String>, ApiError>,
+    PagePath(call): PagePath<String>,
 ) -> Result<Response, HtmlError> {
-    let Path(call) = call?;
     let found = counts(&state, &call).await?;
     let codes = codebook(&state, &call).await?;
     let rows: Vec<CodeRow> = found
@@ -210,10 +208,9 @@ pub struct SwitchForm {
 pub async fn switch_summary(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    call: Result<Path<String>, ApiError>,
-    form: Result<Form<SwitchForm>, ApiError>,
+    PagePath(call): PagePath<String>,
+    PageForm(form): PageForm<SwitchForm>,
 ) -> Result<Response, HtmlError> {
-    let (Path(call), Form(form)) = (call?, form?);
     let published = match form.published.as_str() {
         "on" => true,
         "off" => false,
@@ -261,10 +258,9 @@ fn to_code(call: &str, code: i64) -> Response {
 pub async fn create(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    call: Result<Path<String>, ApiError>,
-    form: Result<Form<CodeForm>, ApiError>,
+    PagePath(call): PagePath<String>,
+    PageForm(form): PageForm<CodeForm>,
 ) -> Result<Response, HtmlError> {
-    let (Path(call), Form(form)) = (call?, form?);
     let code = create_code(&state, &staff, &call, &form.request()?).await?;
     Ok(to_code(&code.call, code.id))
 }
@@ -272,10 +268,9 @@ pub async fn create(
 pub async fn edit(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    path: Result<Path<(String, i64)>, ApiError>,
-    form: Result<Form<CodeForm>, ApiError>,
+    PagePath((call, id)): PagePath<(String, i64)>,
+    PageForm(form): PageForm<CodeForm>,
 ) -> Result<Response, HtmlError> {
-    let (Path((call, id)), Form(form)) = (path?, form?);
     let code = edit_code(&state, &staff, &call, id, &form.request()?).await?;
     Ok(to_code(&code.call, code.id))
 }
@@ -394,10 +389,9 @@ pub struct CodingForm {
 pub async fn code_idea(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    reference: Result<Path<Reference>, ApiError>,
-    form: Result<Form<CodingForm>, ApiError>,
+    PagePath(reference): PagePath<Reference>,
+    PageForm(form): PageForm<CodingForm>,
 ) -> Result<Response, HtmlError> {
-    let (Path(reference), Form(form)) = (reference?, form?);
     let action = CodingKind::from_wire(&form.action)
         .ok_or(ApiError::InvalidAction("Unknown coding change."))?;
     let request = CodingRequest {
@@ -428,10 +422,9 @@ pub struct ReadForm {
 pub async fn read(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    reference: Result<Path<Reference>, ApiError>,
-    form: Result<Form<ReadForm>, ApiError>,
+    PagePath(reference): PagePath<Reference>,
+    PageForm(form): PageForm<ReadForm>,
 ) -> Result<Response, HtmlError> {
-    let (Path(reference), Form(form)) = (reference?, form?);
     let read = match form.read.as_str() {
         "on" => true,
         "off" => false,

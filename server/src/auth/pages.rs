@@ -57,10 +57,7 @@ impl<E: Into<ApiError>> From<E> for HtmlError {
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
         let (status, _, title, detail) = self.0.parts();
-        let retry_after = match self.0 {
-            ApiError::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
-            _ => None,
-        };
+        let retry_after = self.0.retry_after();
         let mut response = if status == StatusCode::UNAUTHORIZED {
             render(&SignInPage { error: None })
         } else {
@@ -70,12 +67,30 @@ impl IntoResponse for HtmlError {
             })
         };
         *response.status_mut() = status;
-        if let Some(secs) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
-            response.headers_mut().insert(header::RETRY_AFTER, secs);
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
 }
+
+/// Path parameters for a page: a segment that does not parse is a 404
+/// page, like any unknown address.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(HtmlError))]
+pub struct PagePath<T>(pub T);
+
+/// A page's query string; a bad one is a 400 page saying what is wrong.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(HtmlError))]
+pub struct PageQuery<T>(pub T);
+
+/// A page's form body; a bad one is an error page saying what is wrong.
+#[derive(Debug, axum::extract::FromRequest)]
+#[from_request(via(axum::Form), rejection(HtmlError))]
+pub struct PageForm<T>(pub T);
 
 /// Staff, for pages (errors as pages).
 pub struct StaffPage(pub Staff);

@@ -149,6 +149,19 @@ impl ProblemKind {
 }
 
 impl ApiError {
+    /// The seconds to wait before trying again (`Retry-After`), for the
+    /// errors that pass with time; the API and the pages both send it.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } | Self::TooManyAttempts { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            Self::InFlight => Some(1),
+            Self::Storage(_) => Some(5),
+            _ => None,
+        }
+    }
+
     /// Status, problem type, title and detail; logs internal causes (once,
     /// as it is called once per response).
     pub fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
@@ -324,22 +337,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        match &self {
-            Self::RateLimited { retry_after_secs } | Self::TooManyAttempts { retry_after_secs } => {
-                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    headers.insert(header::RETRY_AFTER, v);
-                }
-            }
-            Self::InFlight => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            }
-            Self::Storage(_) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            }
-            Self::Unauthorized => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            _ => {}
+        if let Some(secs) = self.retry_after() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if matches!(self, Self::Unauthorized) {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -5,8 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::http::extract::Form;
-use crate::http::extract::Path;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,7 +14,7 @@ use super::chart::Chart;
 use super::partner_label;
 use crate::AppState;
 use crate::auth::Principal;
-use crate::auth::pages::{HtmlError, StaffPage};
+use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
 use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
 use crate::limits::{AUTH_FAILURES_KEPT, DASHBOARD_ALERT_LINES, DASHBOARD_AUDIT_LINES};
@@ -138,10 +136,9 @@ pub struct PublicationForm {
 pub async fn switch_publication(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    call: Result<Path<String>, ApiError>,
-    form: Result<Form<PublicationForm>, ApiError>,
+    PagePath(call): PagePath<String>,
+    PageForm(form): PageForm<PublicationForm>,
 ) -> Result<Response, HtmlError> {
-    let (Path(call), Form(form)) = (call?, form?);
     let published = match form.published.as_str() {
         "on" => true,
         "off" => false,

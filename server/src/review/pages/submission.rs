@@ -3,8 +3,6 @@
 //! its audit trail; `POST …/actions` records a moderation action and `POST
 //! …/erase` erases it (`erased.html`).
 
-use crate::http::extract::Form;
-use crate::http::extract::Path;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,7 +13,7 @@ use super::submissions::flag_passage;
 use super::{Part, capacity_words, partner_label, publication_words};
 use crate::AppState;
 use crate::analysis::pages::{CodingView, coding_view};
-use crate::auth::pages::{HtmlError, StaffPage};
+use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
 use crate::config::Config;
 use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
@@ -80,9 +78,8 @@ struct AuditRow {
 pub async fn show(
     StaffPage(_): StaffPage,
     State(state): State<AppState>,
-    reference: Result<Path<Reference>, ApiError>,
+    PagePath(reference): PagePath<Reference>,
 ) -> Result<Response, HtmlError> {
-    let Path(reference) = reference?;
     let found = detail(&state, &reference).await?;
     let coding = coding_view(&state, &reference).await?;
     let mut shown = page(&state.config, &found, coding);
@@ -249,10 +246,9 @@ pub struct ActionForm {
 pub async fn act(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    reference: Result<Path<Reference>, ApiError>,
-    form: Result<Form<ActionForm>, ApiError>,
+    PagePath(reference): PagePath<Reference>,
+    PageForm(form): PageForm<ActionForm>,
 ) -> Result<Response, HtmlError> {
-    let (Path(reference), Form(form)) = (reference?, form?);
     let action = ActionKind::from_wire(&form.action)
         .ok_or(ApiError::InvalidAction("Unknown moderation action"))?;
     let none_if_empty = |s: String| Some(s).filter(|s| !s.is_empty());
@@ -284,10 +280,9 @@ pub struct EraseForm {
 pub async fn erase(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    reference: Result<Path<Reference>, ApiError>,
-    form: Result<Form<EraseForm>, ApiError>,
+    PagePath(reference): PagePath<Reference>,
+    PageForm(form): PageForm<EraseForm>,
 ) -> Result<Response, HtmlError> {
-    let (Path(reference), Form(form)) = (reference?, form?);
     if Reference::parse(&form.confirm).ok().as_ref() != Some(&reference) {
         return Err(ApiError::InvalidAction(
             "Type the submission's reference exactly to confirm erasing it",

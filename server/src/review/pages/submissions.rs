@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::http::extract::Query;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -12,10 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Part, partner_label, parts};
 use crate::AppState;
-use crate::auth::pages::{HtmlError, StaffPage};
+use crate::auth::pages::{HtmlError, PageQuery, StaffPage};
 use crate::config::Config;
 use crate::http::html::{render, when};
-use crate::http::problem::ApiError;
 use crate::intake::safeguarding::matches;
 use crate::limits::PER_PAGE;
 use crate::moderation::ModerationState;
@@ -77,9 +75,8 @@ pub struct ListQuery {
 pub async fn show(
     StaffPage(_): StaffPage,
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, ApiError>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Response, HtmlError> {
-    let Query(query) = query?;
     let filter = query.filter.cleaned();
     let page = query.page.unwrap_or(1).max(1);
     let found = search(&state, &filter, page).await?;
