@@ -11,7 +11,10 @@
 //     round trips, 1.6 Mbit/s down, 750 kbit/s up) and on loopback at 1x;
 //   - bytes over the wire for the whole page, and the widget's share;
 //   - the longest main-thread task while the widget loads at 4x (only tasks
-//     of 50 ms or more are reported by the browser);
+//     of 50 ms or more are reported by the browser), and the longest
+//     animation frame in which the widget's own scripts ran (the Long
+//     Animation Frames API names each script's source), split into the
+//     widget's script time and the style and layout that followed;
 //   - layout shift of the host page's own content (shifts of nodes inside the
 //     widget do not count) at 390 px (phone profile) and on a 1280 px desktop,
 //     for every demo page;
@@ -93,6 +96,26 @@ function observe() {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.__bench.tasks.push(e.duration);
   }).observe({ type: "longtask", buffered: true });
+  // Long animation frames (50 ms or more) name the scripts that ran in them:
+  // a frame counts as the widget's when one of its scripts came from the
+  // review's server (the loader, the glue and so the wasm it calls). Its
+  // time is split into script and the style and layout that followed.
+  window.__bench.frames = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const ours = e.scripts.filter((x) => window.__benchOrigin && (x.sourceURL || "").startsWith(window.__benchOrigin));
+        window.__bench.frames.push({
+          duration: e.duration,
+          widget: ours.length > 0,
+          script: ours.reduce((t, x) => t + x.duration, 0),
+          layout: e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
+        });
+      }
+    }).observe({ type: "long-animation-frame", buffered: true });
+  } catch {
+    // A browser without the API reports no frames.
+  }
 }
 
 /** The plain HTML floor of a demo page: each embed script replaced by the start screen it shows. */
@@ -120,6 +143,9 @@ function plainFor(html, screens) {
 async function visit(env, url, profile, plain) {
   const context = await env.browser.newContext({ viewport: profile.viewport });
   const page = await context.newPage();
+  await page.addInitScript((origin) => {
+    window.__benchOrigin = origin;
+  }, new URL(env.serverUrl).origin);
   await page.addInitScript(observe);
   if (plain) {
     await page.route(url, async (route) => {
@@ -166,6 +192,13 @@ async function visit(env, url, profile, plain) {
     shift: window.__bench.shifts.filter((s) => s.host).reduce((t, s) => t + s.value, 0),
     widgetShift: window.__bench.shifts.filter((s) => !s.host).reduce((t, s) => t + s.value, 0),
     longest: Math.max(0, ...window.__bench.tasks),
+    // The longest frame in which the widget's scripts ran, and of it the
+    // widget's script time and the style and layout after it.
+    ...(() => {
+      const frames = window.__bench.frames.filter((f) => f.widget);
+      const top = frames.reduce((a, f) => (!a || f.duration > a.duration ? f : a), null);
+      return { widgetFrame: top ? top.duration : 0, widgetScript: top ? top.script : 0, widgetLayout: top ? top.layout : 0 };
+    })(),
     // The reserve (the page's or the loader's) beside the room the first screen really takes.
     reserve: (() => {
       const host = [...document.querySelectorAll("*")].find((e) => e.shadowRoot);
@@ -194,7 +227,7 @@ async function compare(env, url, profile) {
     plain.push(await visit(env, url, profile, w.screens));
   }
   const m = (runs, k) => median(runs.map((r) => r[k]));
-  const keys = ["usable", "page", "widget", "longest", "shift", "widgetShift", "reserve", "height"];
+  const keys = ["usable", "page", "widget", "longest", "widgetFrame", "widgetScript", "widgetLayout", "shift", "widgetShift", "reserve", "height"];
   return {
     widget: Object.fromEntries(keys.map((k) => [k, m(widget, k)])),
     plain: Object.fromEntries(keys.map((k) => [k, m(plain, k)])),
@@ -293,6 +326,9 @@ try {
   row("  of which from the review's server", kb(phone.widget.widget), kb(phone.plain.widget));
   const task = (ms) => (ms > 0 ? `${ms.toFixed(0)} ms` : "none >= 50");
   row("longest main-thread task at 4x", task(phone.widget.longest), task(phone.plain.longest));
+  row("longest frame running the widget's code at 4x", task(phone.widget.widgetFrame), "");
+  row("  of which the widget's script", `${phone.widget.widgetScript.toFixed(0)} ms`, "");
+  row("  of which style and layout after it", `${phone.widget.widgetLayout.toFixed(0)} ms`, "");
   console.log(`  (phone runs: ${phone.runs.map((r) => r.toFixed(0)).join(", ")} ms; loopback: ${loop.runs.map((r) => r.toFixed(0)).join(", ")} ms)`);
 
   console.log(`\nLayout shift of the host page's own content (CLS, median of ${RUNS}; in brackets: shifts inside the widget)`);
