@@ -720,12 +720,20 @@ async fn suggestions_for(
     if codebook.is_empty() {
         return Ok(vec![Vec::new(); positions.len()]);
     }
+    let own: HashSet<usize> = state
+        .storage
+        .codings_of(reference.as_str())
+        .await?
+        .into_iter()
+        .map(|c| c.idea)
+        .collect();
+    let wanted = |idea: usize, p: &Option<usize>| p.is_some() && !own.contains(&idea);
+    if !positions.iter().enumerate().any(|(i, p)| wanted(i, p)) {
+        // Every counted idea has codes: the call's codings are not read.
+        return Ok(vec![Vec::new(); positions.len()]);
+    }
     let mut coded: HashMap<usize, Vec<i64>> = HashMap::new();
-    let mut own: HashSet<usize> = HashSet::new();
     for coding in state.storage.call_codings(call).await? {
-        if coding.reference == reference.as_str() {
-            own.insert(coding.idea);
-        }
         if let Some(p) = model.position(&corpus.ideas, &coding.reference, coding.idea) {
             coded.entry(p).or_default().push(coding.code);
         }
