@@ -113,19 +113,28 @@ impl Model {
         strongest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         strongest.truncate(SIMILAR_QUERY_TERMS);
         // Scores through the postings of the strongest terms only: a bound
-        // on the work whatever the idea's length.
-        let mut partial: HashMap<u32, f32> = HashMap::new();
+        // on the work whatever the idea's length. One number per idea of
+        // the corpus: cheaper than a map when common words have long lists.
+        let mut partial = vec![0.0f32; self.vectors.len()];
         for &(term, weight) in &strongest {
             for &(idea, other) in self.postings.get(term as usize).map_or(&[][..], |p| p) {
-                *partial.entry(idea).or_default() += weight * other;
+                if let Some(score) = partial.get_mut(idea as usize) {
+                    *score += weight * other;
+                }
             }
         }
         let mut candidates: Vec<(u32, f32)> = partial
-            .into_iter()
-            .filter(|&(idea, _)| idea as usize != of && keep(idea as usize))
+            .iter()
+            .enumerate()
+            .filter(|&(idea, &score)| score > 0.0 && idea != of && keep(idea))
+            .map(|(idea, &score)| (u32::try_from(idea).unwrap_or(u32::MAX), score))
             .collect();
-        candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        candidates.truncate(SIMILAR_CANDIDATES);
+        let best_first = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if candidates.len() > SIMILAR_CANDIDATES {
+            candidates.select_nth_unstable_by(SIMILAR_CANDIDATES, best_first);
+            candidates.truncate(SIMILAR_CANDIDATES);
+        }
+        candidates.sort_by(best_first);
         // The exact cosine of the candidates, over all their terms.
         let mut scored: Vec<(usize, f32)> = candidates
             .into_iter()
