@@ -211,3 +211,6 @@ pub const SUGGESTION_NEIGHBOURS: usize = 5;
 /// group of a large call can hold thousands, and the page must stay light;
 /// the API lists them all.
 pub const GROUP_PAGE_MEMBERS: usize = 200;
+/// A group's most typical ideas named above its full list: enough to see
+/// what the group is about at a glance.
+pub const GROUP_TYPICAL_SHOWN: usize = 3;

@@ -22,7 +22,7 @@ use crate::auth::pages::{HtmlError, StaffPage};
 use crate::http::extract::{Form, Path, Query};
 use crate::http::html::{private_pages, render};
 use crate::http::problem::ApiError;
-use crate::limits::GROUP_PAGE_MEMBERS;
+use crate::limits::{GROUP_PAGE_MEMBERS, GROUP_TYPICAL_SHOWN};
 use crate::storage::Code;
 use crate::{AppState, Router};
 
@@ -171,9 +171,6 @@ struct GroupBlock {
     members: Vec<Member>,
 }
 
-/// Ideas named open above each group's full list.
-const TYPICAL_SHOWN: usize = 3;
-
 /// What the page says after coding a group (from the redirect's query).
 #[derive(Deserialize)]
 pub struct Done {
@@ -214,7 +211,12 @@ pub async fn show_groups(
                 size: g.size,
                 words: g.words.join(", "),
                 version: g.version,
-                first: g.members.iter().take(TYPICAL_SHOWN).cloned().collect(),
+                first: g
+                    .members
+                    .iter()
+                    .take(GROUP_TYPICAL_SHOWN)
+                    .cloned()
+                    .collect(),
                 members: g.members.into_iter().take(GROUP_PAGE_MEMBERS).collect(),
             })
             .collect(),
