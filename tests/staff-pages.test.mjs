@@ -186,6 +186,8 @@ test('axe-core finds no violations on any staff, partner or published page', asy
     ['/admin/submissions/CFI-0000-0000', 'a reference that does not exist'],
     [`/admin/calls/${CALL}/codes`, 'codebook with counts'],
     ['/admin/calls/no-such-call/codes', 'a call that does not exist'],
+    [`/admin/calls/${CALL}/groups`, 'groups of similar ideas'],
+    ['/admin/calls/no-such-call/groups', 'groups of a call that does not exist'],
   ];
   for (const [path, what] of pages) {
     await page.goto(`${base}${path}`);

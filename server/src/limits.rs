@@ -169,3 +169,48 @@ pub const PUBLICATION_BUILDS: usize = 2;
 
 /// Longest code name: a few words a person scans in a table, not a sentence.
 pub const MAX_CODE_NAME_CHARS: usize = 80;
+
+// Similar ideas, groups and suggested codes.
+
+/// Title words count twice in an idea's vector: a title names the idea in a
+/// few words, where a description also tells why and how.
+pub const TITLE_WEIGHT: u32 = 2;
+/// Similar ideas shown for one idea: enough to see a pattern, few enough to
+/// read on the submission page.
+pub const SIMILAR_IDEAS: usize = 5;
+/// An idea's strongest terms whose postings are read to find its similar
+/// ideas: bounds the work of one query however long the idea (an idea's
+/// top terms carry most of its weight).
+pub const SIMILAR_QUERY_TERMS: usize = 24;
+/// Best candidates from those terms whose similarity is then computed
+/// exactly over all their words.
+pub const SIMILAR_CANDIDATES: usize = 50;
+/// Below this cosine similarity two ideas share little more than common
+/// words, and are not shown as similar.
+pub const SIMILAR_MIN_SCORE: f32 = 0.1;
+/// Shared words shown to explain a similarity.
+pub const SHARED_WORDS: usize = 5;
+/// Most groups over a call: a page of groups a person can still read
+/// through (about √(ideas / 2) groups below that).
+pub const MAX_GROUPS: usize = 40;
+/// Smallest group kept; smaller ones go to "other" (two ideas alike are a
+/// pair, shown as similar ideas, not a group).
+pub const MIN_GROUP_SIZE: usize = 3;
+/// An idea whose similarity to its group's centre is below this fits no
+/// group well and goes to "other".
+pub const MIN_GROUP_FIT: f32 = 0.1;
+/// Rounds of k-means at most: groups settle in far fewer on real text, and
+/// this bounds the time on 100,000 ideas.
+pub const GROUP_ROUNDS: usize = 20;
+/// Words naming a group.
+pub const GROUP_WORDS: usize = 6;
+/// Coded ideas whose codes are suggested for an uncoded idea: a few close
+/// ones, so a suggestion rests on ideas a person can check.
+pub const SUGGESTION_NEIGHBOURS: usize = 5;
+/// Ideas listed under each group (and under "other") on the groups page: a
+/// group of a large call can hold thousands, and the page must stay light;
+/// the API lists them all.
+pub const GROUP_PAGE_MEMBERS: usize = 200;
+/// A group's most typical ideas named above its full list: enough to see
+/// what the group is about at a glance.
+pub const GROUP_TYPICAL_SHOWN: usize = 3;

@@ -33,11 +33,22 @@ pub struct IdeaText {
 pub struct Corpus {
     pub version: PublicationVersion,
     pub ideas: Vec<IdeaText>,
+    /// Similar ideas and groups, computed on first use.
+    similarity: super::similar::Similarity,
 }
 
 impl Corpus {
     pub fn new(version: PublicationVersion, ideas: Vec<IdeaText>) -> Self {
-        Self { version, ideas }
+        Self {
+            version,
+            ideas,
+            similarity: super::similar::Similarity::default(),
+        }
+    }
+
+    /// The similarity model and groups of this corpus.
+    pub fn similarity(&self) -> &super::similar::Similarity {
+        &self.similarity
     }
 
     /// The position in [`Corpus::ideas`] of an idea (0-based), if counted.

@@ -7,10 +7,18 @@ pub mod api;
 pub mod corpus;
 pub mod pages;
 pub mod service;
+pub mod similar;
+pub mod similar_api;
+pub mod similar_pages;
+pub mod text;
 
 use crate::{AppState, Router};
 
 /// Every analysis route: the staff API and the staff pages.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(api::router()).merge(pages::router())
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .merge(similar_api::router())
+        .merge(similar_pages::router())
 }

@@ -19,6 +19,7 @@ use super::service::{
     AnalysisError, CodeCount, CodeRequest, CodingRequest, change_coding, codebook, counts,
     create_code, edit_code, mark_read, perspective_label, set_summary_published, submission_coding,
 };
+use super::similar_pages::{SimilarRow, SuggestionRow, idea_rows};
 use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
 use crate::config::Config;
 use crate::http::html::{private_pages, render, when};
@@ -281,6 +282,8 @@ pub struct CodingView {
     pub action: String,
     /// Where the read forms post.
     pub read_action: String,
+    /// Where the decisions on suggested codes post.
+    pub suggest_action: String,
     /// The codebook page of the submission's call.
     pub codebook: String,
     pub ideas: Vec<IdeaCoding>,
@@ -294,6 +297,11 @@ pub struct IdeaCoding {
     pub available: Vec<Code>,
     /// Who read it and when.
     pub read: Option<(String, String)>,
+    /// The ideas most like it in other submissions.
+    pub similar: Vec<SimilarRow>,
+    /// Codes suggested for it (only when it has none), never applied
+    /// until a person accepts.
+    pub suggestions: Vec<SuggestionRow>,
 }
 
 pub struct TrailRow {
@@ -312,6 +320,7 @@ pub async fn coding_view(
     reference: &Reference,
 ) -> Result<CodingView, AnalysisError> {
     let found = submission_coding(state, reference).await?;
+    let mut similarity = idea_rows(state, reference).await?.into_iter();
     let name = |id: i64| {
         found
             .codebook
@@ -327,8 +336,11 @@ pub async fn coding_view(
                     .iter()
                     .any(|coding| coding.idea == i && coding.code == c.id)
             });
+            let (similar, suggestions) = similarity.next().unwrap_or_default();
             IdeaCoding {
                 number: i + 1,
+                similar,
+                suggestions,
                 applied,
                 available,
                 read: found
@@ -368,6 +380,7 @@ pub async fn coding_view(
     Ok(CodingView {
         action: format!("/admin/submissions/{reference}/codings"),
         read_action: format!("/admin/submissions/{reference}/read"),
+        suggest_action: format!("/admin/submissions/{reference}/suggestions"),
         codebook: format!("/admin/calls/{}/codes", found.call),
         ideas,
         trail,

@@ -83,16 +83,19 @@ pub struct IdeaRef {
     pub idea: usize,
 }
 
-/// The statements that remove a submission's codings, coding trail and read
-/// marks, bound to its reference; run by [`Storage::erase`] in its own
-/// transaction before the submission is deleted.
-pub fn erasure_statements() -> [&'static str; 3] {
+/// The statements that remove a submission's codings, coding trail, read
+/// marks and rejected suggestions, bound to its reference; run by
+/// [`Storage::erase`] in its own transaction before the submission is
+/// deleted.
+pub fn erasure_statements() -> [&'static str; 4] {
     [
         "DELETE FROM codings WHERE submission_id IN \
          (SELECT id FROM submissions WHERE reference = ?)",
         "DELETE FROM coding_actions WHERE submission_id IN \
          (SELECT id FROM submissions WHERE reference = ?)",
         "DELETE FROM idea_reads WHERE submission_id IN \
+         (SELECT id FROM submissions WHERE reference = ?)",
+        "DELETE FROM rejected_suggestions WHERE submission_id IN \
          (SELECT id FROM submissions WHERE reference = ?)",
     ]
 }
@@ -415,6 +418,56 @@ impl Storage {
                 .execute(&mut *tx)
                 .await?;
             }
+            Ok::<_, StorageError>(())
+        })
+    }
+}
+
+impl Storage {
+    /// The suggested codes staff rejected for a submission's ideas, as
+    /// (0-based idea, code).
+    pub async fn rejected_suggestions(
+        &self,
+        reference: &str,
+    ) -> Result<Vec<(usize, i64)>, StorageError> {
+        read!(self, |pool, q| {
+            let rows = sqlx::query(&q(
+                "SELECT r.idea, r.code_id FROM rejected_suggestions AS r \
+                 JOIN submissions AS s ON s.id = r.submission_id WHERE s.reference = ? \
+                 ORDER BY r.idea, r.code_id",
+            ))
+            .bind(reference)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| Ok((index(row.try_get("idea")?)?, row.try_get("code_id")?)))
+                .collect()
+        })
+    }
+
+    /// Records that `staff` rejected `code` as a suggestion for an idea
+    /// (once: rejecting again keeps the first who and when).
+    pub async fn reject_suggestion(
+        &self,
+        target: &IdeaRef,
+        code: i64,
+        staff: &str,
+    ) -> Result<(), StorageError> {
+        let idea = stored_index(target.idea)?;
+        let at = now_text();
+        transaction!(self, |tx, q| {
+            sqlx::query(&q(
+                "INSERT INTO rejected_suggestions (submission_id, idea, code_id, staff, at) \
+                 SELECT id, ?, ?, ?, ? FROM submissions WHERE reference = ? \
+                 ON CONFLICT DO NOTHING",
+            ))
+            .bind(idea)
+            .bind(code)
+            .bind(staff)
+            .bind(&at)
+            .bind(&target.reference)
+            .execute(&mut *tx)
+            .await?;
             Ok::<_, StorageError>(())
         })
     }

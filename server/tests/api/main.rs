@@ -23,5 +23,6 @@ mod publication;
 mod replicas;
 mod review_helpers;
 mod sessions;
+mod similarity;
 mod staff_access;
 mod submissions;

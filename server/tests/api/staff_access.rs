@@ -62,6 +62,42 @@ fn staff_routes(reference: &str) -> Vec<(Method, String, Option<Value>)> {
         (Method::GET, "/api/admin/export/open-call.json".into(), None),
         (Method::GET, "/api/admin/audit".into(), None),
         (Method::GET, "/api/admin/counts".into(), None),
+        (Method::GET, "/admin/calls/open-call/groups".into(), None),
+        (
+            Method::POST,
+            "/admin/calls/open-call/groups/code".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/admin/submissions/{reference}/suggestions"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/admin/submissions/{reference}/similar?idea=1"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/admin/submissions/{reference}/suggestions?idea=1"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/admin/submissions/{reference}/suggestions"),
+            Some(json!({"idea": 1, "code": 1, "decision": "reject"})),
+        ),
+        (
+            Method::GET,
+            "/api/admin/calls/open-call/groups".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/admin/calls/open-call/groups/code".into(),
+            Some(json!({"code": 1, "group": 1, "version": "x"})),
+        ),
     ]
 }
 
