@@ -137,6 +137,10 @@
       );
     };
     if (!("IntersectionObserver" in w)) return go();
+    // Already within the observer's reach: start now, not after the frame
+    // the observer would first report in (about 100 ms on a slow phone).
+    var r = host.getBoundingClientRect();
+    if (r.top < w.innerHeight + 600 && r.bottom > -600) return go();
     var io = new IntersectionObserver(
       function (entries) {
         for (var i = 0; i < entries.length; i++) {
