@@ -176,12 +176,13 @@ pub const PUBLICATION_BROTLI_QUALITY: i32 = 5;
 /// Brotli window (log2 of bytes): 4 MiB finds the repeats across a large
 /// CSV and is what browsers decode at no extra memory cost.
 pub const PUBLICATION_BROTLI_WINDOW: i32 = 22;
-/// Whole published files (CSV and JSON) being sent at once; further
-/// readers wait in line for a place, none is refused. Sending 14 MB to each
-/// of 96 readers at once kept both cores busy copying and `/healthz` waited
-/// up to a second behind them; eight keep the loopback and the network
-/// busy while other requests still get a turn within milliseconds.
-pub const PUBLISHED_SENDS: usize = 8;
+/// Whole published files (CSV and JSON, in any coding) being sent at once;
+/// further readers wait in line for a place, none is refused. Sending 14 MB
+/// to each of 96 readers at once kept both cores busy copying and `/healthz` waited
+/// up to a second behind them. A few at a time send as many bytes a second
+/// (the cores, not the number of sends, are the bound), and other requests
+/// wait behind four chunks at most instead of dozens.
+pub const PUBLISHED_SENDS: usize = 4;
 /// How long a send keeps its place among [`PUBLISHED_SENDS`]: a slow or
 /// stalled reader goes on receiving after this, but no longer keeps the
 /// next reader waiting. Ten seconds sends the plain 14 MB CSV over a
