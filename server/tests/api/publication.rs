@@ -675,3 +675,36 @@ async fn the_submission_counter_matches_the_stored_count_through_replays_erasure
     assert_eq!(both_counts(&app).await, (5, 5));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn readers_beyond_the_sends_at_once_wait_in_line_and_all_get_the_whole_file() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        submit_ok(&app, &valid_body()).await;
+    }
+    publish(&app, "open-call", true).await;
+    let readers = cfi_server::limits::PUBLISHED_SENDS * 3;
+    for path in ["/published/open-call.csv", "/published/open-call.json"] {
+        let (expected, _) = fetch_coded(&app, path, None).await;
+        let mut reads = tokio::task::JoinSet::new();
+        for _ in 0..readers {
+            let request = app.client.get(app.url(path));
+            reads.spawn(async move {
+                let response = request.send().await.expect("sent");
+                (
+                    response.status().as_u16(),
+                    response.bytes().await.expect("body"),
+                )
+            });
+        }
+        let mut done = 0;
+        while let Some(read) = reads.join_next().await {
+            let (status, body) = read.expect("read");
+            assert_eq!(status, 200, "{path}: none refused");
+            assert_eq!(body.as_ref(), expected.as_slice(), "{path}: the whole file");
+            done += 1;
+        }
+        assert_eq!(done, readers);
+    }
+    app.stop().await;
+}
