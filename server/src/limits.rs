@@ -164,6 +164,39 @@ pub const PUBLISHED_PER_PAGE: usize = 100;
 /// while it runs and holds a call's submissions in memory, so two keep the
 /// server answering everything else however many people read at once.
 pub const PUBLICATION_BUILDS: usize = 2;
+/// gzip level of the published output, compressed once per state: 6 (zlib's
+/// default) makes the 14 MB CSV of 20,000 submissions several times smaller
+/// in a fraction of a second; higher levels cost much more for a few
+/// percent.
+pub const PUBLICATION_GZIP_LEVEL: u32 = 6;
+/// Brotli quality of the published output: 5 is smaller than gzip's level 6
+/// at about its speed; the slowest qualities (10, 11) would take many
+/// seconds per state for a call of 20,000 submissions.
+pub const PUBLICATION_BROTLI_QUALITY: i32 = 5;
+/// Brotli window (log2 of bytes): 4 MiB finds the repeats across a large
+/// CSV and is what browsers decode at no extra memory cost.
+pub const PUBLICATION_BROTLI_WINDOW: i32 = 22;
+/// Whole published files (CSV and JSON, in any coding) being sent at once;
+/// further readers wait in line for a place, none is refused. Sending 14 MB
+/// to each of 96 readers at once kept both cores busy copying and `/healthz` waited
+/// up to a second behind them. A few at a time send as many bytes a second
+/// (the cores, not the number of sends, are the bound), and other requests
+/// wait behind four chunks at most instead of dozens.
+pub const PUBLISHED_SENDS: usize = 4;
+/// How long a send keeps its place among [`PUBLISHED_SENDS`]: a slow or
+/// stalled reader goes on receiving after this, but no longer keeps the
+/// next reader waiting. Ten seconds sends the plain 14 MB CSV over a
+/// 12 Mbit/s line.
+pub const PUBLISHED_SEND_TURN: Duration = Duration::from_secs(10);
+/// Bytes of a published file handed to the connection at a time, so one
+/// send does not hold a core for a whole file between two other requests.
+pub const PUBLISHED_CHUNK: usize = 64 * 1024;
+/// How long browsers and proxies may reuse a published page or file
+/// without asking again (`Cache-Control: public, max-age`): a minute spares
+/// the server the repeat reads of a busy day, and is how long a copy taken
+/// before a withholding may still be shown; this server itself stops
+/// serving a withheld idea with the next request.
+pub const PUBLISHED_MAX_AGE: Duration = Duration::from_secs(60);
 
 // Codebook.
 

@@ -11,9 +11,8 @@ use cfi_rules::Reference;
 use serde::Deserialize;
 
 use super::service::{
-    CodeRequest, CodingRequest, Counts, PublicSummary, SubmissionCoding, change_coding, codebook,
-    counts, create_code, edit_code, mark_read, public_summary, set_summary_published,
-    submission_coding,
+    CodeRequest, CodingRequest, Counts, SubmissionCoding, change_coding, codebook, counts,
+    create_code, edit_code, mark_read, public_summary, set_summary_published, submission_coding,
 };
 use crate::auth::Staff;
 use crate::http::extract::{Json, Path};
@@ -64,8 +63,11 @@ async fn summary_publication_json(
 async fn public_summary_json(
     State(state): State<AppState>,
     Path(call): Path<String>,
-) -> Result<Json<PublicSummary>, ApiError> {
-    Ok(Json(public_summary(&state, &call).await?))
+) -> Result<axum::response::Response, ApiError> {
+    let summary = public_summary(&state, &call).await?;
+    Ok(axum::response::IntoResponse::into_response(Json(
+        summary.as_ref(),
+    )))
 }
 
 async fn codes_json(

@@ -533,50 +533,65 @@ pub struct PublicSummary {
 }
 
 /// The public summary, when staff published both the call and its summary.
+/// Built once per state of the publication and the codebook, from the
+/// cached publication snapshot (see `publication::cache`), and shared by
+/// every reader: a request costs one query while neither changes.
 pub async fn public_summary(
     state: &AppState,
     call_id: &str,
-) -> Result<PublicSummary, AnalysisError> {
+) -> Result<std::sync::Arc<PublicSummary>, AnalysisError> {
     let call = state.config.call(call_id).ok_or(NO_CALL)?;
-    if !state.storage.is_published(&call.id).await?
-        || !state.storage.is_code_summary_published(&call.id).await?
-    {
+    let summary = state.storage.code_summary_state(&call.id).await?;
+    if !summary.published {
         return Err(AnalysisError::NotPublished);
     }
-    let codes = state.storage.codes(&call.id).await?;
-    let published = crate::publication::published(&state.storage, call).await?;
-    let shown: BTreeSet<(&str, usize)> = published
-        .iter()
-        .flat_map(|s| s.ideas.iter().map(|i| (s.reference.as_str(), i.number - 1)))
-        .collect();
-    let codings = state.storage.call_codings(&call.id).await?;
-    let mut ideas: HashMap<i64, usize> = HashMap::new();
-    let mut submissions: HashMap<i64, BTreeSet<&str>> = HashMap::new();
-    let mut coded: BTreeSet<(&str, usize)> = BTreeSet::new();
-    for coding in &codings {
-        let key = (coding.reference.as_str(), coding.idea);
-        if !shown.contains(&key) {
-            continue;
-        }
-        coded.insert(key);
-        *ideas.entry(coding.code).or_default() += 1;
-        submissions.entry(coding.code).or_default().insert(key.0);
-    }
-    let name_of = |id: i64| codes.iter().find(|c| c.id == id).map(|c| c.name.clone());
-    Ok(PublicSummary {
-        call: call.id.clone(),
-        title: call.title.clone(),
-        ideas: shown.len(),
-        uncoded: shown.len() - coded.len(),
-        codes: codes
-            .iter()
-            .map(|c| PublicCodeCount {
-                code: c.name.clone(),
-                description: c.description.clone(),
-                parent: c.parent.and_then(name_of),
-                ideas: ideas.get(&c.id).copied().unwrap_or(0),
-                submissions: submissions.get(&c.id).map_or(0, BTreeSet::len),
-            })
-            .collect(),
-    })
+    let snapshot = state
+        .publication
+        .snapshot(&state.storage, call, summary.version)
+        .await?;
+    let (last_coding, last_audit) = summary.codebook;
+    let storage = &state.storage;
+    snapshot
+        .derived(
+            "codes.json",
+            vec![last_coding, last_audit],
+            |published| async move {
+                let codes = storage.codes(&call.id).await?;
+                let codings = storage.call_codings(&call.id).await?;
+                let shown: BTreeSet<(&str, usize)> = published
+                    .iter()
+                    .flat_map(|s| s.ideas.iter().map(|i| (s.reference.as_str(), i.number - 1)))
+                    .collect();
+                let mut ideas: HashMap<i64, usize> = HashMap::new();
+                let mut submissions: HashMap<i64, BTreeSet<&str>> = HashMap::new();
+                let mut coded: BTreeSet<(&str, usize)> = BTreeSet::new();
+                for coding in &codings {
+                    let key = (coding.reference.as_str(), coding.idea);
+                    if !shown.contains(&key) {
+                        continue;
+                    }
+                    coded.insert(key);
+                    *ideas.entry(coding.code).or_default() += 1;
+                    submissions.entry(coding.code).or_default().insert(key.0);
+                }
+                let name_of = |id: i64| codes.iter().find(|c| c.id == id).map(|c| c.name.clone());
+                Ok(PublicSummary {
+                    call: call.id.clone(),
+                    title: call.title.clone(),
+                    ideas: shown.len(),
+                    uncoded: shown.len() - coded.len(),
+                    codes: codes
+                        .iter()
+                        .map(|c| PublicCodeCount {
+                            code: c.name.clone(),
+                            description: c.description.clone(),
+                            parent: c.parent.and_then(name_of),
+                            ideas: ideas.get(&c.id).copied().unwrap_or(0),
+                            submissions: submissions.get(&c.id).map_or(0, BTreeSet::len),
+                        })
+                        .collect(),
+                })
+            },
+        )
+        .await
 }

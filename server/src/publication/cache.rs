@@ -8,17 +8,26 @@
 //! wait for it, and at most [`PUBLICATION_BUILDS`] builds run at once across
 //! calls. A snapshot holds the public view of the call's submissions; its
 //! CSV, its JSON and each HTML page are rendered from it on first use, once,
-//! and kept as [`Bytes`] that every response shares without copying.
+//! compressed there and then (gzip and brotli, see [`Encoded`]), and kept as
+//! [`Bytes`] that every response shares without copying. Other features
+//! keep what they derive from the published submissions with the snapshot
+//! too ([`Snapshot::derived`]: the public summary of counts by code).
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
+use sha2::Digest as _;
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::PublicSubmission;
 use crate::config::Call;
-use crate::limits::{PUBLICATION_BUILDS, PUBLISHED_PER_PAGE};
+use crate::limits::{
+    PUBLICATION_BROTLI_QUALITY, PUBLICATION_BROTLI_WINDOW, PUBLICATION_BUILDS,
+    PUBLICATION_GZIP_LEVEL, PUBLISHED_PER_PAGE,
+};
 use crate::storage::{PublicationVersion, Storage, StorageError};
 
 /// Failures while building published output.
@@ -34,6 +43,8 @@ pub enum BuildError {
 pub struct PublicationCache {
     calls: Mutex<HashMap<String, Arc<CallEntry>>>,
     builds: Semaphore,
+    /// The turns of whole-file sends.
+    pub sends: super::send::Sends,
 }
 
 impl Default for PublicationCache {
@@ -41,6 +52,7 @@ impl Default for PublicationCache {
         Self {
             calls: Mutex::default(),
             builds: Semaphore::new(PUBLICATION_BUILDS),
+            sends: super::send::Sends::default(),
         }
     }
 }
@@ -68,9 +80,134 @@ impl CallEntry {
 pub struct Snapshot {
     version: PublicationVersion,
     pub submissions: Arc<[PublicSubmission]>,
-    csv: OnceCell<Bytes>,
-    json: OnceCell<Bytes>,
-    pages: Vec<OnceCell<Bytes>>,
+    csv: OnceCell<Arc<Encoded>>,
+    json: OnceCell<Arc<Encoded>>,
+    pages: Vec<OnceCell<Arc<Encoded>>>,
+    /// What other features derived from this snapshot, by name, with the
+    /// state of their own it was derived in.
+    derived: tokio::sync::Mutex<HashMap<&'static str, Derived>>,
+}
+
+/// A value derived from a snapshot and the state it was derived in.
+struct Derived {
+    state: Vec<i64>,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+/// A content coding a response body is sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    /// The `Content-Encoding` value (none for identity).
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Self::Identity => None,
+            Self::Gzip => Some("gzip"),
+            Self::Brotli => Some("br"),
+        }
+    }
+
+    /// The best coding an `Accept-Encoding` header takes: brotli (the
+    /// smallest), then gzip, then identity. A coding is taken when it is
+    /// listed (or `*` is) with a weight above zero. Hand-written: the header
+    /// is a list of tokens with optional `;q=` weights, and the one parser
+    /// in the kept crates (tower-http's compression) is not public.
+    pub fn negotiate(accept: Option<&str>) -> Self {
+        let Some(accept) = accept else {
+            return Self::Identity;
+        };
+        let mut weights: HashMap<String, f32> = HashMap::new();
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let weight = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            weights.insert(name, weight);
+        }
+        let takes = |name: &str| {
+            weights
+                .get(name)
+                .or_else(|| weights.get("*"))
+                .is_some_and(|w| *w > 0.0)
+        };
+        if takes("br") {
+            Self::Brotli
+        } else if takes("gzip") {
+            Self::Gzip
+        } else {
+            Self::Identity
+        }
+    }
+}
+
+/// One rendering as it is sent: the body in each coding, and a strong
+/// validator of its content.
+pub struct Encoded {
+    identity: Bytes,
+    gzip: Bytes,
+    brotli: Bytes,
+    /// The first 16 bytes of the SHA-256 of the identity body, in hex: it
+    /// changes with anything the body shows (a withheld idea, a renamed
+    /// theme in the configuration), and is the same on every replica.
+    hash: String,
+}
+
+impl Encoded {
+    /// Compresses `identity` both ways (a few hundred milliseconds for a
+    /// call of 20,000 submissions; run off the async threads, once per
+    /// state).
+    pub fn new(identity: Vec<u8>) -> std::io::Result<Self> {
+        let hash = hex::encode(
+            sha2::Sha256::digest(&identity)
+                .get(..16)
+                .unwrap_or_default(),
+        );
+        let mut gzip = flate2::write::GzEncoder::new(
+            Vec::with_capacity(identity.len() / 4),
+            flate2::Compression::new(PUBLICATION_GZIP_LEVEL),
+        );
+        gzip.write_all(&identity)?;
+        let gzip = gzip.finish()?;
+        let mut brotli = Vec::with_capacity(identity.len() / 5);
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: PUBLICATION_BROTLI_QUALITY,
+            lgwin: PUBLICATION_BROTLI_WINDOW,
+            size_hint: identity.len(),
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut identity.as_slice(), &mut brotli, &params)?;
+        Ok(Self {
+            identity: identity.into(),
+            gzip: gzip.into(),
+            brotli: brotli.into(),
+            hash,
+        })
+    }
+
+    /// The body in `coding`.
+    pub fn body(&self, coding: Coding) -> Bytes {
+        match coding {
+            Coding::Identity => self.identity.clone(),
+            Coding::Gzip => self.gzip.clone(),
+            Coding::Brotli => self.brotli.clone(),
+        }
+    }
+
+    /// The strong `ETag` of the body in `coding` (each coding is its own
+    /// representation, so each has its own tag).
+    pub fn etag(&self, coding: Coding) -> String {
+        match coding.header() {
+            Some(name) => format!("\"{}-{name}\"", self.hash),
+            None => format!("\"{}\"", self.hash),
+        }
+    }
 }
 
 impl Snapshot {
@@ -82,7 +219,42 @@ impl Snapshot {
             csv: OnceCell::new(),
             json: OnceCell::new(),
             pages: (0..pages).map(|_| OnceCell::new()).collect(),
+            derived: tokio::sync::Mutex::default(),
         }
+    }
+
+    /// A value another feature derives from this snapshot's submissions and
+    /// some state of its own (`state`, e.g. the codebook's), built by `build`
+    /// once per state: readers asking meanwhile wait for the one build. The
+    /// value of the latest state under `name` is kept, and freed with the
+    /// snapshot.
+    pub async fn derived<T, E, F, Fut>(
+        &self,
+        name: &'static str,
+        state: Vec<i64>,
+        build: F,
+    ) -> Result<Arc<T>, E>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce(Arc<[PublicSubmission]>) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let mut held = self.derived.lock().await;
+        if let Some(derived) = held.get(name)
+            && derived.state == state
+            && let Ok(value) = Arc::clone(&derived.value).downcast::<T>()
+        {
+            return Ok(value);
+        }
+        let value = Arc::new(build(Arc::clone(&self.submissions)).await?);
+        held.insert(
+            name,
+            Derived {
+                state,
+                value: Arc::clone(&value) as Arc<dyn Any + Send + Sync>,
+            },
+        );
+        Ok(value)
     }
 
     /// How many HTML pages there are (one, empty, when nothing is
@@ -104,7 +276,7 @@ impl PublicationCache {
         storage: &Storage,
         call: &Call,
         version: PublicationVersion,
-    ) -> Result<Arc<Snapshot>, BuildError> {
+    ) -> Result<Arc<Snapshot>, StorageError> {
         let entry = Arc::clone(
             self.calls
                 .lock()
@@ -121,16 +293,22 @@ impl PublicationCache {
             return Ok(snapshot);
         }
         let submissions = {
-            let _permit = self.builds.acquire().await.map_err(closed)?;
+            // The semaphore is never closed.
+            let _permit = self.builds.acquire().await.ok();
             // Read after the version, so what is read is at least as new as
             // the version it is kept under.
             let stored = storage.list(&call.id).await?;
             let actions = storage.call_actions(&call.id).await?;
             let call = call.clone();
             // Off the async threads: for a large call this takes a while.
-            tokio::task::spawn_blocking(move || super::public_views(&call, &stored, &actions))
+            match tokio::task::spawn_blocking(move || super::public_views(&call, &stored, &actions))
                 .await
-                .map_err(|e| BuildError::Render(e.to_string()))?
+            {
+                Ok(submissions) => submissions,
+                // A bug: answered as any panic in a handler is (500).
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => return Err(StorageError::Corrupt("the build was cancelled".into())),
+            }
         };
         let snapshot = Arc::new(Snapshot::new(version, submissions));
         // The previous snapshot is freed when its last response is sent.
@@ -138,14 +316,14 @@ impl PublicationCache {
         Ok(snapshot)
     }
 
-    /// The snapshot's rendering in `cell`, rendered by `render` (off the
-    /// async threads) the first time it is asked for.
+    /// The snapshot's rendering in `cell`, rendered and compressed by
+    /// `render` (off the async threads) the first time it is asked for.
     pub async fn rendered(
         &self,
         snapshot: &Snapshot,
         output: Output,
         render: impl FnOnce(&[PublicSubmission]) -> Result<Vec<u8>, String> + Send + 'static,
-    ) -> Result<Bytes, BuildError> {
+    ) -> Result<Arc<Encoded>, BuildError> {
         let cell = match output {
             Output::Csv => &snapshot.csv,
             Output::Json => &snapshot.json,
@@ -157,11 +335,13 @@ impl PublicationCache {
         let submissions = Arc::clone(&snapshot.submissions);
         cell.get_or_try_init(|| async {
             let _permit = self.builds.acquire().await.map_err(closed)?;
-            let bytes = tokio::task::spawn_blocking(move || render(&submissions))
-                .await
-                .map_err(|e| BuildError::Render(e.to_string()))?
-                .map_err(BuildError::Render)?;
-            Ok(Bytes::from(bytes))
+            let encoded = tokio::task::spawn_blocking(move || {
+                Encoded::new(render(&submissions)?).map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| BuildError::Render(e.to_string()))?
+            .map_err(BuildError::Render)?;
+            Ok(Arc::new(encoded))
         })
         .await
         .cloned()

@@ -17,6 +17,7 @@
 
 pub mod cache;
 pub mod pages;
+pub mod send;
 
 use cfi_rules::model::effective_publication;
 use cfi_rules::{AgeBand, Capacity, Publication};

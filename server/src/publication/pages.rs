@@ -4,24 +4,29 @@
 //! rendered from [`super::public_views`] once per publication state (see
 //! [`super::cache`]). Until staff switch publication on for the call, a 404
 //! problem says it is not published yet.
+//!
+//! Each body is sent in the best coding the client takes (brotli, gzip or
+//! none; `Vary: Accept-Encoding`), with a strong `ETag` of its content (a
+//! matching `If-None-Match` is answered 304 with no body) and
+//! `Cache-Control: public, max-age=60` ([`PUBLISHED_MAX_AGE`]).
 
 use crate::http::extract::{Path, Query};
 use askama::Template;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
 use super::PublicSubmission;
-use super::cache::{BuildError, Output};
+use super::cache::{BuildError, Coding, Encoded, Output};
 use crate::config::Call;
 use crate::http::csv::CsvWriter;
 use crate::http::html::CSP;
 use crate::http::problem::ApiError;
 use crate::http::split_file;
-use crate::limits::PUBLISHED_PER_PAGE;
+use crate::limits::{PUBLISHED_MAX_AGE, PUBLISHED_PER_PAGE};
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {
@@ -38,6 +43,7 @@ async fn show(
     State(state): State<AppState>,
     Path(file): Path<String>,
     Query(query): Query<PageQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (call_id, ext) = split_file(&file);
     let call = state
@@ -61,8 +67,7 @@ async fn show(
     let snapshot = state
         .publication
         .snapshot(&state.storage, call, publication.version)
-        .await
-        .map_err(build_failed)?;
+        .await?;
     let cache = &state.publication;
     let body = match output {
         Output::Page(_) => {
@@ -96,7 +101,8 @@ async fn show(
         }
     }
     .map_err(build_failed)?;
-    Ok(respond(body, content_type))
+    let whole_file = !matches!(output, Output::Page(_));
+    Ok(respond(&state, &body, content_type, whole_file, &headers).await)
 }
 
 /// The JSON document.
@@ -117,9 +123,55 @@ fn build_failed(error: BuildError) -> ApiError {
     }
 }
 
-fn respond(body: Bytes, content_type: &'static str) -> Response {
-    let mut response = Response::new(Body::from(body));
+/// The answer to a request with `request` headers: 304 when its
+/// `If-None-Match` names this body's tag, else the body in the best coding
+/// the client takes.
+/// A whole file (`whole_file`: the CSV or the JSON) waits for a turn among
+/// the sends in progress ([`super::send`]).
+async fn respond(
+    state: &AppState,
+    encoded: &Encoded,
+    content_type: &'static str,
+    whole_file: bool,
+    request: &HeaderMap,
+) -> Response {
+    let accept = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let coding = Coding::negotiate(accept);
+    let etag = encoded.etag(coding);
+    let unchanged = request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*");
+    let mut response = if unchanged {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
+    } else if whole_file {
+        Response::new(state.publication.sends.body(encoded.body(coding)).await)
+    } else {
+        Response::new(Body::from(encoded.body(coding)))
+    };
     let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let Ok(cache) =
+        HeaderValue::from_str(&format!("public, max-age={}", PUBLISHED_MAX_AGE.as_secs()))
+    {
+        headers.insert(header::CACHE_CONTROL, cache);
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if unchanged {
+        return response;
+    }
+    if let Some(name) = coding.header() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+    }
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,

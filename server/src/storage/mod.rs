@@ -31,7 +31,7 @@ pub use outbox::{
     ClaimedMessage, MessageKind, MessageState, MessageSubject, OutgoingMessage, QueueStats,
 };
 pub use postgres::PostgresStore;
-pub use publication::{PublicationState, PublicationVersion};
+pub use publication::{CodeSummaryState, PublicationState, PublicationVersion};
 pub use review::{AuditEntry, DayCount};
 pub use search::SearchPage;
 pub use sessions::{FailedVia, FailureCounts, SessionOwner, SessionTimes};

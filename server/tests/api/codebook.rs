@@ -598,3 +598,74 @@ async fn the_public_summary_counts_only_published_ideas_and_names_no_one() {
     let hidden = app.client.get(&summary_url).send().await.expect("sent");
     assert_problem(hidden, 404).await;
 }
+
+#[tokio::test]
+async fn the_cached_public_summary_shows_a_coding_change_a_rename_and_a_withheld_idea_at_once() {
+    let app = spawn_app().await;
+    let reference = submit_ok(&app, &two_ideas()).await;
+    let code = new_code(&app, "Mentors", None).await;
+    code_idea_ok(
+        &app,
+        &reference,
+        json!({"action": "apply", "idea": 1, "code": code}),
+    )
+    .await;
+    publish(&app, "open-call", true).await;
+    let switched = post_json(
+        &app,
+        "/api/admin/calls/open-call/codes/publication",
+        json!({"published": true}),
+    )
+    .await;
+    assert_eq!(switched.status(), 200);
+    let read = || async {
+        let response = app
+            .client
+            .get(app.url("/published/open-call/codes.json"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.expect("json")
+    };
+    let first = read().await;
+    assert_eq!(
+        (first["ideas"].clone(), first["uncoded"].clone()),
+        (json!(2), json!(1))
+    );
+    assert_eq!(read().await, first, "the same state reads the same");
+
+    // A coding: the next read counts it.
+    code_idea_ok(
+        &app,
+        &reference,
+        json!({"action": "apply", "idea": 2, "code": code}),
+    )
+    .await;
+    let coded = read().await;
+    assert_eq!(coded["uncoded"], 0, "{coded}");
+    assert_eq!(coded["codes"][0]["ideas"], 2);
+
+    // A rename: the next read shows the new name.
+    let renamed = post_json(
+        &app,
+        &format!("/api/admin/calls/open-call/codes/{code}"),
+        json!({"name": "Mentoring", "description": "Ideas about mentoring."}),
+    )
+    .await;
+    assert_eq!(renamed.status(), 200);
+    let shown = read().await;
+    assert_eq!(shown["codes"][0]["code"], "Mentoring", "{shown}");
+
+    // A withheld idea: the next read no longer counts it.
+    act_ok(
+        &app,
+        &reference,
+        json!({"action": "withhold_idea", "idea": 2, "reason": "names a child"}),
+    )
+    .await;
+    let withheld = read().await;
+    assert_eq!(withheld["ideas"], 1, "{withheld}");
+    assert_eq!(withheld["codes"][0]["ideas"], 1);
+    app.stop().await;
+}

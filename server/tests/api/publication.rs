@@ -446,3 +446,265 @@ async fn pagination_shows_every_published_idea_exactly_once_across_pages() {
     }
     app.stop().await;
 }
+
+/// The body of `path` asked for with `accept` as `Accept-Encoding`, and the
+/// `Content-Encoding` it came in.
+async fn fetch_coded(app: &TestApp, path: &str, accept: Option<&str>) -> (Vec<u8>, String) {
+    let mut request = app.client.get(app.url(path));
+    if let Some(accept) = accept {
+        request = request.header("accept-encoding", accept);
+    }
+    let response = request.send().await.expect("sent");
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(header(&response, "vary"), "accept-encoding");
+    let coding = header(&response, "content-encoding");
+    let body = response.bytes().await.expect("body").to_vec();
+    (body, coding)
+}
+
+#[tokio::test]
+async fn gzip_and_brotli_bodies_decode_to_exactly_the_plain_body() {
+    use std::io::Read as _;
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        submit_ok(&app, &valid_body()).await;
+    }
+    publish(&app, "open-call", true).await;
+    for path in [
+        "/published/open-call",
+        "/published/open-call.csv",
+        "/published/open-call.json",
+    ] {
+        let (plain, coding) = fetch_coded(&app, path, None).await;
+        assert_eq!(coding, "", "no coding unless asked for");
+        assert!(!plain.is_empty());
+        let (gzip, coding) = fetch_coded(&app, path, Some("gzip")).await;
+        assert_eq!(coding, "gzip");
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(gzip.as_slice())
+            .read_to_end(&mut decoded)
+            .expect("gzip decodes");
+        assert_eq!(decoded, plain, "{path} in gzip");
+        let (brotli, coding) = fetch_coded(&app, path, Some("gzip, deflate, br")).await;
+        assert_eq!(coding, "br", "brotli preferred");
+        let mut decoded = Vec::new();
+        brotli::Decompressor::new(brotli.as_slice(), 4096)
+            .read_to_end(&mut decoded)
+            .expect("brotli decodes");
+        assert_eq!(decoded, plain, "{path} in brotli");
+        let (_, coding) = fetch_coded(&app, path, Some("br;q=0, gzip;q=0.5")).await;
+        assert_eq!(coding, "gzip", "a coding weighted 0 is refused");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unchanged_publication_answers_304_and_withholding_an_idea_changes_the_etag() {
+    let app = spawn_app().await;
+    let mut body = valid_body();
+    body["ideas"] = json!([
+        {"title": "Keep siblings together", "description": "Placements near each other."},
+        {"title": "Quietly withdrawn idea", "description": "This one will be withheld."}
+    ]);
+    let reference = submit_ok(&app, &body).await;
+    publish(&app, "open-call", true).await;
+    for path in [
+        "/published/open-call",
+        "/published/open-call.csv",
+        "/published/open-call.json",
+    ] {
+        let first = app.client.get(app.url(path)).send().await.expect("sent");
+        assert_eq!(first.status(), 200);
+        let etag = header(&first, "etag");
+        assert!(
+            etag.starts_with('"') && etag.ends_with('"'),
+            "strong: {etag}"
+        );
+        assert_eq!(header(&first, "cache-control"), "public, max-age=60");
+        assert!(
+            first
+                .text()
+                .await
+                .expect("body")
+                .contains("Quietly withdrawn")
+        );
+        let again = app
+            .client
+            .get(app.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(header(&again, "etag"), etag);
+        assert!(again.bytes().await.expect("body").is_empty());
+        let gzip = app
+            .client
+            .get(app.url(path))
+            .header("accept-encoding", "gzip")
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(
+            gzip.status(),
+            200,
+            "another coding is another representation"
+        );
+        assert_ne!(header(&gzip, "etag"), etag);
+    }
+    let tags = {
+        let mut tags = Vec::new();
+        for path in [
+            "/published/open-call",
+            "/published/open-call.csv",
+            "/published/open-call.json",
+        ] {
+            let response = app.client.get(app.url(path)).send().await.expect("sent");
+            tags.push((path, header(&response, "etag")));
+        }
+        tags
+    };
+    act_ok(
+        &app,
+        &reference,
+        json!({"action": "withhold_idea", "idea": 2, "reason": "asked to withdraw it"}),
+    )
+    .await;
+    for (path, etag) in tags {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "{path} changed");
+        assert_ne!(header(&response, "etag"), etag);
+        let text = response.text().await.expect("body");
+        assert!(text.contains("Keep siblings together"), "{path}");
+        assert!(
+            !text.contains("Quietly withdrawn"),
+            "{path}: withheld idea gone"
+        );
+    }
+    app.stop().await;
+}
+
+/// The call's submissions as counted by the server's counter (through the
+/// publication state) and by `count(*)`.
+async fn both_counts(app: &TestApp) -> (i64, i64) {
+    use sqlx::Connection as _;
+    let storage = cfi_server::storage::Storage::open(&app.database_url)
+        .await
+        .expect("open");
+    let counter = storage
+        .publication_state("open-call")
+        .await
+        .expect("state")
+        .version
+        .submissions;
+    storage.close().await;
+    let sql = "SELECT CAST(count(*) AS BIGINT) FROM submissions WHERE call_id = 'open-call'";
+    let counted: i64 = if is_postgres() {
+        let mut conn = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect("count")
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect("count")
+    };
+    (counter, counted)
+}
+
+#[tokio::test]
+async fn the_submission_counter_matches_the_stored_count_through_replays_erasure_and_retention() {
+    let app = spawn_app().await;
+    assert_eq!(both_counts(&app).await, (0, 0));
+    let key = new_key();
+    let body = valid_body();
+    assert_eq!(app.submit("open-call", &key, &body).await.status(), 201);
+    let mut references = Vec::new();
+    for _ in 0..4 {
+        references.push(submit_ok(&app, &valid_body()).await);
+    }
+    assert_eq!(both_counts(&app).await, (5, 5));
+    // Replays of a stored submission store nothing, and count nothing.
+    for _ in 0..3 {
+        assert_eq!(app.submit("open-call", &key, &body).await.status(), 200);
+    }
+    assert_eq!(both_counts(&app).await, (5, 5), "replays are not counted");
+    let erased = app
+        .client
+        .delete(app.url(&format!("/api/admin/submissions/{}", references[0])))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(erased.status(), 200);
+    assert_eq!(both_counts(&app).await, (4, 4), "erasure uncounts");
+    let text = config_toml(&app.database_url, &Options::default());
+    let config = cfi_server::Config::from_toml(&text, std::path::Path::new("t.toml"), |_| None)
+        .expect("config");
+    let storage = cfi_server::storage::Storage::open(&config.database_url)
+        .await
+        .expect("open");
+    let done = cfi_server::cli::retention(
+        &storage,
+        &config,
+        Some("2999-01-01"),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("runs");
+    assert!(done.contains(&("open-call".to_owned(), 4)));
+    storage.close().await;
+    assert_eq!(both_counts(&app).await, (4, 4), "retention keeps them");
+    // A replay of a submission whose personal data was removed is refused.
+    assert_eq!(app.submit("open-call", &key, &body).await.status(), 410);
+    submit_ok(&app, &valid_body()).await;
+    assert_eq!(both_counts(&app).await, (5, 5));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn readers_beyond_the_sends_at_once_wait_in_line_and_all_get_the_whole_file() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        submit_ok(&app, &valid_body()).await;
+    }
+    publish(&app, "open-call", true).await;
+    let readers = cfi_server::limits::PUBLISHED_SENDS * 3;
+    for path in ["/published/open-call.csv", "/published/open-call.json"] {
+        let (expected, _) = fetch_coded(&app, path, None).await;
+        let mut reads = tokio::task::JoinSet::new();
+        for _ in 0..readers {
+            let request = app.client.get(app.url(path));
+            reads.spawn(async move {
+                let response = request.send().await.expect("sent");
+                (
+                    response.status().as_u16(),
+                    response.bytes().await.expect("body"),
+                )
+            });
+        }
+        let mut done = 0;
+        while let Some(read) = reads.join_next().await {
+            let (status, body) = read.expect("read");
+            assert_eq!(status, 200, "{path}: none refused");
+            assert_eq!(body.as_ref(), expected.as_slice(), "{path}: the whole file");
+            done += 1;
+        }
+        assert_eq!(done, readers);
+    }
+    app.stop().await;
+}
