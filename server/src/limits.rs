@@ -88,8 +88,10 @@ pub const POSTGRES_CONNECTIONS: u32 = 16;
 /// Batches of submissions one replica has in PostgreSQL at once. More than
 /// one, so a batch is collected while the previous one's commit is being
 /// flushed; few, because each costs a backend process and a commit, and
-/// submissions arriving meanwhile wait in the queue and join the next batch
-/// (on two cores, 4 stored the most at 64 clients; see the README's Bench).
+/// submissions arriving meanwhile wait in the queue and join the next batch.
+/// On the 2-core bench machine, 2, 4 and 8 stored about as many at 64
+/// clients; 2 made batches of about 15 with the least database CPU, 8 of
+/// about 4 with the longest tails, and 4 (about 8) sits between.
 pub const POSTGRES_BATCHES_IN_FLIGHT: usize = 4;
 /// How long to wait for a lock or a connection before answering 503: long
 /// enough for a burst, short enough for the widget's retry to take over.
