@@ -227,7 +227,7 @@ async fn store(pool: &PgPool, rows: &[Row]) -> Vec<Result<SubmitOutcome, Storage
 /// is tried alone so that only the refused ones fail.
 async fn try_batch_or_each(pool: &PgPool, rows: &[&Row]) -> Vec<Tried> {
     match try_rows(pool, rows).await {
-        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Ok(outcomes) => outcomes,
         Err(StorageError::Database(sqlx::Error::Database(error))) if rows.len() > 1 => {
             tracing::info!(
                 error = %error,
@@ -237,7 +237,7 @@ async fn try_batch_or_each(pool: &PgPool, rows: &[&Row]) -> Vec<Tried> {
             let mut outcomes = Vec::with_capacity(rows.len());
             for &row in rows {
                 outcomes.push(match try_rows(pool, &[row]).await {
-                    Ok(mut one) => Ok(one.pop().flatten()),
+                    Ok(mut one) => one.pop().unwrap_or(Ok(None)),
                     Err(error) => refused(error),
                 });
             }
@@ -268,11 +268,10 @@ fn refused(error: StorageError) -> Tried {
 }
 
 /// Runs the batch statement once for `rows`, each with a new reference,
-/// then looks up why the rows it did not insert were not.
-async fn try_rows(
-    pool: &PgPool,
-    rows: &[&Row],
-) -> Result<Vec<Option<SubmitOutcome>>, StorageError> {
+/// then looks up why the rows it did not insert were not. Only the
+/// statement's failure is an `Err` (nothing of it was kept); a failed
+/// lookup fails the rows not inserted and leaves the others stored.
+async fn try_rows(pool: &PgPool, rows: &[&Row]) -> Result<Vec<Tried>, StorageError> {
     let now = now_text();
     let mut taken = HashSet::with_capacity(rows.len());
     let references: Vec<Reference> = rows
@@ -302,19 +301,29 @@ async fn try_rows(
     let mut missing = Vec::new();
     for (i, (reference, submitted_at)) in references.into_iter().zip(submitted).enumerate() {
         if inserted.contains(reference.as_str()) {
-            outcomes.push(Some(SubmitOutcome::Created(Receipt {
+            outcomes.push(Ok(Some(SubmitOutcome::Created(Receipt {
                 reference,
                 submitted_at,
-            })));
+            }))));
         } else {
-            outcomes.push(None);
+            outcomes.push(Ok(None));
             missing.push(i);
         }
     }
     if !missing.is_empty() {
         let missing_rows: Vec<&Row> = missing.iter().map(|&i| rows[i]).collect();
-        for (i, outcome) in missing.into_iter().zip(why_not(pool, &missing_rows).await?) {
-            outcomes[i] = outcome;
+        match why_not(pool, &missing_rows).await {
+            Ok(found) => {
+                for (i, outcome) in missing.into_iter().zip(found) {
+                    outcomes[i] = Ok(outcome);
+                }
+            }
+            Err(error) => {
+                let message = error.to_string();
+                for i in missing {
+                    outcomes[i] = Err(StorageError::BatchFailed(message.clone()));
+                }
+            }
         }
     }
     Ok(outcomes)
