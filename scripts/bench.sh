@@ -10,7 +10,9 @@ if [ $# -gt 0 ]; then
   exec target/server/cfi-bench "$@"
 fi
 target/server/cfi-bench --engine sqlite --count 20000
-target/server/cfi-bench --engine postgres --replicas 1 --count 20000
+# (Each table is also copied to stderr as it comes, so it shows as it runs.)
+ours=$(target/server/cfi-bench --engine postgres --replicas 1 --count 20000 | tee /dev/stderr \
+  | awk '$1 == 64 { print $2 }')
 # PostgreSQL's own ceiling on this machine, in the same run: pgbench
 # inserting one row shaped like a submission per transaction (autocommit,
 # synchronous_commit on) into a scratch table, 64 clients, as above. Our
@@ -28,8 +30,10 @@ VALUES (md5(random()::text), 'bench', md5(random()::text),
         repeat('An idea of about the size of a real one. ', 12), now()::text);
 SQL
 echo "== pgbench: one-row INSERT per transaction, 64 clients, 15 s"
-PGOPTIONS='-c synchronous_commit=on' pgbench -n -M prepared -c 64 -j 2 -T 15 -f "$script" "$PG_URL/$scratch" \
-  | grep -E '^(tps|latency average)'
+raw=$(PGOPTIONS='-c synchronous_commit=on' pgbench -n -M prepared -c 64 -j 2 -T 15 -f "$script" "$PG_URL/$scratch" \
+  | grep -E '^(tps|latency average)' | tee /dev/stderr | awk '$1 == "tps" { print $3 }')
+awk -v ours="$ours" -v raw="$raw" 'BEGIN { if (ours > 0 && raw > 0)
+  printf "== PostgreSQL at 64 clients: ours %d submissions/s, pgbench %d tps: %.0f %% of raw\n", ours, raw, 100 * ours / raw }'
 rm -f "$script"
 psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $scratch"
 target/server/cfi-bench --engine postgres --replicas 2 --count 20000

@@ -80,16 +80,24 @@ pub const AUTH_FAILURES_KEPT: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// SQLite readers: staff reads run beside the one writer; a few suffice on
 /// the small machines SQLite serves.
 pub const SQLITE_READERS: u32 = 4;
-/// PostgreSQL connections per replica: now that a submission is one
-/// statement, each connection spends most of its time waiting for the
-/// commit's flush, so more of them in flight share flushes (16 gave a p99
-/// of about 290 ms at 64 clients, 32 about 78 ms); three replicas still fit
-/// the server's default of 100 connections.
-pub const POSTGRES_CONNECTIONS: u32 = 32;
+/// PostgreSQL connections per replica: the group commit's batches in
+/// flight ([`POSTGRES_BATCHES_IN_FLIGHT`]) plus staff pages, the outbox
+/// worker and a replay's lookups beside them; three replicas still fit the
+/// server's default of 100 connections with room for tools.
+pub const POSTGRES_CONNECTIONS: u32 = 16;
+/// Batches of submissions one replica has in PostgreSQL at once. More than
+/// one, so a batch is collected while the previous one's commit is being
+/// flushed; few, because each costs a backend process and a commit, and
+/// submissions arriving meanwhile wait in the queue and join the next batch.
+/// On the 2-core bench machine, 2, 4 and 8 stored about as many at 64
+/// clients; 2 made batches of about 15 with the least database CPU, 8 of
+/// about 4 with the longest tails, and 4 (about 8) sits between.
+pub const POSTGRES_BATCHES_IN_FLIGHT: usize = 4;
 /// How long to wait for a lock or a connection before answering 503: long
 /// enough for a burst, short enough for the widget's retry to take over.
 pub const DATABASE_WAIT: Duration = Duration::from_secs(5);
-/// Submissions committed together at most. Large enough to amortise an fsync
+/// Submissions committed together at most (by SQLite's writer, and in one
+/// statement on PostgreSQL). Large enough to amortise an fsync
 /// over a burst of 64 clients, small enough that a batch stays a few ms.
 pub const MAX_BATCH: usize = 256;
 /// Submissions that may wait for the writer before callers are slowed down.

@@ -47,6 +47,9 @@ pub mod names {
     pub const STORAGE_SECONDS: &str = "cfi_storage_operation_seconds";
     /// Histogram: submissions committed together by SQLite's group commit.
     pub const SQLITE_BATCH_SIZE: &str = "cfi_sqlite_batch_size";
+    /// Histogram: submissions stored together by one statement of
+    /// PostgreSQL's group commit.
+    pub const POSTGRES_BATCH_SIZE: &str = "cfi_postgres_batch_size";
     /// Gauge: flagged submissions not yet handled, at the last scrape.
     pub const SAFEGUARDING_FLAGS_OPEN: &str = "cfi_safeguarding_flags_open";
     /// Gauge: messages waiting in the outbox to be sent, at the last scrape.
@@ -91,6 +94,12 @@ impl Metrics {
             .and_then(|b| {
                 b.set_buckets_for_metric(
                     Matcher::Full(names::SQLITE_BATCH_SIZE.into()),
+                    BATCH_BUCKETS,
+                )
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full(names::POSTGRES_BATCH_SIZE.into()),
                     BATCH_BUCKETS,
                 )
             });
@@ -184,6 +193,11 @@ impl Metrics {
     /// The size of one batch committed by SQLite's group commit.
     pub fn sqlite_batch(&self, size: usize) {
         self.histogram(names::SQLITE_BATCH_SIZE, Vec::new(), size as f64);
+    }
+
+    /// The size of one batch stored by PostgreSQL's group commit.
+    pub fn postgres_batch(&self, size: usize) {
+        self.histogram(names::POSTGRES_BATCH_SIZE, Vec::new(), size as f64);
     }
 
     /// Folds recorded samples into the histograms; run now and then so

@@ -301,14 +301,17 @@ impl Storage {
     }
 }
 
-/// Binds a new submission's values in the column order both engines' INSERT
-/// statements list them in, so the two cannot drift apart.
-/// The INSERT of a new submission, written once for both engines; a row
-/// whose key or reference is taken is not inserted (`ON CONFLICT DO
-/// NOTHING`), and the caller looks for why. `prefix` goes before it (the
-/// `WITH s AS (` of PostgreSQL's single statement).
+/// The columns a new submission's INSERT fills, in the order SQLite's
+/// [`insert_new`] binds its values and PostgreSQL's batch its arrays.
+const INSERT_COLUMNS: &str = "reference, call_id, partner_id, idempotency_key, body_hash, \
+     capacity, name, organisation, email, perspectives, age_band, publication_chosen, \
+     publication, ideas, spam, submitted_at, flag_phrase, flag_passage, flag_open";
+
+/// The INSERT of a new submission on SQLite (PostgreSQL stores a batch in
+/// one statement, `postgres::batch_insert`); a row whose key or reference is
+/// taken is not inserted (`ON CONFLICT DO NOTHING`), and the caller looks
+/// for why.
 fn insert_new<'a, DB>(
-    prefix: &str,
     row: &'a Row,
     reference: &'a str,
     submitted_at: &'a str,
@@ -320,9 +323,7 @@ where
     bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     let mut query = QueryBuilder::new(format!(
-        "{prefix}INSERT INTO submissions (reference, call_id, partner_id, idempotency_key, body_hash, \
-         capacity, name, organisation, email, perspectives, age_band, publication_chosen, \
-         publication, ideas, spam, submitted_at, flag_phrase, flag_passage, flag_open) VALUES ("
+        "INSERT INTO submissions ({INSERT_COLUMNS}) VALUES ("
     ));
     let mut values = query.separated(", ");
     values

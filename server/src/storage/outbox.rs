@@ -173,45 +173,58 @@ pub(super) async fn insert_sqlite(
     Ok(())
 }
 
-/// On PostgreSQL, the outbox rows are written by the submission's own
-/// statement: `WITH s AS (INSERT INTO submissions … RETURNING …)` followed
-/// by this, which inserts one row per message for the row `s` inserted
-/// (none when the key or reference was taken), and selects what `s`
-/// returned. One statement, one round trip, one implicit transaction.
-pub(super) fn push_postgres_tail<'a>(
+/// On PostgreSQL, the outbox rows are written by the batch's own statement
+/// (see `postgres::batch_insert`): after `s AS (INSERT INTO submissions …
+/// RETURNING id, reference, call_id)`, this adds `o`, which inserts one row
+/// per message of each submission `s` inserted, matched by the reference it
+/// was given (none for a row whose key or reference was taken). The
+/// messages go as arrays, so the statement's text is the same for any batch.
+pub(super) fn push_postgres_batch_messages<'a>(
     query: &mut QueryBuilder<'a, sqlx::Postgres>,
-    row: &'a Row,
+    rows: &[(&'a str, &'a Row)],
     created_at: &'a str,
 ) {
-    query.push(" RETURNING id, reference)");
-    if !row.messages.is_empty() {
-        query.push(
-            ", o AS (INSERT INTO outbox (submission_id, reference, call_id, kind, \
-             recipient_name, recipient, not_before, created_at) \
-             SELECT s.id, s.reference, ",
-        );
-        query.push_bind(row.call_id.as_str());
-        query.push(", m.kind, m.recipient_name, m.recipient, m.not_before, ");
-        query.push_bind(created_at);
-        query.push(" FROM s CROSS JOIN (VALUES ");
-        let mut first = true;
-        for m in &row.messages {
-            if !first {
-                query.push(", ");
-            }
-            first = false;
-            query.push("(");
-            let mut values = query.separated(", ");
-            values
-                .push_bind(m.kind)
-                .push_bind(m.recipient_name.as_deref())
-                .push_bind(m.recipient.as_deref())
-                .push_bind(m.not_before.as_str());
-            query.push(")");
-        }
-        query.push(") AS m (kind, recipient_name, recipient, not_before))");
-    }
-    query.push(" SELECT id FROM s");
+    let messages = || {
+        rows.iter()
+            .flat_map(|(reference, row)| row.messages.iter().map(move |m| (*reference, m)))
+    };
+    query.push(
+        ", o AS (INSERT INTO outbox (submission_id, reference, call_id, kind, \
+         recipient_name, recipient, not_before, created_at) \
+         SELECT s.id, s.reference, s.call_id, m.kind, m.recipient_name, m.recipient, \
+         m.not_before, ",
+    );
+    query.push_bind(created_at);
+    query.push(" FROM unnest(");
+    query.push_bind(
+        messages()
+            .map(|(reference, _)| reference)
+            .collect::<Vec<_>>(),
+    );
+    query.push("::text[], ");
+    query.push_bind(messages().map(|(_, m)| m.kind).collect::<Vec<_>>());
+    query.push("::text[], ");
+    query.push_bind(
+        messages()
+            .map(|(_, m)| m.recipient_name.as_deref())
+            .collect::<Vec<_>>(),
+    );
+    query.push("::text[], ");
+    query.push_bind(
+        messages()
+            .map(|(_, m)| m.recipient.as_deref())
+            .collect::<Vec<_>>(),
+    );
+    query.push("::text[], ");
+    query.push_bind(
+        messages()
+            .map(|(_, m)| m.not_before.as_str())
+            .collect::<Vec<_>>(),
+    );
+    query.push(
+        "::text[]) WITH ORDINALITY AS m (reference, kind, recipient_name, recipient, \
+         not_before, ord) JOIN s ON s.reference = m.reference ORDER BY m.ord)",
+    );
 }
 
 /// Deletes, in the erasure's transaction, the messages of the submission

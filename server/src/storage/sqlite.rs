@@ -204,7 +204,7 @@ async fn insert(conn: &mut SqliteConnection, row: &Row) -> Result<SubmitOutcome,
     for _ in 0..REFERENCE_ATTEMPTS {
         let reference = new_reference();
         let submitted_at = row.submitted_at.clone().unwrap_or_else(now_text);
-        let done = insert_new::<sqlx::Sqlite>("", row, reference.as_str(), &submitted_at)
+        let done = insert_new::<sqlx::Sqlite>(row, reference.as_str(), &submitted_at)
             .build()
             .execute(&mut *conn)
             .await?;

@@ -159,12 +159,12 @@ async fn metrics_count_stored_and_refused_submissions_and_routes_without_persona
         ) >= 1.0,
         "{after}"
     );
-    if !is_postgres() {
-        assert!(
-            value(&after, "cfi_sqlite_batch_size_count", &[]) >= 1.0,
-            "{after}"
-        );
-    }
+    let batches = if is_postgres() {
+        "cfi_postgres_batch_size_count"
+    } else {
+        "cfi_sqlite_batch_size_count"
+    };
+    assert!(value(&after, batches, &[]) >= 1.0, "{after}");
     assert_eq!(
         value(&after, "cfi_safeguarding_flags_open", &[]),
         1.0,

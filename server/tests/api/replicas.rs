@@ -132,3 +132,70 @@ async fn a_replica_never_serves_published_output_older_than_another_replicas_cha
     a.kill().await;
     b.kill().await;
 }
+
+#[tokio::test]
+async fn two_replicas_given_the_same_many_keys_at_once_store_each_once_without_deadlock() {
+    if !is_postgres() {
+        return;
+    }
+    // Each replica batches what arrives together, so both hold many of the
+    // same keys in one statement, arrived in opposite orders: each key still
+    // gives one row and one reference, and neither statement deadlocks with
+    // the other (both insert in key order).
+    let setup = process_setup().await;
+    let mut a = start(&setup.config_path).await;
+    let mut b = start(&setup.config_path).await;
+    let client = reqwest::Client::new();
+    let body = valid_body().to_string();
+    let keys: Vec<String> = (0..60).map(|_| new_key()).collect();
+    // A is sent the keys first to last, B last to first, interleaved.
+    let sends = (0..keys.len()).flat_map(|i| [(&a, &keys[i]), (&b, &keys[keys.len() - 1 - i])]);
+    let requests = sends.map(|(server, key)| {
+        let request = client
+            .post(format!(
+                "{}/api/calls/open-call/submissions",
+                server.address
+            ))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .header("origin", BECOME_ORIGIN)
+            .body(body.clone());
+        let key = key.clone();
+        async move {
+            let response = request.send().await.expect("sent");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.expect("json");
+            (key, status, body["reference"].as_str().map(str::to_owned))
+        }
+    });
+    let answers = futures_join_all(requests.collect::<Vec<_>>().into_iter()).await;
+    let mut by_key: std::collections::HashMap<String, Vec<(u16, Option<String>)>> =
+        std::collections::HashMap::new();
+    for (key, status, reference) in answers {
+        by_key.entry(key).or_default().push((status, reference));
+    }
+    for (key, pair) in &by_key {
+        let mut statuses: Vec<u16> = pair.iter().map(|(s, _)| *s).collect();
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 201], "one stored, one replayed: {key}");
+        assert!(
+            pair[0].1.is_some() && pair[0].1 == pair[1].1,
+            "{key}: {pair:?}"
+        );
+    }
+    assert_eq!(a.stored(&client).await.len(), keys.len());
+    a.kill().await;
+    b.kill().await;
+    // The servers' sessions have ended, so their statistics are in.
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&setup.database_url)
+        .await
+        .expect("connect");
+    let deadlocks: i64 = sqlx::query_scalar(
+        "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("statistics");
+    assert_eq!(deadlocks, 0, "rows are inserted in key order");
+}

@@ -378,3 +378,198 @@ async fn storage_that_cannot_write_gives_503_without_internals_and_stores_nothin
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn many_concurrent_submissions_with_replays_and_reused_keys_mixed_in_each_get_their_own_answer()
+ {
+    let app = spawn_app().await;
+    let body = valid_body();
+    let mut other = valid_body();
+    other["ideas"][0]["title"] = json!("Something else");
+    // Keys stored before the rush: each is then replayed or reused in it.
+    let earlier: Vec<String> = (0..40).map(|_| new_key()).collect();
+    let mut first = std::collections::HashMap::new();
+    for response in
+        futures_join_all(earlier.iter().map(|k| app.submit("open-call", k, &body))).await
+    {
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    for key in &earlier {
+        let again = app.submit("open-call", key, &body).await;
+        assert_eq!(again.status(), StatusCode::OK);
+        let receipt: Value = again.json().await.expect("json");
+        first.insert(key.clone(), receipt);
+    }
+
+    // 120 new submissions, 20 replays and 20 reuses with another body, at once.
+    let fresh: Vec<String> = (0..120).map(|_| new_key()).collect();
+    let mut sent: Vec<(String, bool)> = fresh.iter().map(|k| (k.clone(), true)).collect();
+    sent.extend(earlier.iter().take(20).map(|k| (k.clone(), true)));
+    sent.extend(earlier.iter().skip(20).map(|k| (k.clone(), false)));
+    let requests = sent
+        .iter()
+        .map(|(key, same)| app.submit("open-call", key, if *same { &body } else { &other }));
+    let responses = futures_join_all(requests).await;
+    let mut created = std::collections::HashSet::new();
+    for ((key, same), response) in sent.iter().zip(responses) {
+        if let Some(receipt) = first.get(key) {
+            if *same {
+                assert_eq!(response.status(), StatusCode::OK, "a replay of {key}");
+                let again: Value = response.json().await.expect("json");
+                assert_eq!(&again, receipt, "a replay gets the first receipt");
+            } else {
+                let problem = assert_problem(response, 422).await;
+                assert_eq!(problem["type"], "/problems/idempotency-key-reused");
+            }
+        } else {
+            assert_eq!(response.status(), StatusCode::CREATED, "new key {key}");
+            let receipt: Value = response.json().await.expect("json");
+            let reference = receipt["reference"].as_str().expect("reference");
+            assert!(created.insert(reference.to_owned()), "one reference each");
+        }
+    }
+
+    let stored = app.stored("open-call").await;
+    assert_eq!(stored.len(), 40 + 120);
+    let references: std::collections::HashSet<&str> = stored
+        .iter()
+        .map(|s| s["reference"].as_str().expect("reference"))
+        .collect();
+    assert_eq!(references.len(), stored.len(), "no reference twice");
+    assert!(created.iter().all(|r| references.contains(r.as_str())));
+    assert!(
+        first
+            .values()
+            .all(|r| references.contains(r["reference"].as_str().expect("reference")))
+    );
+    assert!(
+        stored
+            .iter()
+            .all(|s| s["ideas"][0]["title"] == "A mentor for every care leaver"),
+        "a reused key's other body is not stored"
+    );
+    app.stop().await;
+}
+
+/// A submission for `open-call` as storage takes it, under `key`, its idea
+/// titled `title`.
+fn new_submission(
+    config: &cfi_server::Config,
+    key: uuid::Uuid,
+    title: &str,
+) -> cfi_server::storage::NewSubmission {
+    let mut body = valid_body();
+    body["ideas"][0]["title"] = json!(title);
+    let raw: cfi_rules::RawSubmission = serde_json::from_value(body).expect("raw");
+    let call = config
+        .calls
+        .iter()
+        .find(|c| c.id == "open-call")
+        .expect("open-call");
+    let submission = cfi_rules::Submission::parse(&raw, &call.rules).expect("valid");
+    cfi_server::storage::NewSubmission {
+        call_id: call.id.clone(),
+        partner: Some("become".into()),
+        key,
+        body_hash: title.to_owned(),
+        submission,
+        spam: false,
+        flag: None,
+        submitted_at: None,
+        messages: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn one_key_twice_in_one_batch_stores_one_row_and_answers_the_other_from_it() {
+    use cfi_server::storage::{Storage, SubmitOutcome};
+    // Storage itself, without the server's one-request-per-key guard, so
+    // both submissions under a key can be in one batch.
+    let app = spawn_app().await;
+    let text = config_toml(&app.database_url, &Options::default());
+    let config = cfi_server::Config::from_toml(&text, std::path::Path::new("t.toml"), |_| None)
+        .expect("config");
+    let storage = Storage::open(&config.database_url).await.expect("open");
+    let keys: Vec<uuid::Uuid> = (0..30).map(|_| uuid::Uuid::new_v4()).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, &key) in keys.iter().enumerate() {
+        // Every key twice: even keys with the same body, odd ones with another.
+        let second = if i % 2 == 0 { "same" } else { "other" };
+        for (n, title) in [(0, "same"), (1, second)] {
+            let (storage, new) = (storage.clone(), new_submission(&config, key, title));
+            tasks.spawn(async move { (i, n, storage.submit(new).await.expect("stored")) });
+        }
+    }
+    let mut outcomes: Vec<Vec<SubmitOutcome>> = keys.iter().map(|_| Vec::new()).collect();
+    while let Some(done) = tasks.join_next().await {
+        let (i, _, outcome) = done.expect("task");
+        outcomes[i].push(outcome);
+    }
+    for (i, pair) in outcomes.iter().enumerate() {
+        let created: Vec<_> = pair
+            .iter()
+            .filter_map(|o| match o {
+                SubmitOutcome::Created(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(created.len(), 1, "one of the two is stored: {pair:?}");
+        let other = pair
+            .iter()
+            .find(|o| !matches!(o, SubmitOutcome::Created(_)))
+            .expect("the other");
+        if i % 2 == 0 {
+            assert_eq!(other, &SubmitOutcome::Replayed(created[0].clone()));
+        } else {
+            assert_eq!(other, &SubmitOutcome::KeyReused);
+        }
+    }
+    assert_eq!(app.stored("open-call").await.len(), keys.len());
+    storage.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_batch_holding_an_erased_key_stores_the_others_and_refuses_only_that_one() {
+    let app = spawn_app().await;
+    let body = valid_body();
+    let erased_key = new_key();
+    let first = app.submit("open-call", &erased_key, &body).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let reference = first.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let erased = app
+        .client
+        .delete(app.url(&format!("/api/admin/submissions/{reference}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(erased.status(), 200);
+
+    for _ in 0..3 {
+        // The erased one's retry in the middle of a rush of new ones.
+        let mut keys: Vec<String> = (0..40).map(|_| new_key()).collect();
+        keys.insert(20, erased_key.clone());
+        let responses =
+            futures_join_all(keys.iter().map(|k| app.submit("open-call", k, &body))).await;
+        for (key, response) in keys.iter().zip(responses) {
+            if *key == erased_key {
+                let problem = assert_problem(response, 410).await;
+                assert_eq!(problem["type"], "/problems/submission-erased");
+            } else {
+                assert_eq!(response.status(), StatusCode::CREATED);
+            }
+        }
+    }
+    let stored = app.stored("open-call").await;
+    assert_eq!(
+        stored.len(),
+        3 * 40,
+        "every other one, and not the erased one"
+    );
+    assert!(stored.iter().all(|s| s["reference"] != reference.as_str()));
+    app.stop().await;
+}
