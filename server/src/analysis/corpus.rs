@@ -10,12 +10,13 @@
 //! use and kept with the corpus they came from.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::AppState;
 use crate::moderation::ModerationState;
 use crate::storage::PublicationVersion;
 
+use super::campaigns::Campaigns;
 use super::service::AnalysisError;
 
 /// One idea's words, and where it comes from.
@@ -33,11 +34,22 @@ pub struct IdeaText {
 pub struct Corpus {
     pub version: PublicationVersion,
     pub ideas: Vec<IdeaText>,
+    /// The campaigns found in these ideas, computed on first use.
+    campaigns: OnceLock<Arc<Campaigns>>,
 }
 
 impl Corpus {
     pub fn new(version: PublicationVersion, ideas: Vec<IdeaText>) -> Self {
-        Self { version, ideas }
+        Self {
+            version,
+            ideas,
+            campaigns: OnceLock::new(),
+        }
+    }
+
+    /// Where this corpus keeps its campaigns once found ([`super::campaigns`]).
+    pub fn campaigns_cell(&self) -> &OnceLock<Arc<Campaigns>> {
+        &self.campaigns
     }
 
     /// The position in [`Corpus::ideas`] of an idea (0-based), if counted.
