@@ -17,7 +17,8 @@ use std::hash::Hasher;
 use std::sync::Arc;
 
 use fnv::{FnvBuildHasher, FnvHasher};
-use gaoya::minhash::{MinHashIndex, MinHasher, MinHasher32};
+use gaoya::minhash::{MinHashIndex, MinHasher, MinHasher32, VecContainer};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -180,32 +181,46 @@ pub fn detect(ideas: &[IdeaText]) -> Campaigns {
         MINHASH_SEED,
     );
     // Candidates come from the bands; the pair is then checked exactly, so
-    // the index keeps every candidate (threshold 0).
-    let mut index: MinHashIndex<u32, usize> =
-        MinHashIndex::new(CAMPAIGN_BANDS, CAMPAIGN_BAND_ROWS, 0.0);
-    for (id, set) in shingled.iter().enumerate() {
-        if !set.is_empty() {
-            index.insert(id, hasher.create_signature(set.iter()));
-        }
-    }
+    // the index keeps every candidate (threshold 0). Buckets are plain
+    // vectors: a text is inserted once, and a set per bucket would cost
+    // hundreds of megabytes on a large call.
+    let ids: Vec<usize> = (0..distinct.len())
+        .filter(|&id| !shingled[id].is_empty())
+        .collect();
+    let signatures: Vec<Vec<u32>> = ids
+        .par_iter()
+        .map(|&id| hasher.create_signature(shingled[id].iter()))
+        .collect();
+    let mut index: MinHashIndex<u32, usize, VecContainer<usize>> =
+        MinHashIndex::new_index(CAMPAIGN_BANDS, CAMPAIGN_BAND_ROWS, 0.0);
+    index.par_bulk_insert(ids.clone(), signatures);
+    // Each text's later candidates, found on every core.
+    let candidates: Vec<(usize, Vec<usize>)> = ids
+        .par_iter()
+        .map(|&a| {
+            let mut later: Vec<usize> = index
+                .query_by_id_owned(&a)
+                .into_iter()
+                .filter(|&b| b > a)
+                .collect();
+            later.sort_unstable();
+            (a, later)
+        })
+        .collect();
+    drop(index);
     let mut sets = Sets((0..distinct.len()).collect());
-    for (a, set) in shingled.iter().enumerate() {
-        if set.is_empty() {
-            continue;
-        }
-        // Whether a pair is checked depends on the order (pairs already
-        // joined are skipped), what is joined does not: the sets are the
-        // connected parts of the pairs that pass.
-        for b in index.query_by_id_owned(&a) {
-            if b > a
-                && sets.find(a) != sets.find(b)
-                && jaccard(set, &shingled[b]) >= CAMPAIGN_SIMILARITY
+    // Whether a pair is checked depends on the order (pairs already joined
+    // are skipped), what is joined does not: the sets are the connected
+    // parts of the pairs that pass.
+    for (a, later) in candidates {
+        for b in later {
+            if sets.find(a) != sets.find(b)
+                && jaccard(&shingled[a], &shingled[b]) >= CAMPAIGN_SIMILARITY
             {
                 sets.join(a, b);
             }
         }
     }
-    drop(index);
     // Ideas by set, each set's ideas in corpus order.
     let mut by_set: HashMap<usize, Vec<usize>> = HashMap::new();
     for (position, &text) in text_of.iter().enumerate() {
@@ -469,7 +484,11 @@ mod tests {
                  react to change, with a trained person they can phone at night.",
             ));
         }
-        ideas.push(idea("CFI-2000", 0, "Something else entirely, in other words."));
+        ideas.push(idea(
+            "CFI-2000",
+            0,
+            "Something else entirely, in other words.",
+        ));
         let first = detect(&ideas);
         for _ in 0..3 {
             assert_eq!(detect(&ideas), first);
@@ -494,9 +513,6 @@ mod tests {
         let mut more = ideas;
         more.push(idea("CFI-0003", 0, BASE));
         let found = detect(&more);
-        assert_eq!(
-            (found.campaigns[0].size, found.campaigns[0].people),
-            (4, 3)
-        );
+        assert_eq!((found.campaigns[0].size, found.campaigns[0].people), (4, 3));
     }
 }

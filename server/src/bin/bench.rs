@@ -834,7 +834,11 @@ async fn analysis_bench(args: &Args, binary: &Path, dir: &Path) -> Result<(), St
         binary,
         dir,
         "analysis",
-        &["--planted".as_ref(), "--truth".as_ref(), truth_path.as_os_str()],
+        &[
+            "--planted".as_ref(),
+            "--truth".as_ref(),
+            truth_path.as_os_str(),
+        ],
     )
     .await?;
     let truth: Vec<Truth> = std::fs::read_to_string(&truth_path)
@@ -984,8 +988,7 @@ async fn analysis_bench(args: &Args, binary: &Path, dir: &Path) -> Result<(), St
         if status != 200 {
             return Err(format!("coding a campaign: {status}"));
         }
-        let answer: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        let answer: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         coded += answer["changed"].as_u64().unwrap_or_default();
     }
     let one_by_one = Instant::now();

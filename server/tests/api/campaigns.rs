@@ -27,12 +27,56 @@ const OWN_B: &str = "Newly qualified workers leave within two years because supe
     rushed and nobody has time to teach them the job properly.";
 
 const WORDS: &[&str] = &[
-    "housing", "school", "therapy", "money", "court", "records", "contact", "sisters", "advocate",
-    "placement", "rent", "transport", "college", "training", "grandparents", "police", "doctor",
-    "dentist", "lawyer", "letters", "meetings", "holidays", "phones", "laptops", "bikes", "jobs",
-    "wages", "savings", "passport", "birthday", "friends", "sports", "music", "art", "garden",
-    "kitchen", "library", "bus", "clinic", "youth", "club", "camp", "pets", "food", "clothes",
-    "uniform", "exam", "tutor", "visit", "weekend",
+    "housing",
+    "school",
+    "therapy",
+    "money",
+    "court",
+    "records",
+    "contact",
+    "sisters",
+    "advocate",
+    "placement",
+    "rent",
+    "transport",
+    "college",
+    "training",
+    "grandparents",
+    "police",
+    "doctor",
+    "dentist",
+    "lawyer",
+    "letters",
+    "meetings",
+    "holidays",
+    "phones",
+    "laptops",
+    "bikes",
+    "jobs",
+    "wages",
+    "savings",
+    "passport",
+    "birthday",
+    "friends",
+    "sports",
+    "music",
+    "art",
+    "garden",
+    "kitchen",
+    "library",
+    "bus",
+    "clinic",
+    "youth",
+    "club",
+    "camp",
+    "pets",
+    "food",
+    "clothes",
+    "uniform",
+    "exam",
+    "tutor",
+    "visit",
+    "weekend",
 ];
 
 /// A text of its own for idea `n`: words drawn from [`WORDS`] by a small
@@ -190,7 +234,10 @@ async fn near_copies_are_one_campaign_with_counts_and_variants() {
     assert_eq!(members(first), expected);
 
     let second = &list[1];
-    assert_eq!((second["id"].as_u64(), second["size"].as_u64()), (Some(2), Some(6)));
+    assert_eq!(
+        (second["id"].as_u64(), second["size"].as_u64()),
+        (Some(2), Some(6))
+    );
     assert_eq!(second["people"], 6);
     assert_eq!(second["text"], SMALL);
     assert_eq!(second["variant_count"], 3);
@@ -227,7 +274,10 @@ async fn campaign_members_are_coded_once_for_all_and_can_be_undone() {
     .await;
     assert_eq!(response.status(), 200);
     let coded: Value = response.json().await.expect("json");
-    assert_eq!((coded["changed"].as_u64(), coded["unchanged"].as_u64()), (Some(11), Some(1)));
+    assert_eq!(
+        (coded["changed"].as_u64(), coded["unchanged"].as_u64()),
+        (Some(11), Some(1))
+    );
 
     let counts = get_json(&app, "/api/admin/calls/open-call/codes/counts").await;
     assert_eq!(counts["codes"][0]["ideas"], 12);
@@ -306,10 +356,12 @@ async fn a_stale_campaign_is_refused_and_nothing_is_coded() {
     assert_problem(unknown_code, 422).await;
     let counts = get_json(&app, "/api/admin/calls/open-call/codes/counts").await;
     assert_eq!(counts["codes"][0]["ideas"], 0);
-    assert!(codings(&app, &small[0]).await["actions"]
-        .as_array()
-        .expect("actions")
-        .is_empty());
+    assert!(
+        codings(&app, &small[0]).await["actions"]
+            .as_array()
+            .expect("actions")
+            .is_empty()
+    );
 
     // Drawn again, the campaign has seven ideas and codes them all.
     let now = campaigns(&app).await;
@@ -381,7 +433,10 @@ async fn staff_see_campaigns_and_code_them_from_the_page() {
         .expect("sent");
     assert_eq!(response.status(), 200);
     let page = response.text().await.expect("page");
-    assert!(page.contains("Campaign 1: 12 ideas from 11 submissions"), "{page}");
+    assert!(
+        page.contains("Campaign 1: 12 ideas from 11 submissions"),
+        "{page}"
+    );
     assert!(page.contains("Campaign 2: 6 ideas from 6 submissions"));
     assert!(page.contains("Apply to all 12 ideas of campaign 1"));
     assert!(page.contains(&format!("/admin/submissions/{}#codes-2", big[3])));
