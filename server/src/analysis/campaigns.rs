@@ -83,12 +83,22 @@ pub struct Campaigns {
 }
 
 /// Lower case, words only (letters and digits), one space between them.
+/// One pass into one string: it runs on every idea of the call.
 pub fn normalise(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::with_capacity(text.len());
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.extend(c.to_lowercase());
+        } else {
+            gap = true;
+        }
+    }
+    out
 }
 
 /// The hashed word shingles of a normalised text, sorted, each once; a text
