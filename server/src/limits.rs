@@ -181,6 +181,8 @@ pub const CAMPAIGN_SHINGLE_WORDS: usize = 3;
 /// probability, 60 % with 99 % (and a campaign's members are joined through
 /// any of their pairs, so a missed pair rarely matters); unrelated ideas
 /// sharing a tenth collide 0.3 % of the time, and are then checked exactly.
+/// Half as many (16 × 4) is faster but split a planted campaign in a test
+/// corpus of 3,000 ideas.
 pub const CAMPAIGN_BANDS: usize = 32;
 pub const CAMPAIGN_BAND_ROWS: usize = 4;
 /// Share of shingles two descriptions have in common (exact Jaccard) to be
