@@ -114,6 +114,13 @@ before(async () => {
   await submit('flagged', { capacity: 'individual', name: 'Jo Flagged' }, [
     { title: 'Help now', description: 'I am not safe at home and nobody listens.' },
   ]);
+  // The same text from three people: a campaign for the campaigns page.
+  for (const [n, text] of ['Ring-fence money for care leavers.', 'Ring-fence money for care leavers!',
+    'ring-fence money for care leavers'].entries()) {
+    await submit(`campaign${n}`, { capacity: 'individual', name: `Sender ${n}` }, [
+      { title: 'Ring-fenced money', description: text },
+    ]);
+  }
   await staffApi(`/api/admin/submissions/${references.organisation}/actions`, {
     action: 'redact', idea: 1, field: 'description', text: 'foster', reason: 'Test redaction.',
   });
@@ -188,6 +195,7 @@ test('axe-core finds no violations on any staff, partner or published page', asy
     ['/admin/calls/no-such-call/codes', 'a call that does not exist'],
     [`/admin/calls/${CALL}/groups`, 'groups of similar ideas'],
     ['/admin/calls/no-such-call/groups', 'groups of a call that does not exist'],
+    [`/admin/calls/${CALL}/campaigns`, 'campaigns with their variants and coding forms'],
   ];
   for (const [path, what] of pages) {
     await page.goto(`${base}${path}`);

@@ -255,3 +255,32 @@ pub const GROUP_PAGE_MEMBERS: usize = 200;
 /// A group's most typical ideas named above its full list: enough to see
 /// what the group is about at a glance.
 pub const GROUP_TYPICAL_SHOWN: usize = 3;
+// Campaigns (near-identical texts pasted by many people).
+
+/// Words in a shingle: three-word runs keep the order of a text (single
+/// words would match any two ideas on the same topic) while one typo or
+/// swapped word changes only three of a paragraph's fifty-odd shingles.
+pub const CAMPAIGN_SHINGLE_WORDS: usize = 3;
+/// LSH bands of the MinHash signature, and rows in each: 32 × 4 = 128
+/// hashes. Two texts sharing half their shingles become candidates with 87 %
+/// probability, 60 % with 99 % (and a campaign's members are joined through
+/// any of their pairs, so a missed pair rarely matters); unrelated ideas
+/// sharing a tenth collide 0.3 % of the time, and are then checked exactly.
+/// Half as many (16 × 4) is faster but split a planted campaign in a test
+/// corpus of 3,000 ideas.
+pub const CAMPAIGN_BANDS: usize = 32;
+pub const CAMPAIGN_BAND_ROWS: usize = 4;
+/// Share of shingles two descriptions have in common (exact Jaccard) to be
+/// copies of one text: a sentence added and a few typos in a paragraph stay
+/// above it, two people writing on the same topic in their own words stay
+/// far below.
+pub const CAMPAIGN_SIMILARITY: f64 = 0.5;
+/// Submissions (people) a set of near-copies needs to be a campaign: two
+/// can be coincidence or one person sending twice; three sending the same
+/// text is the pattern staff want to see once.
+pub const CAMPAIGN_MIN_PEOPLE: usize = 3;
+/// Variants listed per campaign: the common ones; the rest are counted.
+pub const CAMPAIGN_VARIANTS_SHOWN: usize = 10;
+/// Members linked per campaign on the page (the API lists all): enough to
+/// open a sample, without a page of 500 links per campaign.
+pub const CAMPAIGN_MEMBERS_SHOWN: usize = 100;

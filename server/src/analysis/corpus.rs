@@ -10,12 +10,13 @@
 //! use and kept with the corpus they came from.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::AppState;
 use crate::moderation::ModerationState;
 use crate::storage::PublicationVersion;
 
+use super::campaigns::Campaigns;
 use super::service::AnalysisError;
 
 /// One idea's words, and where it comes from.
@@ -35,6 +36,8 @@ pub struct Corpus {
     pub ideas: Vec<IdeaText>,
     /// Similar ideas and groups, computed on first use.
     similarity: super::similar::Similarity,
+    /// The campaigns found in these ideas, computed on first use.
+    campaigns: OnceLock<Arc<Campaigns>>,
 }
 
 impl Corpus {
@@ -43,12 +46,18 @@ impl Corpus {
             version,
             ideas,
             similarity: super::similar::Similarity::default(),
+            campaigns: OnceLock::new(),
         }
     }
 
     /// The similarity model and groups of this corpus.
     pub fn similarity(&self) -> &super::similar::Similarity {
         &self.similarity
+    }
+
+    /// Where this corpus keeps its campaigns once found ([`super::campaigns`]).
+    pub fn campaigns_cell(&self) -> &OnceLock<Arc<Campaigns>> {
+        &self.campaigns
     }
 
     /// The position in [`Corpus::ideas`] of an idea (0-based), if counted.

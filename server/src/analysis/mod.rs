@@ -2,8 +2,12 @@
 //! applied to ideas with their audit trail and undo, "read" marks to share
 //! the reading out, and counts by code ([`service`]); the staff JSON API
 //! ([`api`]) and the staff pages ([`pages`]) call the same service functions.
+//! Campaigns, near-copies of one text sent by many people, are found in
+//! [`campaigns`] and served by [`campaign_routes`].
 
 pub mod api;
+pub mod campaign_routes;
+pub mod campaigns;
 pub mod corpus;
 pub mod pages;
 pub mod service;
@@ -21,4 +25,5 @@ pub fn router() -> Router<AppState> {
         .merge(pages::router())
         .merge(similar_api::router())
         .merge(similar_pages::router())
+        .merge(campaign_routes::router())
 }

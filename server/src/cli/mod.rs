@@ -4,7 +4,9 @@
 //!   database with generated, realistic submissions (varied partners,
 //!   capacities, ages, publication choices, themes; some flagged, some from
 //!   honeypot bots; spread over the last six weeks). Does nothing when the
-//!   database already holds submissions.
+//!   database already holds submissions. With `--planted --truth FILE`, a
+//!   synthetic corpus of N ideas with planted topics and campaigns, and the
+//!   truth in FILE ([`planted`]), to judge the analyses.
 //! - `cfi-server retention --config FILE [--before YYYY-MM-DD]`: removes
 //!   respondents' personal data (names, contact names, emails, age bands,
 //!   flagged passages, moderation notes) from every call whose
@@ -15,6 +17,7 @@
 //!   an empty database ([`backup`]).
 
 pub mod backup;
+pub mod planted;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +45,8 @@ pub enum CommandError {
     Generator,
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
+    #[error("cannot write the truth file: {0}")]
+    Truth(String),
 }
 
 /// The configuration file every command reads, and its overrides.
@@ -71,6 +76,13 @@ pub struct SeedArgs {
     /// The call to fill (default: the first configured).
     #[arg(long, value_name = "ID")]
     pub call: Option<String>,
+    /// A synthetic corpus with planted topics and campaigns instead
+    /// ([`planted`]); `--count` is then the number of ideas.
+    #[arg(long, requires = "truth")]
+    pub planted: bool,
+    /// With `--planted`: where to write the planted truth (JSON lines).
+    #[arg(long, value_name = "FILE", requires = "planted")]
+    pub truth: Option<PathBuf>,
 }
 
 /// `cfi-server retention`: removes personal data past its retention date.
@@ -104,7 +116,12 @@ pub async fn seed_command(args: SeedArgs) -> ExitCode {
             Ok(())
         } else {
             let started = std::time::Instant::now();
-            let stored = seed(&storage, &config, call, count).await;
+            let stored = match &args.truth {
+                Some(truth) if args.planted => {
+                    planted::seed_planted(&storage, call, count, truth).await
+                }
+                _ => seed(&storage, &config, call, count).await,
+            };
             if let Ok(n) = &stored {
                 println!(
                     "seed: {n} submissions added to {} in {:.1} s",
@@ -408,28 +425,7 @@ pub async fn seed(
     let mut stored = 0usize;
     for _ in 0..count {
         let raw = generate(&mut rng, call, config);
-        let submission = Submission::parse(&raw, &rules).map_err(|_| CommandError::Generator)?;
-        let body = serde_json::to_vec(&raw).map_err(|_| CommandError::Generator)?;
-        let at = now
-            .checked_sub(jiff::SignedDuration::from_secs(
-                rng.random_range(0..span_seconds),
-            ))
-            .unwrap_or(now);
-        let mut key: [u8; 16] = rng.random();
-        key[6] = (key[6] & 0x0f) | 0x40;
-        key[8] = (key[8] & 0x3f) | 0x80;
-        let new = NewSubmission {
-            call_id: call.id.clone(),
-            partner: submission.partner().map(str::to_owned),
-            key: uuid::Uuid::from_bytes(key),
-            body_hash: hex::encode(Sha256::digest(&body)),
-            spam: submission.honeypot_filled(),
-            flag: crate::intake::safeguarding::find(&call.safeguarding_phrases, &submission),
-            submitted_at: Some(at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
-            submission,
-            // Made-up data: nobody is alerted or acknowledged.
-            messages: Vec::new(),
-        };
+        let new = prepare(&raw, call, &rules, &mut rng, now, span_seconds)?;
         let storage = storage.clone();
         tasks.spawn(async move { storage.submit(new).await });
         // Enough in flight for SQLite's group commit to batch them.
@@ -443,6 +439,40 @@ pub async fn seed(
         stored += count_stored(done)?;
     }
     Ok(stored)
+}
+
+/// A generated submission as stored: parsed by the call's rules, sent at a
+/// random time in the `span_seconds` before `now`, under a random key.
+fn prepare(
+    raw: &RawSubmission,
+    call: &Call,
+    rules: &cfi_rules::CallRules,
+    rng: &mut StdRng,
+    now: jiff::Timestamp,
+    span_seconds: i64,
+) -> Result<NewSubmission, CommandError> {
+    let submission = Submission::parse(raw, rules).map_err(|_| CommandError::Generator)?;
+    let body = serde_json::to_vec(raw).map_err(|_| CommandError::Generator)?;
+    let at = now
+        .checked_sub(jiff::SignedDuration::from_secs(
+            rng.random_range(0..span_seconds),
+        ))
+        .unwrap_or(now);
+    let mut key: [u8; 16] = rng.random();
+    key[6] = (key[6] & 0x0f) | 0x40;
+    key[8] = (key[8] & 0x3f) | 0x80;
+    Ok(NewSubmission {
+        call_id: call.id.clone(),
+        partner: submission.partner().map(str::to_owned),
+        key: uuid::Uuid::from_bytes(key),
+        body_hash: hex::encode(Sha256::digest(&body)),
+        spam: submission.honeypot_filled(),
+        flag: crate::intake::safeguarding::find(&call.safeguarding_phrases, &submission),
+        submitted_at: Some(at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+        submission,
+        // Made-up data: nobody is alerted or acknowledged.
+        messages: Vec::new(),
+    })
 }
 
 fn count_stored(

@@ -5,6 +5,7 @@ mod admin;
 mod backups;
 mod boundaries;
 mod calls;
+mod campaigns;
 mod catalogue;
 mod codebook;
 mod commands;
