@@ -29,11 +29,25 @@ pub struct IdeaText {
     pub description: String,
 }
 
+/// What the counts by code need of a counted submission: who sent it, as
+/// they told it, and how many ideas it holds. Nothing of what they wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Respondent {
+    pub reference: String,
+    pub partner: Option<String>,
+    pub capacity: String,
+    pub perspectives: Vec<String>,
+    pub age_band: String,
+    pub ideas: usize,
+}
+
 /// A call's ideas (spam left out, as in the counts), in the order they were
 /// submitted, then by position in the submission.
 pub struct Corpus {
     pub version: PublicationVersion,
     pub ideas: Vec<IdeaText>,
+    /// The submissions the ideas come from, in the same order.
+    pub respondents: Vec<Respondent>,
     /// Similar ideas and groups, computed on first use.
     similarity: super::similar::Similarity,
     /// The campaigns found in these ideas, computed on first use.
@@ -41,10 +55,15 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    pub fn new(version: PublicationVersion, ideas: Vec<IdeaText>) -> Self {
+    pub fn new(
+        version: PublicationVersion,
+        ideas: Vec<IdeaText>,
+        respondents: Vec<Respondent>,
+    ) -> Self {
         Self {
             version,
             ideas,
+            respondents,
             similarity: super::similar::Similarity::default(),
             campaigns: OnceLock::new(),
         }
@@ -117,28 +136,30 @@ pub async fn corpus(state: &AppState, call: &str) -> Result<Arc<Corpus>, Analysi
     let version = state.storage.publication_state(call).await?.version;
     let submissions = state.storage.list(call).await?;
     let moderation = ModerationState::by_reference(&state.storage.call_actions(call).await?);
-    let ideas = submissions
-        .into_iter()
-        .filter(|s| {
-            !s.spam
-                && moderation
-                    .get(&s.reference)
-                    .is_none_or(|m| m.spam.is_none())
-        })
-        .flat_map(|s| {
-            let reference = s.reference;
-            s.ideas
-                .into_iter()
-                .enumerate()
-                .map(move |(idea, i)| IdeaText {
-                    reference: reference.clone(),
-                    idea,
-                    title: i.title,
-                    description: i.description,
-                })
-        })
-        .collect();
-    let built = Arc::new(Corpus::new(version, ideas));
+    let mut ideas = Vec::new();
+    let mut respondents = Vec::new();
+    for s in submissions.into_iter().filter(|s| {
+        !s.spam
+            && moderation
+                .get(&s.reference)
+                .is_none_or(|m| m.spam.is_none())
+    }) {
+        respondents.push(Respondent {
+            reference: s.reference.clone(),
+            partner: s.partner,
+            capacity: s.capacity,
+            perspectives: s.perspectives,
+            age_band: s.age_band,
+            ideas: s.ideas.len(),
+        });
+        ideas.extend(s.ideas.into_iter().enumerate().map(|(idea, i)| IdeaText {
+            reference: s.reference.clone(),
+            idea,
+            title: i.title,
+            description: i.description,
+        }));
+    }
+    let built = Arc::new(Corpus::new(version, ideas, respondents));
     *entry.latest.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&built));
     Ok(built)
 }

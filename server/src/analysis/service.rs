@@ -10,12 +10,12 @@ use cfi_rules::Reference;
 use cfi_rules::text::{Lines, TextProblem, clean};
 use serde::{Deserialize, Serialize};
 
+use super::corpus::Respondent;
 use crate::AppState;
 use crate::auth::Staff;
 use crate::config::Config;
 use crate::limits::{MAX_CODE_NAME_CHARS, MAX_REASON_CHARS};
-use crate::moderation::ModerationState;
-use crate::storage::{Code, Coding, CodingAction, CodingKind, IdeaRef, ReadMark, StoredSubmission};
+use crate::storage::{Code, Coding, CodingAction, CodingKind, IdeaRef, ReadMark};
 
 /// Why something asked of the codebook was not done.
 #[derive(Debug, thiserror::Error)]
@@ -388,31 +388,18 @@ pub struct Counts {
 /// Counts over a call's ideas (spam left out).
 pub async fn counts(state: &AppState, call: &str) -> Result<Counts, AnalysisError> {
     let codes = codebook(state, call).await?;
-    let submissions = state.storage.list(call).await?;
-    let moderation = ModerationState::by_reference(&state.storage.call_actions(call).await?);
+    // Who sent what changes only with the call's state: the corpus keeps it.
+    // The codings change without it, so they are read each time.
+    let corpus = super::corpus::corpus(state, call).await?;
     let codings = state.storage.call_codings(call).await?;
-    let counted: Vec<&StoredSubmission> = submissions
-        .iter()
-        .filter(|s| {
-            !s.spam
-                && moderation
-                    .get(&s.reference)
-                    .is_none_or(|m| m.spam.is_none())
-        })
-        .collect();
-    Ok(count(call, &codes, &counted, &codings))
+    Ok(count(call, &codes, &corpus.respondents, &codings))
 }
 
 /// The counting itself, over the submissions to count and their codings.
-pub fn count(
-    call: &str,
-    codes: &[Code],
-    submissions: &[&StoredSubmission],
-    codings: &[Coding],
-) -> Counts {
-    let by_reference: HashMap<&str, &StoredSubmission> = submissions
+pub fn count(call: &str, codes: &[Code], submissions: &[Respondent], codings: &[Coding]) -> Counts {
+    let by_reference: HashMap<&str, &Respondent> = submissions
         .iter()
-        .map(|s| (s.reference.as_str(), *s))
+        .map(|s| (s.reference.as_str(), s))
         .collect();
     let mut rows: Vec<CodeCount> = codes
         .iter()
@@ -450,7 +437,7 @@ pub fn count(
     for row in &mut rows {
         row.people = people.get(&row.code).map_or(0, BTreeSet::len);
     }
-    let ideas: usize = submissions.iter().map(|s| s.ideas.len()).sum();
+    let ideas: usize = submissions.iter().map(|s| s.ideas).sum();
     Counts {
         call: call.to_owned(),
         ideas,
