@@ -89,10 +89,11 @@ pub const POSTGRES_CONNECTIONS: u32 = 16;
 /// one, so a batch is collected while the previous one's commit is being
 /// flushed; few, because each costs a backend process and a commit, and
 /// submissions arriving meanwhile wait in the queue and join the next batch.
-/// On the 2-core bench machine, 2, 4 and 8 stored about as many at 64
-/// clients; 2 made batches of about 15 with the least database CPU, 8 of
-/// about 4 with the longest tails, and 4 (about 8) sits between.
-pub const POSTGRES_BATCHES_IN_FLIGHT: usize = 4;
+/// On the 2-core bench machine, 2 made batches of about 15 with the least
+/// database CPU and the most submissions per second at 64 clients (about
+/// half of pgbench's raw single-row rate, p99 15 ms); 4 made batches of
+/// about 8 and 8 of about 4, with longer tails.
+pub const POSTGRES_BATCHES_IN_FLIGHT: usize = 2;
 /// How long to wait for a lock or a connection before answering 503: long
 /// enough for a burst, short enough for the widget's retry to take over.
 pub const DATABASE_WAIT: Duration = Duration::from_secs(5);
