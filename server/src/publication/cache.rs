@@ -17,6 +17,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use sha2::Digest as _;
@@ -28,7 +29,7 @@ use crate::limits::{
     PUBLICATION_BROTLI_QUALITY, PUBLICATION_BROTLI_WINDOW, PUBLICATION_BUILDS,
     PUBLICATION_GZIP_LEVEL, PUBLISHED_PER_PAGE,
 };
-use crate::storage::{PublicationVersion, Storage, StorageError};
+use crate::storage::{PublicationState, PublicationVersion, Storage, StorageError};
 
 /// Failures while building published output.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +63,9 @@ impl Default for PublicationCache {
 struct CallEntry {
     latest: Mutex<Option<Arc<Snapshot>>>,
     building: tokio::sync::Mutex<()>,
+    /// The last read of the call's publication state and when it started;
+    /// readers queue on it (see [`PublicationCache::state`]).
+    state: tokio::sync::Mutex<Option<(Instant, PublicationState)>>,
 }
 
 impl CallEntry {
@@ -270,6 +274,41 @@ pub fn page_count(submissions: usize) -> usize {
 }
 
 impl PublicationCache {
+    fn entry(&self, call_id: &str) -> Arc<CallEntry> {
+        Arc::clone(
+            self.calls
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(call_id.to_owned())
+                .or_default(),
+        )
+    }
+
+    /// Whether the call is published, and its version, as of a read that
+    /// started after this request arrived, so every change committed
+    /// before it is seen. Concurrent readers of a call share reads: one
+    /// runs at a time, and everyone who arrived before it started takes
+    /// its answer. Many readers then hold one database connection, not
+    /// one each, and the pool stays free for everything else.
+    pub async fn state(
+        &self,
+        storage: &Storage,
+        call_id: &str,
+    ) -> Result<PublicationState, StorageError> {
+        let arrived = Instant::now();
+        let entry = self.entry(call_id);
+        let mut last = entry.state.lock().await;
+        if let Some((started, state)) = *last
+            && started >= arrived
+        {
+            return Ok(state);
+        }
+        let started = Instant::now();
+        let state = storage.publication_state(call_id).await?;
+        *last = Some((started, state));
+        Ok(state)
+    }
+
     /// The snapshot of `call` at `version` or later, built if needed.
     pub async fn snapshot(
         &self,
@@ -277,13 +316,7 @@ impl PublicationCache {
         call: &Call,
         version: PublicationVersion,
     ) -> Result<Arc<Snapshot>, StorageError> {
-        let entry = Arc::clone(
-            self.calls
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(call.id.clone())
-                .or_default(),
-        );
+        let entry = self.entry(&call.id);
         if let Some(snapshot) = entry.at_least(version) {
             return Ok(snapshot);
         }

@@ -60,7 +60,7 @@ async fn show(
             ));
         }
     };
-    let publication = state.storage.publication_state(&call.id).await?;
+    let publication = state.publication.state(&state.storage, &call.id).await?;
     if !publication.published {
         return Err(ApiError::NotPublished);
     }
