@@ -3,7 +3,6 @@
 //! ideas (one trail row each, undoable), refused when stale, and left by
 //! erased submissions.
 
-use reqwest::Response;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -153,28 +152,6 @@ async fn planted(app: &TestApp) -> (Vec<String>, Vec<String>) {
     (big, small)
 }
 
-async fn get_json(app: &TestApp, path: &str) -> Value {
-    let response = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
-async fn post_json(app: &TestApp, path: &str, body: Value) -> Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent")
-}
-
 async fn new_code(app: &TestApp, name: &str) -> i64 {
     let response = post_json(
         app,
@@ -203,10 +180,6 @@ fn members(campaign: &Value) -> Vec<(String, u64)> {
             )
         })
         .collect()
-}
-
-async fn codings(app: &TestApp, reference: &str) -> Value {
-    get_json(app, &format!("/api/admin/submissions/{reference}/codings")).await
 }
 
 #[tokio::test]

@@ -7,28 +7,6 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::review_helpers::*;
 
-async fn post_json(app: &TestApp, path: &str, body: Value) -> Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent")
-}
-
-async fn get_json(app: &TestApp, path: &str) -> Value {
-    let response = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
 async fn new_code(app: &TestApp, name: &str, parent: Option<i64>) -> i64 {
     let response = post_json(
         app,
@@ -354,31 +332,6 @@ async fn erasing_a_submission_removes_its_codings_and_read_marks() {
     assert_eq!(kept_coding["codings"].as_array().expect("codings").len(), 1);
     assert_eq!(kept_coding["reads"].as_array().expect("reads").len(), 1);
     app.stop().await;
-}
-
-async fn page(app: &TestApp, path: &str) -> String {
-    let response = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200, "{path}");
-    response.text().await.expect("page")
-}
-
-async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-        .post(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .form(fields)
-        .send()
-        .await
-        .expect("sent")
 }
 
 #[tokio::test]

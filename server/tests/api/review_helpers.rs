@@ -1,5 +1,6 @@
 //! Helpers for the review team's tests: submitting a given body, staff
-//! actions through the API, and fetching every public output.
+//! actions through the API and the staff pages, and fetching every public
+//! output.
 
 use serde_json::{Value, json};
 
@@ -174,4 +175,60 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
         records.push(record);
     }
     records
+}
+
+/// POSTs JSON with the staff token.
+pub async fn post_json(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+/// GETs JSON with the staff token, expecting 200.
+pub async fn get_json(app: &TestApp, path: &str) -> Value {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.expect("json")
+}
+
+/// GETs a staff page with the staff token, expecting 200.
+pub async fn page(app: &TestApp, path: &str) -> String {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.expect("page")
+}
+
+/// POSTs a staff form with the staff token, not following the redirect.
+pub async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(app.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .form(fields)
+        .send()
+        .await
+        .expect("sent")
+}
+
+/// A submission's codings, trail and read marks.
+pub async fn codings(app: &TestApp, reference: &str) -> Value {
+    get_json(app, &format!("/api/admin/submissions/{reference}/codings")).await
 }

@@ -2,58 +2,10 @@
 //! suggested codes that wait for a person: on planted topics, on both
 //! engines.
 
-use reqwest::Response;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::review_helpers::*;
-
-async fn post_json(app: &TestApp, path: &str, body: Value) -> Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent")
-}
-
-async fn get_json(app: &TestApp, path: &str) -> Value {
-    let response = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
-}
-
-async fn page(app: &TestApp, path: &str) -> String {
-    let response = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200, "{path}");
-    response.text().await.expect("page")
-}
-
-async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-        .post(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .form(fields)
-        .send()
-        .await
-        .expect("sent")
-}
 
 async fn new_code(app: &TestApp, name: &str) -> i64 {
     let response = post_json(
@@ -172,10 +124,6 @@ fn group_of(groups: &Value, reference: &str) -> Option<i64> {
         .iter()
         .find(|g| references(&g["members"]).iter().any(|r| r == reference))
         .and_then(|g| g["id"].as_i64())
-}
-
-async fn codings(app: &TestApp, reference: &str) -> Value {
-    get_json(app, &format!("/api/admin/submissions/{reference}/codings")).await
 }
 
 #[tokio::test]
