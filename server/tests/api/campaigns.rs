@@ -152,18 +152,6 @@ async fn planted(app: &TestApp) -> (Vec<String>, Vec<String>) {
     (big, small)
 }
 
-async fn new_code(app: &TestApp, name: &str) -> i64 {
-    let response = post_json(
-        app,
-        "/api/admin/calls/open-call/codes",
-        json!({"name": name}),
-    )
-    .await;
-    assert_eq!(response.status(), 201);
-    let code: Value = response.json().await.expect("json");
-    code["id"].as_i64().expect("id")
-}
-
 async fn campaigns(app: &TestApp) -> Value {
     get_json(app, "/api/admin/calls/open-call/campaigns").await
 }

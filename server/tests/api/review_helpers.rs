@@ -232,3 +232,16 @@ pub async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> re
 pub async fn codings(app: &TestApp, reference: &str) -> Value {
     get_json(app, &format!("/api/admin/submissions/{reference}/codings")).await
 }
+
+/// Creates a code in the open call's codebook and returns its id.
+pub async fn new_code(app: &TestApp, name: &str) -> i64 {
+    let response = post_json(
+        app,
+        "/api/admin/calls/open-call/codes",
+        json!({"name": name}),
+    )
+    .await;
+    assert_eq!(response.status(), 201, "code created");
+    let code: Value = response.json().await.expect("json");
+    code["id"].as_i64().expect("id")
+}

@@ -7,18 +7,6 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::review_helpers::*;
 
-async fn new_code(app: &TestApp, name: &str) -> i64 {
-    let response = post_json(
-        app,
-        "/api/admin/calls/open-call/codes",
-        json!({"name": name}),
-    )
-    .await;
-    assert_eq!(response.status(), 201, "code created");
-    let code: Value = response.json().await.expect("json");
-    code["id"].as_i64().expect("id")
-}
-
 /// Three subjects, four ideas each, written differently.
 const HOUSING: [(&str, &str); 4] = [
     (
