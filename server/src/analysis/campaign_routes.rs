@@ -15,8 +15,8 @@ use super::campaigns::{
 };
 use super::service::{AnalysisError, codebook};
 use crate::auth::Staff;
-use crate::auth::pages::{HtmlError, StaffPage};
-use crate::http::extract::{Form, Json, Path};
+use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
+use crate::http::extract::{Json, Path};
 use crate::http::html::{private_pages, render};
 use crate::http::problem::ApiError;
 use crate::limits::CAMPAIGN_MEMBERS_SHOWN;
@@ -80,9 +80,8 @@ struct CampaignsPage<'a> {
 async fn show(
     StaffPage(_): StaffPage,
     State(state): State<AppState>,
-    call: Result<Path<String>, ApiError>,
+    PagePath(call): PagePath<String>,
 ) -> Result<Response, HtmlError> {
-    let Path(call) = call?;
     let found = campaigns(&state, &call).await?;
     let codes = codebook(&state, &call).await?;
     let title = state
@@ -117,10 +116,9 @@ pub struct CampaignForm {
 async fn code_form(
     StaffPage(staff): StaffPage,
     State(state): State<AppState>,
-    call: Result<Path<String>, ApiError>,
-    form: Result<Form<CampaignForm>, ApiError>,
+    PagePath(call): PagePath<String>,
+    PageForm(form): PageForm<CampaignForm>,
 ) -> Result<Response, HtmlError> {
-    let (Path(call), Form(form)) = (call?, form?);
     let remove = match form.action.as_str() {
         "apply" | "" => false,
         "remove" => true,

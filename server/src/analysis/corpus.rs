@@ -78,13 +78,6 @@ impl Corpus {
     pub fn campaigns_cell(&self) -> &OnceLock<Arc<Campaigns>> {
         &self.campaigns
     }
-
-    /// The position in [`Corpus::ideas`] of an idea (0-based), if counted.
-    pub fn position(&self, reference: &str, idea: usize) -> Option<usize> {
-        self.ideas
-            .iter()
-            .position(|i| i.reference == reference && i.idea == idea)
-    }
 }
 
 /// The corpus of every call, the latest state of each.
