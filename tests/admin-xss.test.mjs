@@ -8,13 +8,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startAndWaitFor } from './e2e/harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const binary = process.env.CFI_SERVER_BIN ?? join(root, 'target', 'debug', 'cfi-server');
@@ -48,19 +48,9 @@ closes = "2099-01-01T09:00"
 privacy_notice_url = "https://review.example/privacy"
 themes = [{ id = "other", label = 'Other ${IMG}' }]
 `);
-  server = spawn(binary, ['--config', config], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
-  base = await new Promise((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/\S+)/);
-      if (match) resolve(match[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  const started = await startAndWaitFor(binary, ['--config', config], /listening on (http:\/\/\S+)/, { RUST_LOG: 'warn' }, 'the server');
+  server = started.child;
+  base = started.match[1];
 }
 
 async function submit(respondent, idea) {

@@ -38,7 +38,7 @@ export function freePort() {
 }
 
 /** Spawns a program and resolves with the first stdout line matching `re`. */
-function startAndWaitFor(cmd, args, re, env, label, timeoutMs = 30000) {
+export function startAndWaitFor(cmd, args, re, env, label, timeoutMs = 30000) {
   const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines = [];
   const stderr = [];
