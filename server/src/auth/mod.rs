@@ -50,7 +50,7 @@ pub enum Principal {
 }
 
 impl Principal {
-    fn owner(&self) -> SessionOwner {
+    fn owner(&self, token: String) -> SessionOwner {
         let (kind, name) = match self {
             Self::Staff(name) => ("staff", name),
             Self::Partner(id) => ("partner", id),
@@ -58,16 +58,43 @@ impl Principal {
         SessionOwner {
             kind: kind.to_owned(),
             name: name.clone(),
+            token,
         }
     }
 
-    fn from_owner(owner: SessionOwner) -> Option<Self> {
-        match owner.kind.as_str() {
-            "staff" => Some(Self::Staff(owner.name)),
-            "partner" => Some(Self::Partner(owner.name)),
-            _ => None,
-        }
+    /// The principal of a stored session, while the configuration still
+    /// has the token it signed in with (same owner, same digest): a token
+    /// removed or rotated ends its sessions.
+    fn from_owner(config: &Config, owner: SessionOwner) -> Option<Self> {
+        let principal = match owner.kind.as_str() {
+            "staff" => Self::Staff(owner.name),
+            "partner" => Self::Partner(owner.name),
+            _ => return None,
+        };
+        let still = configured_digests(config)
+            .any(|(p, digest)| p == principal && token_fingerprint(digest) == owner.token);
+        still.then_some(principal)
     }
+}
+
+/// Every configured token digest (hex) and whose it is.
+fn configured_digests(config: &Config) -> impl Iterator<Item = (Principal, &str)> {
+    let staff = config
+        .admin_tokens
+        .iter()
+        .map(|t| (Principal::Staff(t.name.clone()), t.sha256.as_str()));
+    let partners = config.partners.iter().filter_map(|p| {
+        p.token_sha256
+            .as_deref()
+            .map(|digest| (Principal::Partner(p.id.clone()), digest))
+    });
+    staff.chain(partners)
+}
+
+/// What a session keeps of the token it signed in with: the SHA-256 of its
+/// configured digest (lower case hex), which signs no one in.
+fn token_fingerprint(configured_digest: &str) -> String {
+    hex::encode(digest(&configured_digest.to_ascii_lowercase()))
 }
 
 fn session_times(config: &Config) -> SessionTimes {
@@ -83,12 +110,13 @@ fn stored_id(id: &str) -> String {
     hex::encode(digest(id))
 }
 
-/// Starts a session for `principal`, ending the one the browser presented
+/// Starts a session for `principal`, signed in with `token`, ending the one the browser presented
 /// (`replaces`, its cookie value) if any; returns the new id (the cookie
 /// value), new at every sign-in.
 pub async fn start_session(
     state: &AppState,
     principal: &Principal,
+    token: &str,
     replaces: Option<&str>,
 ) -> Result<String, StorageError> {
     let id = hex::encode(rand::random::<[u8; 32]>());
@@ -97,7 +125,7 @@ pub async fn start_session(
         .storage
         .start_session(
             &stored_id(&id),
-            &principal.owner(),
+            &principal.owner(token_fingerprint(&hex::encode(digest(token.trim())))),
             replaces.as_deref(),
             session_times(&state.config),
         )
@@ -105,13 +133,22 @@ pub async fn start_session(
     Ok(id)
 }
 
-/// Who the live session `id` belongs to, marking it used.
+/// Who the live session `id` belongs to, marking it used; a session whose
+/// token is no longer configured is ended.
 async fn session_principal(state: &AppState, id: &str) -> Result<Option<Principal>, StorageError> {
+    let stored = stored_id(id);
     let owner = state
         .storage
-        .use_session(&stored_id(id), session_times(&state.config))
+        .use_session(&stored, session_times(&state.config))
         .await?;
-    Ok(owner.and_then(Principal::from_owner))
+    let Some(owner) = owner else { return Ok(None) };
+    match Principal::from_owner(&state.config, owner) {
+        Some(principal) => Ok(Some(principal)),
+        None => {
+            state.storage.end_session(&stored).await?;
+            Ok(None)
+        }
+    }
 }
 
 /// Ends the session `id` (signing out).
@@ -260,24 +297,26 @@ pub fn client_of(config: &Config, parts: &Parts) -> IpAddr {
     client_bucket(config, &parts.headers, peer)
 }
 
-/// The principal `token` belongs to, tried by `client`: refused without a
-/// look while the client must wait; a token that is not right is counted
-/// against the client, logged once (never the token) and counted in the
-/// database; past [`AUTH_ALARM_FAILURES`] across all clients, no client has
-/// free failures.
+/// The principal `token` belongs to, tried by `client`. A right token is
+/// always taken, whatever the client's earlier failures (an office behind
+/// one address, or an IPv6 /64, must not lock its staff out). A token that
+/// is not right is counted against the client, logged once (never the
+/// token) and counted in the database; past [`AUTH_ALARM_FAILURES`] across
+/// all clients, no client has free failures; while the client must wait,
+/// a wrong token is answered 429 with the wait, and not counted again.
 pub async fn check_token(
     state: &AppState,
     client: IpAddr,
     via: FailedVia,
     token: &str,
 ) -> Result<Principal, ApiError> {
+    if let Some(principal) = principal_for_token(&state.config, token) {
+        return Ok(principal);
+    }
     state
         .throttle
         .check(client)
         .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
-    if let Some(principal) = principal_for_token(&state.config, token) {
-        return Ok(principal);
-    }
     let recent = match state
         .storage
         .record_auth_failure(via, AUTH_FAILURES_KEPT, AUTH_ALARM_WINDOW)

@@ -161,7 +161,7 @@ async fn sign_in(
         }
     };
     let presented = session_cookie(headers);
-    let id = start_session(&state, &principal, presented.as_deref()).await?;
+    let id = start_session(&state, &principal, &form.token, presented.as_deref()).await?;
     let mut response = Redirect::to(target).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,

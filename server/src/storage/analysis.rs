@@ -4,10 +4,9 @@
 //! take a list of ideas, so one request can code many ideas at once.
 
 use serde::Serialize;
-use sqlx::Row as _;
 
 use super::review::{AuditLine, Switch};
-use super::{Storage, StorageError, now_text};
+use super::{Sql, Storage, StorageError, now_text};
 
 /// A code of a call's codebook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,14 +109,7 @@ fn stored_index(idea: usize) -> Result<i64, StorageError> {
 
 const CODE_COLUMNS: &str = "id, call_id, name, description, parent_id, created_by, created_at";
 
-fn code_of<R>(row: &R) -> Result<Code, StorageError>
-where
-    R: sqlx::Row,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
+fn code_of(row: &super::SqlRow) -> Result<Code, StorageError> {
     Ok(Code {
         id: row.try_get("id")?,
         call: row.try_get("call_id")?,
@@ -133,10 +125,9 @@ impl Storage {
     /// The codebook of a call, by name.
     pub async fn codes(&self, call_id: &str) -> Result<Vec<Code>, StorageError> {
         let sql = format!("SELECT {CODE_COLUMNS} FROM codes WHERE call_id = ? ORDER BY name, id");
-        read!(self, |pool, q| {
-            let rows = sqlx::query(&q(&sql)).bind(call_id).fetch_all(pool).await?;
-            rows.iter().map(code_of).collect()
-        })
+
+        let rows = Sql::new(&sql).bind(call_id).fetch_all(self).await?;
+        rows.iter().map(code_of).collect()
     }
 
     /// Adds a code to a call's codebook, with a line in the audit log.
@@ -149,42 +140,42 @@ impl Storage {
         staff: &str,
     ) -> Result<Code, StorageError> {
         let at = now_text();
-        transaction!(self, |tx, q| {
-            let row = sqlx::query(&q(
-                "INSERT INTO codes (call_id, name, description, parent_id, created_by, created_at) \
+        let mut tx = self.begin().await?;
+        let row = Sql::new(
+            "INSERT INTO codes (call_id, name, description, parent_id, created_by, created_at) \
                  VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            ))
-            .bind(call_id)
-            .bind(name)
-            .bind(description)
-            .bind(parent)
-            .bind(staff)
-            .bind(&at)
-            .fetch_one(&mut *tx)
-            .await?;
-            let id: i64 = row.try_get("id")?;
-            let detail = format!("code {id} created: {name}");
-            AuditLine {
-                staff,
-                action: "code_create",
-                call: Some(call_id),
-                reference: None,
-                detail: &detail,
-            }
-            .insert(&at)
-            .build()
-            .execute(&mut *tx)
-            .await?;
-            Ok::<_, StorageError>(Code {
-                id,
-                call: call_id.to_owned(),
-                name: name.to_owned(),
-                description: description.to_owned(),
-                parent,
-                created_by: staff.to_owned(),
-                created_at: at.clone(),
-            })
-        })
+        )
+        .bind(call_id)
+        .bind(name)
+        .bind(description)
+        .bind(parent)
+        .bind(staff)
+        .bind(&at)
+        .fetch_one(&mut tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        let detail = format!("code {id} created: {name}");
+        AuditLine {
+            staff,
+            action: "code_create",
+            call: Some(call_id),
+            reference: None,
+            detail: &detail,
+        }
+        .insert(&at)
+        .execute(&mut tx)
+        .await?;
+        let value = Code {
+            id,
+            call: call_id.to_owned(),
+            name: name.to_owned(),
+            description: description.to_owned(),
+            parent,
+            created_by: staff.to_owned(),
+            created_at: at.clone(),
+        };
+        tx.commit().await?;
+        Ok(value)
     }
 
     /// Renames or redescribes a code (and moves it under another parent),
@@ -198,33 +189,30 @@ impl Storage {
         staff: &str,
     ) -> Result<(), StorageError> {
         let at = now_text();
-        transaction!(self, |tx, q| {
-            sqlx::query(&q(
-                "UPDATE codes SET name = ?, description = ?, parent_id = ? WHERE id = ?",
-            ))
+        let mut tx = self.begin().await?;
+        Sql::new("UPDATE codes SET name = ?, description = ?, parent_id = ? WHERE id = ?")
             .bind(name)
             .bind(description)
             .bind(parent)
             .bind(before.id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-            let detail = format!(
-                "code {} edited: was {} ({}), now {name} ({description})",
-                before.id, before.name, before.description
-            );
-            AuditLine {
-                staff,
-                action: "code_edit",
-                call: Some(&before.call),
-                reference: None,
-                detail: &detail,
-            }
-            .insert(&at)
-            .build()
-            .execute(&mut *tx)
-            .await?;
-            Ok::<_, StorageError>(())
-        })
+        let detail = format!(
+            "code {} edited: was {} ({}), now {name} ({description})",
+            before.id, before.name, before.description
+        );
+        AuditLine {
+            staff,
+            action: "code_edit",
+            call: Some(&before.call),
+            reference: None,
+            detail: &detail,
+        }
+        .insert(&at)
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The codes now applied to one submission's ideas.
@@ -243,49 +231,46 @@ impl Storage {
              JOIN submissions AS s ON s.id = c.submission_id WHERE {filter} \
              ORDER BY s.id, c.idea, c.code_id"
         );
-        read!(self, |pool, q| {
-            let rows = sqlx::query(&q(&sql)).bind(value).fetch_all(pool).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(Coding {
-                        reference: row.try_get("reference")?,
-                        idea: index(row.try_get("idea")?)?,
-                        code: row.try_get("code_id")?,
-                    })
+
+        let rows = Sql::new(&sql).bind(value).fetch_all(self).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Coding {
+                    reference: row.try_get("reference")?,
+                    idea: index(row.try_get("idea")?)?,
+                    code: row.try_get("code_id")?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
     /// The coding trail of one submission, oldest first.
     pub async fn coding_actions(&self, reference: &str) -> Result<Vec<CodingAction>, StorageError> {
-        read!(self, |pool, q| {
-            let rows = sqlx::query(&q(
-                "SELECT a.id, s.reference, a.idea, a.code_id, a.action, a.undoes, a.staff, a.at \
-                 FROM coding_actions AS a JOIN submissions AS s ON s.id = a.submission_id \
-                 WHERE s.reference = ? ORDER BY a.id",
-            ))
-            .bind(reference)
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|row| {
-                    let action: String = row.try_get("action")?;
-                    Ok(CodingAction {
-                        id: row.try_get("id")?,
-                        reference: row.try_get("reference")?,
-                        idea: index(row.try_get("idea")?)?,
-                        code: row.try_get("code_id")?,
-                        action: CodingKind::from_wire(&action).ok_or_else(|| {
-                            StorageError::Corrupt(format!("unknown coding action {action}"))
-                        })?,
-                        undoes: row.try_get("undoes")?,
-                        staff: row.try_get("staff")?,
-                        at: row.try_get("at")?,
-                    })
+        let rows = Sql::new(
+            "SELECT a.id, s.reference, a.idea, a.code_id, a.action, a.undoes, a.staff, a.at \
+             FROM coding_actions AS a JOIN submissions AS s ON s.id = a.submission_id \
+             WHERE s.reference = ? ORDER BY a.id",
+        )
+        .bind(reference)
+        .fetch_all(self)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let action: String = row.try_get("action")?;
+                Ok(CodingAction {
+                    id: row.try_get("id")?,
+                    reference: row.try_get("reference")?,
+                    idea: index(row.try_get("idea")?)?,
+                    code: row.try_get("code_id")?,
+                    action: CodingKind::from_wire(&action).ok_or_else(|| {
+                        StorageError::Corrupt(format!("unknown coding action {action}"))
+                    })?,
+                    undoes: row.try_get("undoes")?,
+                    staff: row.try_get("staff")?,
+                    at: row.try_get("at")?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
     /// Applies (`add`) or removes `code` on every idea of `ideas`, one trail
@@ -306,85 +291,86 @@ impl Storage {
             (None, true) => CodingKind::Apply,
             (None, false) => CodingKind::Remove,
         };
-        transaction!(self, |tx, q| {
-            let mut written = Vec::new();
-            for target in ideas {
-                let idea = stored_index(target.idea)?;
-                let changed = if add {
-                    sqlx::query(&q(
-                        "INSERT INTO codings (submission_id, idea, code_id, applied_by, applied_at) \
+        let mut tx = self.begin().await?;
+        let mut written = Vec::new();
+        for target in ideas {
+            let idea = stored_index(target.idea)?;
+            let changed = if add {
+                Sql::new(
+                    "INSERT INTO codings (submission_id, idea, code_id, applied_by, applied_at) \
                          SELECT id, ?, ?, ?, ? FROM submissions WHERE reference = ? \
                          ON CONFLICT DO NOTHING",
-                    ))
-                    .bind(idea)
-                    .bind(code.id)
-                    .bind(staff)
-                    .bind(&at)
-                    .bind(&target.reference)
-                    .execute(&mut *tx)
-                    .await?
-                } else {
-                    sqlx::query(&q(
-                        "DELETE FROM codings WHERE idea = ? AND code_id = ? AND submission_id = \
-                         (SELECT id FROM submissions WHERE reference = ?)",
-                    ))
-                    .bind(idea)
-                    .bind(code.id)
-                    .bind(&target.reference)
-                    .execute(&mut *tx)
-                    .await?
-                };
-                if changed.rows_affected() == 0 {
-                    continue;
-                }
-                let row = sqlx::query(&q(
-                    "INSERT INTO coding_actions (submission_id, call_id, idea, code_id, action, \
-                     undoes, staff, at) SELECT id, call_id, ?, ?, ?, ?, ?, ? FROM submissions \
-                     WHERE reference = ? RETURNING id",
-                ))
+                )
                 .bind(idea)
                 .bind(code.id)
-                .bind(kind.as_str())
-                .bind(undoes)
                 .bind(staff)
                 .bind(&at)
                 .bind(&target.reference)
-                .fetch_one(&mut *tx)
-                .await?;
-                written.push(CodingAction {
-                    id: row.try_get("id")?,
-                    reference: target.reference.clone(),
-                    idea: target.idea,
-                    code: code.id,
-                    action: kind,
-                    undoes,
-                    staff: staff.to_owned(),
-                    at: at.clone(),
-                });
+                .execute(&mut tx)
+                .await?
+            } else {
+                Sql::new(
+                    "DELETE FROM codings WHERE idea = ? AND code_id = ? AND submission_id = \
+                         (SELECT id FROM submissions WHERE reference = ?)",
+                )
+                .bind(idea)
+                .bind(code.id)
+                .bind(&target.reference)
+                .execute(&mut tx)
+                .await?
+            };
+            if changed == 0 {
+                continue;
             }
-            Ok::<_, StorageError>(written)
-        })
+            let row = Sql::new(
+                "INSERT INTO coding_actions (submission_id, call_id, idea, code_id, action, \
+                     undoes, staff, at) SELECT id, call_id, ?, ?, ?, ?, ?, ? FROM submissions \
+                     WHERE reference = ? RETURNING id",
+            )
+            .bind(idea)
+            .bind(code.id)
+            .bind(kind.as_str())
+            .bind(undoes)
+            .bind(staff)
+            .bind(&at)
+            .bind(&target.reference)
+            .fetch_one(&mut tx)
+            .await?;
+            written.push(CodingAction {
+                id: row.try_get("id")?,
+                reference: target.reference.clone(),
+                idea: target.idea,
+                code: code.id,
+                action: kind,
+                undoes,
+                staff: staff.to_owned(),
+                at: at.clone(),
+            });
+        }
+        let value = written;
+        tx.commit().await?;
+        Ok(value)
     }
 
     /// Who read which idea of a submission.
     pub async fn read_marks(&self, reference: &str) -> Result<Vec<ReadMark>, StorageError> {
-        read!(self, |pool, q| {
-            let rows = sqlx::query(&q("SELECT r.idea, r.staff, r.at FROM idea_reads AS r \
-                 JOIN submissions AS s ON s.id = r.submission_id WHERE s.reference = ? \
-                 ORDER BY r.idea"))
-            .bind(reference)
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(ReadMark {
-                        idea: index(row.try_get("idea")?)?,
-                        staff: row.try_get("staff")?,
-                        at: row.try_get("at")?,
-                    })
+        let rows = Sql::new(
+            "SELECT r.idea, r.staff, r.at FROM idea_reads AS r \
+             JOIN submissions AS s ON s.id = r.submission_id WHERE s.reference = ? \
+             ORDER BY r.idea",
+        )
+        .bind(reference)
+        .fetch_all(self)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReadMark {
+                    idea: index(row.try_get("idea")?)?,
+                    staff: row.try_get("staff")?,
+                    at: row.try_get("at")?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
     /// Marks an idea as read by `staff` (replacing an earlier mark), or
@@ -397,29 +383,29 @@ impl Storage {
     ) -> Result<(), StorageError> {
         let idea = stored_index(target.idea)?;
         let at = now_text();
-        transaction!(self, |tx, q| {
-            sqlx::query(&q(
-                "DELETE FROM idea_reads WHERE idea = ? AND submission_id = \
+        let mut tx = self.begin().await?;
+        Sql::new(
+            "DELETE FROM idea_reads WHERE idea = ? AND submission_id = \
                  (SELECT id FROM submissions WHERE reference = ?)",
-            ))
-            .bind(idea)
-            .bind(&target.reference)
-            .execute(&mut *tx)
-            .await?;
-            if read {
-                sqlx::query(&q(
-                    "INSERT INTO idea_reads (submission_id, idea, staff, at) \
+        )
+        .bind(idea)
+        .bind(&target.reference)
+        .execute(&mut tx)
+        .await?;
+        if read {
+            Sql::new(
+                "INSERT INTO idea_reads (submission_id, idea, staff, at) \
                      SELECT id, ?, ?, ? FROM submissions WHERE reference = ?",
-                ))
-                .bind(idea)
-                .bind(staff)
-                .bind(&at)
-                .bind(&target.reference)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Ok::<_, StorageError>(())
-        })
+            )
+            .bind(idea)
+            .bind(staff)
+            .bind(&at)
+            .bind(&target.reference)
+            .execute(&mut tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }
 
@@ -430,19 +416,17 @@ impl Storage {
         &self,
         reference: &str,
     ) -> Result<Vec<(usize, i64)>, StorageError> {
-        read!(self, |pool, q| {
-            let rows = sqlx::query(&q(
-                "SELECT r.idea, r.code_id FROM rejected_suggestions AS r \
-                 JOIN submissions AS s ON s.id = r.submission_id WHERE s.reference = ? \
-                 ORDER BY r.idea, r.code_id",
-            ))
-            .bind(reference)
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|row| Ok((index(row.try_get("idea")?)?, row.try_get("code_id")?)))
-                .collect()
-        })
+        let rows = Sql::new(
+            "SELECT r.idea, r.code_id FROM rejected_suggestions AS r \
+             JOIN submissions AS s ON s.id = r.submission_id WHERE s.reference = ? \
+             ORDER BY r.idea, r.code_id",
+        )
+        .bind(reference)
+        .fetch_all(self)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((index(row.try_get("idea")?)?, row.try_get("code_id")?)))
+            .collect()
     }
 
     /// Records that `staff` rejected `code` as a suggestion for an idea
@@ -455,21 +439,21 @@ impl Storage {
     ) -> Result<(), StorageError> {
         let idea = stored_index(target.idea)?;
         let at = now_text();
-        transaction!(self, |tx, q| {
-            sqlx::query(&q(
-                "INSERT INTO rejected_suggestions (submission_id, idea, code_id, staff, at) \
+        let mut tx = self.begin().await?;
+        Sql::new(
+            "INSERT INTO rejected_suggestions (submission_id, idea, code_id, staff, at) \
                  SELECT id, ?, ?, ?, ? FROM submissions WHERE reference = ? \
                  ON CONFLICT DO NOTHING",
-            ))
-            .bind(idea)
-            .bind(code)
-            .bind(staff)
-            .bind(&at)
-            .bind(&target.reference)
-            .execute(&mut *tx)
-            .await?;
-            Ok::<_, StorageError>(())
-        })
+        )
+        .bind(idea)
+        .bind(code)
+        .bind(staff)
+        .bind(&at)
+        .bind(&target.reference)
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 
@@ -488,31 +472,30 @@ impl Storage {
         staff: &str,
     ) -> Result<(), StorageError> {
         let at = now_text();
-        transaction!(self, |tx, q| {
-            sqlx::query(&q(&Switch::CodeSummary.upsert()))
-                .bind(call_id)
-                .bind(published)
-                .bind(staff)
-                .bind(&at)
-                .execute(&mut *tx)
-                .await?;
-            let detail = if published {
-                "summary of counts by code published"
-            } else {
-                "summary of counts by code withdrawn"
-            };
-            AuditLine {
-                staff,
-                action: "code_summary",
-                call: Some(call_id),
-                reference: None,
-                detail,
-            }
-            .insert(&at)
-            .build()
-            .execute(&mut *tx)
+        let mut tx = self.begin().await?;
+        Sql::new(Switch::CodeSummary.upsert())
+            .bind(call_id)
+            .bind(published)
+            .bind(staff)
+            .bind(&at)
+            .execute(&mut tx)
             .await?;
-            Ok::<_, StorageError>(())
-        })
+        let detail = if published {
+            "summary of counts by code published"
+        } else {
+            "summary of counts by code withdrawn"
+        };
+        AuditLine {
+            staff,
+            action: "code_summary",
+            call: Some(call_id),
+            reference: None,
+            detail,
+        }
+        .insert(&at)
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

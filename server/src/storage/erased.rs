@@ -4,9 +4,8 @@
 //! stored again under a new reference.
 
 use sha2::{Digest, Sha256};
-use sqlx::Row as _;
 
-use super::{Storage, StorageError};
+use super::{Sql, Storage, StorageError};
 
 /// The hash kept for an erased submission's key: SHA-256 of the call id, a
 /// line break and the key as sent (hyphenated, lower case), in hex.
@@ -40,15 +39,14 @@ impl Storage {
     /// Whether the submission sent under `key` for `call_id` was erased.
     pub async fn was_erased(&self, call_id: &str, key: uuid::Uuid) -> Result<bool, StorageError> {
         let hash = erased_key_hash(call_id, &key.hyphenated().to_string());
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q(WAS_ERASED))
-                .bind(&hash)
-                .fetch_optional(pool)
-                .await?;
-            Ok(row
-                .map(|r| r.try_get::<i64, _>("erased"))
-                .transpose()?
-                .is_some())
-        })
+
+        let row = Sql::new(WAS_ERASED)
+            .bind(&hash)
+            .fetch_optional(self)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("erased"))
+            .transpose()?
+            .is_some())
     }
 }

@@ -3,8 +3,6 @@
 //! replicas). Both acknowledge a submission only after its transaction has
 //! committed durably.
 
-#[macro_use]
-mod engine;
 mod analysis;
 mod erased;
 mod outbox;
@@ -13,6 +11,7 @@ mod publication;
 mod review;
 mod search;
 mod sessions;
+mod sql;
 mod sqlite;
 
 use cfi_rules::{Reference, Submission};
@@ -35,6 +34,7 @@ pub use publication::{CodeSummaryState, PublicationState, PublicationVersion};
 pub use review::{AuditEntry, DayCount};
 pub use search::SearchPage;
 pub use sessions::{FailedVia, FailureCounts, SessionOwner, SessionTimes};
+pub use sql::{Record, Row as SqlRow, Sql, Target, Tx, Value};
 pub use sqlite::SqliteStore;
 
 /// Failures of the storage layer. Their text is logged, never sent.
@@ -52,6 +52,22 @@ pub enum StorageError {
     ReferencesExhausted,
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    #[error("the database cannot take a write: {0}")]
+    CannotWrite(&'static str),
+    #[error("a write run to completion failed: {0}")]
+    Task(String),
+}
+
+/// Runs `write` in a task of its own and waits for it: the request that
+/// asked for it may go away, the write still runs to its end (for work of
+/// several steps that must all happen, such as a removal and then the
+/// emptying of SQLite's write-ahead log).
+pub(crate) async fn to_completion<T: Send + 'static>(
+    write: impl Future<Output = Result<T, StorageError>> + Send + 'static,
+) -> Result<T, StorageError> {
+    tokio::spawn(write)
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))?
 }
 
 /// A valid submission ready to store.
@@ -197,7 +213,7 @@ impl Row {
     }
 }
 
-use crate::limits::REFERENCE_ATTEMPTS;
+use crate::limits::{DATABASE_WAIT, REFERENCE_ATTEMPTS};
 
 fn new_reference() -> Reference {
     Reference::from_random(rand::random())
@@ -284,12 +300,31 @@ impl Storage {
         result
     }
 
-    /// Checks that the database answers.
+    /// Checks that the database answers and can take a write now: a read,
+    /// the group commit's task still running, and a write transaction
+    /// begun within [`DATABASE_WAIT`] (on SQLite, the write lock taken) on a
+    /// database that is not read-only, then rolled back: nothing is written.
     pub async fn health(&self) -> Result<(), StorageError> {
         match self {
-            Self::Sqlite(s) => s.health().await,
-            Self::Postgres(s) => s.health().await,
+            Self::Sqlite(s) => s.health().await?,
+            Self::Postgres(s) => s.health().await?,
         }
+        let mut tx = tokio::time::timeout(DATABASE_WAIT, self.begin())
+            .await
+            .map_err(|_| StorageError::CannotWrite("no write lock within the wait"))??;
+        if tx.is_postgres() {
+            let read_only: bool = Sql::new(
+                "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' \
+                 AS read_only",
+            )
+            .fetch_one(&mut tx)
+            .await?
+            .try_get("read_only")?;
+            if read_only {
+                return Err(StorageError::CannotWrite("the database is read-only"));
+            }
+        }
+        tx.rollback().await
     }
 
     /// Stops accepting writes and waits for what is queued to commit.

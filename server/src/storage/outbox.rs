@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 use sqlx::QueryBuilder;
-use sqlx::Row as _;
 
-use super::{Row, Storage, StorageError, StoredIdea, now_text, parse_list};
+use super::{Row, Sql, Storage, StorageError, StoredIdea, now_text, parse_list};
 
 /// What a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -297,50 +296,41 @@ impl Storage {
         let now = now_text();
         // A read first: when nothing is due (nearly always), no write lock
         // is taken at all.
-        let due = read!(self, |pool, q| {
-            sqlx::query(&q(
+        let due = async {
+            Sql::new(
                 "SELECT id FROM outbox WHERE state = 'queued' AND not_before <= ? \
                  AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1",
-            ))
+            )
             .bind(&now)
             .bind(&now)
-            .fetch_optional(pool)
+            .fetch_optional(self)
             .await
             .map(|row| row.is_some())
-        })?;
+        }
+        .await?;
         if !due {
             return Ok(Vec::new());
         }
         let until = after(lease);
-        let ids: Vec<i64> = match self {
-            Storage::Sqlite(s) => {
-                let mut conn = s.staff_writer.lock().await;
-                sqlx::query(&format!("{CLAIM}) RETURNING id"))
-                    .bind(&until)
-                    .bind(&now)
-                    .bind(&now)
-                    .bind(&now)
-                    .bind(limit)
-                    .fetch_all(&mut *conn)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get("id"))
-                    .collect::<Result<_, _>>()?
-            }
-            Storage::Postgres(s) => sqlx::query(&super::engine::dollar(&format!(
-                "{CLAIM} FOR UPDATE SKIP LOCKED) RETURNING id"
-            )))
+        let mut tx = self.begin().await?;
+        // PostgreSQL skips rows another replica is taking at this moment.
+        let lock = if tx.is_postgres() {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let ids: Vec<i64> = Sql::new(format!("{CLAIM}{lock}) RETURNING id"))
             .bind(&until)
             .bind(&now)
             .bind(&now)
             .bind(&now)
             .bind(limit)
-            .fetch_all(&s.pool)
+            .fetch_all(&mut tx)
             .await?
             .iter()
             .map(|r| r.try_get("id"))
-            .collect::<Result<_, _>>()?,
-        };
+            .collect::<Result<_, _>>()?;
+        tx.commit().await?;
         let mut claimed = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(message) = self.claimed(id).await? {
@@ -351,43 +341,41 @@ impl Storage {
     }
 
     async fn claimed(&self, id: i64) -> Result<Option<ClaimedMessage>, StorageError> {
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q(
-                "SELECT o.id, o.kind, o.reference, o.call_id, o.recipient_name, o.recipient, \
-                 o.attempts, s.id AS submission, s.flag_phrase, s.flag_open, s.email, s.ideas \
-                 FROM outbox o LEFT JOIN submissions s ON s.id = o.submission_id \
-                 WHERE o.id = ?",
-            ))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-            let Some(row) = row else { return Ok(None) };
-            let submission: Option<i64> = row.try_get("submission")?;
-            let subject = match submission {
-                None => None,
-                Some(_) => Some(MessageSubject {
-                    flag_phrase: row.try_get("flag_phrase")?,
-                    flag_open: row
-                        .try_get::<Option<bool>, _>("flag_open")?
-                        .unwrap_or(false),
-                    email: row.try_get("email")?,
-                    ideas: parse_list(
-                        &row.try_get::<Option<String>, _>("ideas")?
-                            .unwrap_or_else(|| "[]".into()),
-                    )?,
-                }),
-            };
-            Ok(Some(ClaimedMessage {
-                id: row.try_get("id")?,
-                kind: MessageKind::parse(&row.try_get::<String, _>("kind")?)?,
-                reference: row.try_get("reference")?,
-                call_id: row.try_get("call_id")?,
-                recipient_name: row.try_get("recipient_name")?,
-                recipient: row.try_get("recipient")?,
-                attempts: row.try_get("attempts")?,
-                subject,
-            }))
-        })
+        let row = Sql::new(
+            "SELECT o.id, o.kind, o.reference, o.call_id, o.recipient_name, o.recipient, \
+             o.attempts, s.id AS submission, s.flag_phrase, s.flag_open, s.email, s.ideas \
+             FROM outbox o LEFT JOIN submissions s ON s.id = o.submission_id \
+             WHERE o.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(self)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let submission: Option<i64> = row.try_get("submission")?;
+        let subject = match submission {
+            None => None,
+            Some(_) => Some(MessageSubject {
+                flag_phrase: row.try_get("flag_phrase")?,
+                flag_open: row
+                    .try_get::<Option<bool>, _>("flag_open")?
+                    .unwrap_or(false),
+                email: row.try_get("email")?,
+                ideas: parse_list(
+                    &row.try_get::<Option<String>, _>("ideas")?
+                        .unwrap_or_else(|| "[]".into()),
+                )?,
+            }),
+        };
+        Ok(Some(ClaimedMessage {
+            id: row.try_get("id")?,
+            kind: MessageKind::parse(&row.try_get::<String, _>("kind")?)?,
+            reference: row.try_get("reference")?,
+            call_id: row.try_get("call_id")?,
+            recipient_name: row.try_get("recipient_name")?,
+            recipient: row.try_get("recipient")?,
+            attempts: row.try_get("attempts")?,
+            subject,
+        }))
     }
 
     /// The mail server accepted the message.
@@ -419,15 +407,13 @@ impl Storage {
 
     /// Gives a taken message back untried (the worker is stopping).
     pub async fn release_message(&self, id: i64) -> Result<(), StorageError> {
-        transaction!(self, |tx, q| {
-            sqlx::query(&q(
-                "UPDATE outbox SET lease_until = NULL, attempts = attempts - 1 WHERE id = ?",
-            ))
+        let mut tx = self.begin().await?;
+        Sql::new("UPDATE outbox SET lease_until = NULL, attempts = attempts - 1 WHERE id = ?")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-            Ok::<_, StorageError>(())
-        })
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn finish(
@@ -438,63 +424,59 @@ impl Storage {
         not_before: Option<String>,
     ) -> Result<(), StorageError> {
         let sent_at = (state == "sent").then(now_text);
-        transaction!(self, |tx, q| {
-            sqlx::query(&q("UPDATE outbox SET state = ?, lease_until = NULL, \
+        let mut tx = self.begin().await?;
+        Sql::new(
+            "UPDATE outbox SET state = ?, lease_until = NULL, \
                  last_error = coalesce(?, last_error), sent_at = ?, \
-                 not_before = coalesce(?, not_before) WHERE id = ?"))
-            .bind(state)
-            .bind(error)
-            .bind(&sent_at)
-            .bind(&not_before)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            Ok::<_, StorageError>(())
-        })
+                 not_before = coalesce(?, not_before) WHERE id = ?",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(&sent_at)
+        .bind(&not_before)
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The messages about one submission, oldest first.
     pub async fn messages_of(&self, reference: &str) -> Result<Vec<MessageState>, StorageError> {
-        read!(self, |pool, q| {
-            let sql = format!("SELECT {STATE_COLUMNS} FROM outbox WHERE reference = ? ORDER BY id");
-            states(
-                sqlx::query_as::<_, StateRow>(&q(&sql))
-                    .bind(reference)
-                    .fetch_all(pool)
-                    .await?,
-            )
-        })
+        let sql = format!("SELECT {STATE_COLUMNS} FROM outbox WHERE reference = ? ORDER BY id");
+        states(
+            Sql::new(&sql)
+                .bind(reference)
+                .fetch_all_as::<StateRow>(self)
+                .await?,
+        )
     }
 
     /// The latest safeguarding alerts and resends, newest first.
     pub async fn recent_alerts(&self, limit: i64) -> Result<Vec<MessageState>, StorageError> {
-        read!(self, |pool, q| {
-            let sql = format!(
-                "SELECT {STATE_COLUMNS} FROM outbox WHERE kind IN ('alert', 'resend') \
-                 ORDER BY id DESC LIMIT ?"
-            );
-            states(
-                sqlx::query_as::<_, StateRow>(&q(&sql))
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?,
-            )
-        })
+        let sql = format!(
+            "SELECT {STATE_COLUMNS} FROM outbox WHERE kind IN ('alert', 'resend') \
+             ORDER BY id DESC LIMIT ?"
+        );
+        states(
+            Sql::new(&sql)
+                .bind(limit)
+                .fetch_all_as::<StateRow>(self)
+                .await?,
+        )
     }
 
     /// How many messages wait and since when.
     pub async fn outbox_stats(&self) -> Result<QueueStats, StorageError> {
-        read!(self, |pool, _q| {
-            let row = sqlx::query(
-                "SELECT count(*) AS queued, min(created_at) AS oldest FROM outbox \
-                 WHERE state = 'queued'",
-            )
-            .fetch_one(pool)
-            .await?;
-            Ok(QueueStats {
-                queued: row.try_get("queued")?,
-                oldest_queued_at: row.try_get("oldest")?,
-            })
+        let row = Sql::new(
+            "SELECT count(*) AS queued, min(created_at) AS oldest FROM outbox \
+             WHERE state = 'queued'",
+        )
+        .fetch_one(self)
+        .await?;
+        Ok(QueueStats {
+            queued: row.try_get("queued")?,
+            oldest_queued_at: row.try_get("oldest")?,
         })
     }
 }

@@ -3,9 +3,7 @@
 //! changes. It comes from the database, not from a process's memory, so a
 //! replica never serves output older than a change another replica made.
 
-use sqlx::Row as _;
-
-use super::{Storage, StorageError};
+use super::{Sql, Storage, StorageError};
 
 /// What the published output of a call depends on, in one comparable value.
 /// `staff_changes` is raised in the same transaction as every staff change
@@ -49,26 +47,26 @@ pub struct CodeSummaryState {
 impl Storage {
     /// Whether the call is published, and the version of what it publishes.
     pub async fn publication_state(&self, call_id: &str) -> Result<PublicationState, StorageError> {
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q("SELECT \
-                 CAST(coalesce((SELECT version FROM publication_versions WHERE call_id = ?), 0) \
-                 AS BIGINT) AS staff_changes, \
-                 CAST(coalesce((SELECT sum(submissions) FROM submission_counts \
-                 WHERE call_id = ?), 0) AS BIGINT) AS submissions, \
-                 CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
-                 FROM call_publication WHERE call_id = ?), 0) AS BIGINT) AS published"))
-            .bind(call_id)
-            .bind(call_id)
-            .bind(call_id)
-            .fetch_one(pool)
-            .await?;
-            Ok(PublicationState {
-                published: row.try_get::<i64, _>("published")? != 0,
-                version: PublicationVersion {
-                    staff_changes: row.try_get("staff_changes")?,
-                    submissions: row.try_get("submissions")?,
-                },
-            })
+        let row = Sql::new(
+            "SELECT \
+             CAST(coalesce((SELECT version FROM publication_versions WHERE call_id = ?), 0) \
+             AS BIGINT) AS staff_changes, \
+             CAST(coalesce((SELECT sum(submissions) FROM submission_counts \
+             WHERE call_id = ?), 0) AS BIGINT) AS submissions, \
+             CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
+             FROM call_publication WHERE call_id = ?), 0) AS BIGINT) AS published",
+        )
+        .bind(call_id)
+        .bind(call_id)
+        .bind(call_id)
+        .fetch_one(self)
+        .await?;
+        Ok(PublicationState {
+            published: row.try_get::<i64, _>("published")? != 0,
+            version: PublicationVersion {
+                staff_changes: row.try_get("staff_changes")?,
+                submissions: row.try_get("submissions")?,
+            },
         })
     }
 }
@@ -79,33 +77,33 @@ impl Storage {
         &self,
         call_id: &str,
     ) -> Result<CodeSummaryState, StorageError> {
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q("SELECT \
-                 CAST(coalesce((SELECT version FROM publication_versions WHERE call_id = ?), 0) \
-                 AS BIGINT) AS staff_changes, \
-                 CAST(coalesce((SELECT sum(submissions) FROM submission_counts \
-                 WHERE call_id = ?), 0) AS BIGINT) AS submissions, \
-                 CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
-                 FROM call_publication WHERE call_id = ?), 0) AS BIGINT) AS published, \
-                 CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
-                 FROM code_summary_publication WHERE call_id = ?), 0) AS BIGINT) AS summary, \
-                 CAST(coalesce((SELECT max(id) FROM coding_actions), 0) AS BIGINT) AS codings, \
-                 CAST(coalesce((SELECT max(id) FROM audit_log), 0) AS BIGINT) AS audit"))
-            .bind(call_id)
-            .bind(call_id)
-            .bind(call_id)
-            .bind(call_id)
-            .fetch_one(pool)
-            .await?;
-            Ok(CodeSummaryState {
-                published: row.try_get::<i64, _>("published")? != 0
-                    && row.try_get::<i64, _>("summary")? != 0,
-                version: PublicationVersion {
-                    staff_changes: row.try_get("staff_changes")?,
-                    submissions: row.try_get("submissions")?,
-                },
-                codebook: (row.try_get("codings")?, row.try_get("audit")?),
-            })
+        let row = Sql::new(
+            "SELECT \
+             CAST(coalesce((SELECT version FROM publication_versions WHERE call_id = ?), 0) \
+             AS BIGINT) AS staff_changes, \
+             CAST(coalesce((SELECT sum(submissions) FROM submission_counts \
+             WHERE call_id = ?), 0) AS BIGINT) AS submissions, \
+             CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
+             FROM call_publication WHERE call_id = ?), 0) AS BIGINT) AS published, \
+             CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
+             FROM code_summary_publication WHERE call_id = ?), 0) AS BIGINT) AS summary, \
+             CAST(coalesce((SELECT max(id) FROM coding_actions), 0) AS BIGINT) AS codings, \
+             CAST(coalesce((SELECT max(id) FROM audit_log), 0) AS BIGINT) AS audit",
+        )
+        .bind(call_id)
+        .bind(call_id)
+        .bind(call_id)
+        .bind(call_id)
+        .fetch_one(self)
+        .await?;
+        Ok(CodeSummaryState {
+            published: row.try_get::<i64, _>("published")? != 0
+                && row.try_get::<i64, _>("summary")? != 0,
+            version: PublicationVersion {
+                staff_changes: row.try_get("staff_changes")?,
+                submissions: row.try_get("submissions")?,
+            },
+            codebook: (row.try_get("codings")?, row.try_get("audit")?),
         })
     }
 }

@@ -4,12 +4,10 @@
 //! compared as expressions, never with literals).
 
 use serde::Serialize;
-use sqlx::QueryBuilder;
-use sqlx::Row as _;
 
 use crate::moderation::{ActionKind, ModerationAction, NewAction};
 
-use super::{Storage, StorageError, now_text};
+use super::{Sql, Storage, StorageError, now_text};
 
 /// A line of the audit log not tied to a stored submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,26 +88,18 @@ pub(super) struct AuditLine<'a> {
 }
 
 impl<'a> AuditLine<'a> {
-    /// The INSERT of this line, for either engine.
-    pub(super) fn insert<DB>(&self, at: &'a str) -> QueryBuilder<'a, DB>
-    where
-        DB: sqlx::Database,
-        &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-        Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    {
-        let mut query = QueryBuilder::new(
-            "INSERT INTO audit_log (at, staff, action, call_id, reference, detail) VALUES (",
-        );
-        query
-            .separated(", ")
-            .push_bind(at)
-            .push_bind(self.staff)
-            .push_bind(self.action)
-            .push_bind(self.call)
-            .push_bind(self.reference)
-            .push_bind(self.detail)
-            .push_unseparated(")");
-        query
+    /// The INSERT of this line.
+    pub(super) fn insert(&self, at: &str) -> Sql {
+        Sql::new(
+            "INSERT INTO audit_log (at, staff, action, call_id, reference, detail) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(at)
+        .bind(self.staff)
+        .bind(self.action)
+        .bind(self.call)
+        .bind(self.reference)
+        .bind(self.detail)
     }
 }
 
@@ -150,13 +140,12 @@ impl Storage {
              JOIN submissions AS s ON s.id = m.submission_id \
              WHERE s.reference = ? ORDER BY m.id"
         );
-        read!(self, |pool, q| {
-            let rows = sqlx::query_as::<_, ActionRow>(&q(&sql))
-                .bind(reference)
-                .fetch_all(pool)
-                .await?;
-            actions(rows)
-        })
+
+        let rows = Sql::new(&sql)
+            .bind(reference)
+            .fetch_all_as::<ActionRow>(self)
+            .await?;
+        actions(rows)
     }
 
     /// Every moderation action of a call, oldest first.
@@ -166,13 +155,12 @@ impl Storage {
              JOIN submissions AS s ON s.id = m.submission_id \
              WHERE m.call_id = ? ORDER BY m.id"
         );
-        read!(self, |pool, q| {
-            let rows = sqlx::query_as::<_, ActionRow>(&q(&sql))
-                .bind(call_id)
-                .fetch_all(pool)
-                .await?;
-            actions(rows)
-        })
+
+        let rows = Sql::new(&sql)
+            .bind(call_id)
+            .fetch_all_as::<ActionRow>(self)
+            .await?;
+        actions(rows)
     }
 
     /// The audit trails of several submissions at once (one query for a
@@ -190,14 +178,12 @@ impl Storage {
              JOIN submissions AS s ON s.id = m.submission_id \
              WHERE s.reference IN ({marks}) ORDER BY m.id"
         );
-        read!(self, |pool, q| {
-            let sql = q(&sql);
-            let mut query = sqlx::query_as::<_, ActionRow>(&sql);
-            for reference in references {
-                query = query.bind(*reference);
-            }
-            actions(query.fetch_all(pool).await?)
-        })
+
+        let mut query = Sql::new(&sql);
+        for reference in references {
+            query = query.bind(*reference);
+        }
+        actions(query.fetch_all_as::<ActionRow>(self).await?)
     }
 
     /// Records a moderation action on the submission `reference`; `None`
@@ -214,76 +200,75 @@ impl Storage {
             .transpose()
             .map_err(|e| StorageError::Corrupt(e.to_string()))?;
         let idea = new.idea.and_then(|i| i64::try_from(i).ok());
-        transaction!(self, |tx, q| {
-            let row = sqlx::query(&q(
-                "INSERT INTO moderation_actions (submission_id, call_id, action, idea, field, \
+        let mut tx = self.begin().await?;
+        let row = Sql::new(
+            "INSERT INTO moderation_actions (submission_id, call_id, action, idea, field, \
                  spans, undoes, reason, staff, at) \
                  SELECT id, call_id, ?, ?, ?, ?, ?, ?, ?, ? FROM submissions WHERE reference = ? \
                  RETURNING id, call_id",
-            ))
-            .bind(new.action.as_str())
-            .bind(idea)
-            .bind(&new.field)
-            .bind(&spans)
-            .bind(new.undoes)
-            .bind(&new.reason)
-            .bind(&new.staff)
-            .bind(&at)
-            .bind(reference)
-            .fetch_optional(&mut *tx)
+        )
+        .bind(new.action.as_str())
+        .bind(idea)
+        .bind(&new.field)
+        .bind(&spans)
+        .bind(new.undoes)
+        .bind(&new.reason)
+        .bind(&new.staff)
+        .bind(&at)
+        .bind(reference)
+        .fetch_optional(&mut tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok::<_, StorageError>(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let call: String = row.try_get("call_id")?;
+        Sql::new(super::publication::BUMP)
+            .bind(&call)
+            .execute(&mut tx)
             .await?;
-            let Some(row) = row else {
-                return Ok::<_, StorageError>(None);
-            };
-            let id: i64 = row.try_get("id")?;
-            let call: String = row.try_get("call_id")?;
-            sqlx::query(&q(super::publication::BUMP))
-                .bind(&call)
-                .execute(&mut *tx)
-                .await?;
-            let reopen = match (new.action, new.undoes) {
-                (ActionKind::Undo, Some(target)) => {
-                    let kind: Option<String> =
-                        sqlx::query(&q("SELECT action FROM moderation_actions WHERE id = ?"))
-                            .bind(target)
-                            .fetch_optional(&mut *tx)
-                            .await?
-                            .map(|r| r.try_get("action"))
-                            .transpose()?;
-                    kind.as_deref() == Some(ActionKind::HandleFlag.as_str())
-                }
-                _ => false,
-            };
-            if new.action == ActionKind::HandleFlag {
-                sqlx::query(&q(
-                    "UPDATE submissions SET flag_open = ? WHERE reference = ?",
-                ))
+        let reopen = match (new.action, new.undoes) {
+            (ActionKind::Undo, Some(target)) => {
+                let kind: Option<String> =
+                    Sql::new("SELECT action FROM moderation_actions WHERE id = ?")
+                        .bind(target)
+                        .fetch_optional(&mut tx)
+                        .await?
+                        .map(|r| r.try_get("action"))
+                        .transpose()?;
+                kind.as_deref() == Some(ActionKind::HandleFlag.as_str())
+            }
+            _ => false,
+        };
+        if new.action == ActionKind::HandleFlag {
+            Sql::new("UPDATE submissions SET flag_open = ? WHERE reference = ?")
                 .bind(false)
                 .bind(reference)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            } else if reopen {
-                sqlx::query(&q(
-                    "UPDATE submissions SET flag_open = (flag_phrase IS NOT NULL) \
+        } else if reopen {
+            Sql::new(
+                "UPDATE submissions SET flag_open = (flag_phrase IS NOT NULL) \
                      WHERE reference = ?",
-                ))
-                .bind(reference)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Ok(Some(ModerationAction {
-                id,
-                reference: reference.to_owned(),
-                action: new.action,
-                idea: new.idea,
-                field: new.field.clone(),
-                spans: new.spans.clone(),
-                undoes: new.undoes,
-                reason: new.reason.clone(),
-                staff: new.staff.clone(),
-                at: at.clone(),
-            }))
-        })
+            )
+            .bind(reference)
+            .execute(&mut tx)
+            .await?;
+        }
+        let value = Some(ModerationAction {
+            id,
+            reference: reference.to_owned(),
+            action: new.action,
+            idea: new.idea,
+            field: new.field.clone(),
+            spans: new.spans.clone(),
+            undoes: new.undoes,
+            reason: new.reason.clone(),
+            staff: new.staff.clone(),
+            at: at.clone(),
+        });
+        tx.commit().await?;
+        Ok(value)
     }
 
     /// Whether staff switched publication on for the call.
@@ -298,15 +283,11 @@ impl Storage {
         call_id: &str,
     ) -> Result<bool, StorageError> {
         let sql = format!("SELECT published FROM {} WHERE call_id = ?", switch.table());
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q(&sql))
-                .bind(call_id)
-                .fetch_optional(pool)
-                .await?;
-            Ok(match row {
-                Some(row) => row.try_get::<bool, _>("published")?,
-                None => false,
-            })
+
+        let row = Sql::new(&sql).bind(call_id).fetch_optional(self).await?;
+        Ok(match row {
+            Some(row) => row.try_get::<bool, _>("published")?,
+            None => false,
         })
     }
 
@@ -317,90 +298,97 @@ impl Storage {
         published: bool,
         staff: &str,
     ) -> Result<(), StorageError> {
-        transaction!(self, |tx, q| {
-            sqlx::query(&q(&Switch::Submissions.upsert()))
-                .bind(call_id)
-                .bind(published)
-                .bind(staff)
-                .bind(now_text())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(&q(super::publication::BUMP))
-                .bind(call_id)
-                .execute(&mut *tx)
-                .await?;
-            let action = if published { "publish" } else { "unpublish" };
-            let detail = if published {
-                "publication switched on"
-            } else {
-                "publication switched off"
-            };
-            let at = now_text();
-            let line = AuditLine {
-                staff,
-                action,
-                call: Some(call_id),
-                reference: None,
-                detail,
-            };
-            line.insert(&at).build().execute(&mut *tx).await?;
-            Ok::<_, StorageError>(())
-        })
+        let mut tx = self.begin().await?;
+        Sql::new(Switch::Submissions.upsert())
+            .bind(call_id)
+            .bind(published)
+            .bind(staff)
+            .bind(now_text())
+            .execute(&mut tx)
+            .await?;
+        Sql::new(super::publication::BUMP)
+            .bind(call_id)
+            .execute(&mut tx)
+            .await?;
+        let action = if published { "publish" } else { "unpublish" };
+        let detail = if published {
+            "publication switched on"
+        } else {
+            "publication switched off"
+        };
+        let at = now_text();
+        let line = AuditLine {
+            staff,
+            action,
+            call: Some(call_id),
+            reference: None,
+            detail,
+        };
+        line.insert(&at).execute(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Deletes a submission and its moderation notes, leaving an audit line
     /// with its reference only and the hash of its key (so a retry of it is
     /// refused, not stored again). Returns its call, `None` when unknown.
+    /// Runs to completion in a task of its own, so a request that goes
+    /// away cannot leave the removal committed and the write-ahead log
+    /// still holding it.
     pub async fn erase(
         &self,
         reference: &str,
         staff: &str,
     ) -> Result<Option<String>, StorageError> {
-        let call = transaction!(self, |tx, q| {
-            sqlx::query(&q(super::outbox::FORGET_SUBMISSION))
-                .bind(reference)
-                .execute(&mut *tx)
-                .await?;
-            for statement in super::analysis::erasure_statements() {
-                sqlx::query(&q(statement))
-                    .bind(reference)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let row = sqlx::query(&q(
-                "DELETE FROM submissions WHERE reference = ? RETURNING call_id, idempotency_key",
-            ))
+        let storage = self.clone();
+        let (reference, staff) = (reference.to_owned(), staff.to_owned());
+        super::to_completion(async move { storage.erase_now(&reference, &staff).await }).await
+    }
+
+    async fn erase_now(
+        &self,
+        reference: &str,
+        staff: &str,
+    ) -> Result<Option<String>, StorageError> {
+        let mut tx = self.begin().await?;
+        Sql::new(super::outbox::FORGET_SUBMISSION)
             .bind(reference)
-            .fetch_optional(&mut *tx)
+            .execute(&mut tx)
             .await?;
-            let Some(row) = row else {
-                return Ok::<_, StorageError>(None);
-            };
-            let call: String = row.try_get("call_id")?;
-            let key: String = row.try_get("idempotency_key")?;
-            sqlx::query(&q(super::erased::REMEMBER))
-                .bind(super::erased_key_hash(&call, &key))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(&q(super::publication::BUMP))
-                .bind(&call)
-                .execute(&mut *tx)
-                .await?;
-            let at = now_text();
-            let line = AuditLine {
-                staff,
-                action: "erase",
-                call: Some(&call),
-                reference: Some(reference),
-                detail: "submission erased on request: every answer and moderation note deleted",
-            };
-            line.insert(&at).build().execute(&mut *tx).await?;
-            Ok(Some(call))
-        })?;
-        if call.is_some() {
-            self.forget_removed().await?;
+        for statement in super::analysis::erasure_statements() {
+            Sql::new(statement).bind(reference).execute(&mut tx).await?;
         }
-        Ok(call)
+        let row = Sql::new(
+            "DELETE FROM submissions WHERE reference = ? RETURNING call_id, idempotency_key",
+        )
+        .bind(reference)
+        .fetch_optional(&mut tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let call: String = row.try_get("call_id")?;
+        let key: String = row.try_get("idempotency_key")?;
+        Sql::new(super::erased::REMEMBER)
+            .bind(super::erased_key_hash(&call, &key))
+            .execute(&mut tx)
+            .await?;
+        Sql::new(super::publication::BUMP)
+            .bind(&call)
+            .execute(&mut tx)
+            .await?;
+        let at = now_text();
+        let line = AuditLine {
+            staff,
+            action: "erase",
+            call: Some(&call),
+            reference: Some(reference),
+            detail: "submission erased on request: every answer and moderation note deleted",
+        };
+        line.insert(&at).execute(&mut tx).await?;
+        tx.commit().await?;
+        self.forget_removed().await?;
+        Ok(Some(call))
     }
 
     /// Removes the respondents' personal data (names, contact names, emails,
@@ -408,8 +396,25 @@ impl Storage {
     /// submissions, those sent before `submitted_before` when given. The
     /// ideas and organisation names stay. Their keys are remembered as
     /// erased (a retry is refused, not stored again). Returns how many were
-    /// changed.
+    /// changed. Runs to completion in a task of its own, like [`Storage::erase`].
     pub async fn remove_personal_data(
+        &self,
+        call_id: &str,
+        submitted_before: Option<&str>,
+        staff: &str,
+    ) -> Result<u64, StorageError> {
+        let storage = self.clone();
+        let (call_id, staff) = (call_id.to_owned(), staff.to_owned());
+        let before = submitted_before.map(str::to_owned);
+        super::to_completion(async move {
+            storage
+                .remove_personal_data_now(&call_id, before.as_deref(), &staff)
+                .await
+        })
+        .await
+    }
+
+    async fn remove_personal_data_now(
         &self,
         call_id: &str,
         submitted_before: Option<&str>,
@@ -417,67 +422,65 @@ impl Storage {
     ) -> Result<u64, StorageError> {
         let before = submitted_before.unwrap_or("9999");
         let now = now_text();
-        let count = transaction!(self, |tx, q| {
-            sqlx::query(&q(super::outbox::FORGET_ACKNOWLEDGEMENTS))
-                .bind(call_id)
-                .bind(before)
-                .execute(&mut *tx)
-                .await?;
-            let keys: Vec<String> = sqlx::query(&q(
-                "SELECT idempotency_key FROM submissions WHERE call_id = ? \
-                 AND submitted_at < ? AND personal_data_removed_at IS NULL",
-            ))
+        let mut tx = self.begin().await?;
+        Sql::new(super::outbox::FORGET_ACKNOWLEDGEMENTS)
             .bind(call_id)
             .bind(before)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get("idempotency_key"))
-            .collect::<Result<_, _>>()?;
-            for chunk in keys.chunks(super::erased::REMEMBER_CHUNK) {
-                let sql = q(&super::erased::remember_many(chunk.len()));
-                let mut insert = sqlx::query(&sql);
-                for key in chunk {
-                    insert = insert.bind(super::erased_key_hash(call_id, key));
-                }
-                insert.execute(&mut *tx).await?;
+            .execute(&mut tx)
+            .await?;
+        let keys: Vec<String> = Sql::new(
+            "SELECT idempotency_key FROM submissions WHERE call_id = ? \
+                 AND submitted_at < ? AND personal_data_removed_at IS NULL",
+        )
+        .bind(call_id)
+        .bind(before)
+        .fetch_all(&mut tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("idempotency_key"))
+        .collect::<Result<_, _>>()?;
+        for chunk in keys.chunks(super::erased::REMEMBER_CHUNK) {
+            let mut insert = Sql::new(super::erased::remember_many(chunk.len()));
+            for key in chunk {
+                insert = insert.bind(super::erased_key_hash(call_id, key));
             }
-            sqlx::query(&q(super::publication::BUMP))
-                .bind(call_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(&q(
-                "UPDATE moderation_actions SET reason = '[removed by retention]' \
+            insert.execute(&mut tx).await?;
+        }
+        Sql::new(super::publication::BUMP)
+            .bind(call_id)
+            .execute(&mut tx)
+            .await?;
+        Sql::new(
+            "UPDATE moderation_actions SET reason = '[removed by retention]' \
                  WHERE submission_id IN (SELECT id FROM submissions WHERE call_id = ? \
                  AND submitted_at < ? AND personal_data_removed_at IS NULL)",
-            ))
-            .bind(call_id)
-            .bind(before)
-            .execute(&mut *tx)
-            .await?;
-            let done = sqlx::query(&q(
-                "UPDATE submissions SET name = NULL, email = NULL, age_band = 'removed', \
+        )
+        .bind(call_id)
+        .bind(before)
+        .execute(&mut tx)
+        .await?;
+        let done = Sql::new(
+            "UPDATE submissions SET name = NULL, email = NULL, age_band = 'removed', \
                  body_hash = 'removed', flag_passage = NULL, personal_data_removed_at = ? \
                  WHERE call_id = ? AND submitted_at < ? AND personal_data_removed_at IS NULL",
-            ))
-            .bind(&now)
-            .bind(call_id)
-            .bind(before)
-            .execute(&mut *tx)
-            .await?;
-            let count = done.rows_affected();
-            let detail = format!("personal data removed from {count} submission(s)");
-            let at = now_text();
-            let line = AuditLine {
-                staff,
-                action: "retention",
-                call: Some(call_id),
-                reference: None,
-                detail: &detail,
-            };
-            line.insert(&at).build().execute(&mut *tx).await?;
-            Ok::<_, StorageError>(count)
-        })?;
+        )
+        .bind(&now)
+        .bind(call_id)
+        .bind(before)
+        .execute(&mut tx)
+        .await?;
+        let count = done;
+        let detail = format!("personal data removed from {count} submission(s)");
+        let at = now_text();
+        let line = AuditLine {
+            staff,
+            action: "retention",
+            call: Some(call_id),
+            reference: None,
+            detail: &detail,
+        };
+        line.insert(&at).execute(&mut tx).await?;
+        tx.commit().await?;
         if count > 0 {
             self.forget_removed().await?;
         }
@@ -521,26 +524,24 @@ impl Storage {
             "SELECT at, staff, action, call_id, reference, detail FROM audit_log{filter} \
              ORDER BY id DESC LIMIT {limit}"
         );
-        read!(self, |pool, q| {
-            let sql = q(&sql);
-            let mut query = sqlx::query(&sql);
-            if let Some(call_id) = call_id {
-                query = query.bind(call_id);
-            }
-            let rows = query.fetch_all(pool).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(AuditEntry {
-                        at: row.try_get("at")?,
-                        staff: row.try_get("staff")?,
-                        action: row.try_get("action")?,
-                        call: row.try_get("call_id")?,
-                        reference: row.try_get("reference")?,
-                        detail: row.try_get("detail")?,
-                    })
+
+        let mut query = Sql::new(&sql);
+        if let Some(call_id) = call_id {
+            query = query.bind(call_id);
+        }
+        let rows = query.fetch_all(self).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    at: row.try_get("at")?,
+                    staff: row.try_get("staff")?,
+                    action: row.try_get("action")?,
+                    call: row.try_get("call_id")?,
+                    reference: row.try_get("reference")?,
+                    detail: row.try_get("detail")?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
     /// Submissions per call, partner and day; only `partner`'s when given.
@@ -558,26 +559,24 @@ impl Storage {
              FROM submissions{filter} GROUP BY call_id, partner_id, substr(submitted_at, 1, 10) \
              ORDER BY day, call_id, partner_id"
         );
-        read!(self, |pool, q| {
-            let sql = q(&sql);
-            let mut query = sqlx::query(&sql);
-            if let Some(partner) = partner {
-                query = query.bind(partner);
-            }
-            let rows = query.fetch_all(pool).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(DayCount {
-                        call: row.try_get("call_id")?,
-                        partner: row.try_get("partner_id")?,
-                        day: row.try_get("day")?,
-                        submissions: row.try_get("n")?,
-                        flagged: row.try_get("flagged")?,
-                        open_flags: row.try_get("open_flags")?,
-                        spam: row.try_get("spam")?,
-                    })
+
+        let mut query = Sql::new(&sql);
+        if let Some(partner) = partner {
+            query = query.bind(partner);
+        }
+        let rows = query.fetch_all(self).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DayCount {
+                    call: row.try_get("call_id")?,
+                    partner: row.try_get("partner_id")?,
+                    day: row.try_get("day")?,
+                    submissions: row.try_get("n")?,
+                    flagged: row.try_get("flagged")?,
+                    open_flags: row.try_get("open_flags")?,
+                    spam: row.try_get("spam")?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 }

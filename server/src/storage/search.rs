@@ -2,12 +2,11 @@
 //! search with filters (full-text on either engine).
 
 use serde::Serialize;
-use sqlx::{QueryBuilder, Row as _};
 
 use crate::limits::MAX_SEARCH_WORDS;
 use crate::review::filter::{Filter, FlagFilter, Partner};
 
-use super::{SELECT_COLUMNS, Storage, StorageError, StoredSubmission, SubmissionRow, stored};
+use super::{SELECT_COLUMNS, Sql, Storage, StorageError, StoredSubmission, SubmissionRow, stored};
 
 /// One page of search results and how many match in all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,19 +96,15 @@ fn conditions(filter: &Filter, postgres: bool) -> Vec<Condition> {
 
 /// Appends ` WHERE …` for `conditions`; the builder numbers the engine's
 /// placeholders.
-fn push_where<'a, DB>(query: &mut QueryBuilder<'a, DB>, conditions: &[Condition])
-where
-    DB: sqlx::Database,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+fn push_where(query: &mut Sql, conditions: &[Condition]) {
     for (i, condition) in conditions.iter().enumerate() {
         query.push(if i == 0 { " WHERE " } else { " AND " });
         match condition {
             Condition::Sql(sql) => {
-                query.push(*sql);
+                query.push(sql);
             }
             Condition::Bound(before, value, after) => {
-                query.push(*before).push_bind(value.clone()).push(*after);
+                query.push(before).push_bind(value.clone()).push(after);
             }
         }
     }
@@ -122,33 +117,28 @@ impl Storage {
         reference: &str,
     ) -> Result<Option<StoredSubmission>, StorageError> {
         let sql = format!("SELECT {SELECT_COLUMNS} FROM submissions WHERE reference = ?");
-        read!(self, |pool, q| {
-            let row = sqlx::query_as::<_, SubmissionRow>(&q(&sql))
-                .bind(reference)
-                .fetch_optional(pool)
-                .await?;
-            row.map(StoredSubmission::try_from).transpose()
-        })
+
+        let row = Sql::new(&sql)
+            .bind(reference)
+            .fetch_optional_as::<SubmissionRow>(self)
+            .await?;
+        row.map(StoredSubmission::try_from).transpose()
     }
 
     /// How many flagged submissions are not yet handled, in every call.
     pub async fn open_flag_count(&self) -> Result<i64, StorageError> {
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q("SELECT count(*) AS n FROM submissions WHERE flag_open"))
-                .fetch_one(pool)
-                .await?;
-            Ok(row.try_get("n")?)
-        })
+        let row = Sql::new("SELECT count(*) AS n FROM submissions WHERE flag_open")
+            .fetch_one(self)
+            .await?;
+        Ok(row.try_get("n")?)
     }
 
     /// How many submissions are stored, in every call.
     pub async fn count_all(&self) -> Result<i64, StorageError> {
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q("SELECT count(*) AS n FROM submissions"))
-                .fetch_one(pool)
-                .await?;
-            Ok(row.try_get("n")?)
-        })
+        let row = Sql::new("SELECT count(*) AS n FROM submissions")
+            .fetch_one(self)
+            .await?;
+        Ok(row.try_get("n")?)
     }
 
     /// Submissions matching `filter`: open flags first, then newest first.
@@ -159,23 +149,18 @@ impl Storage {
         limit: i64,
     ) -> Result<SearchPage, StorageError> {
         let conditions = conditions(filter, matches!(self, Self::Postgres(_)));
-        read!(self, |pool, _q| {
-            let mut count = QueryBuilder::new("SELECT count(*) AS n FROM submissions");
-            push_where(&mut count, &conditions);
-            let total: i64 = count.build().fetch_one(pool).await?.try_get("n")?;
-            let mut page = QueryBuilder::new(format!("SELECT {SELECT_COLUMNS} FROM submissions"));
-            push_where(&mut page, &conditions);
-            page.push(" ORDER BY flag_open DESC, id DESC LIMIT ")
-                .push_bind(limit)
-                .push(" OFFSET ")
-                .push_bind(offset);
-            let submissions = stored(
-                page.build_query_as::<SubmissionRow>()
-                    .fetch_all(pool)
-                    .await?,
-            )?;
-            Ok(SearchPage { total, submissions })
-        })
+
+        let mut count = Sql::new("SELECT count(*) AS n FROM submissions");
+        push_where(&mut count, &conditions);
+        let total: i64 = count.fetch_one(self).await?.try_get("n")?;
+        let mut page = Sql::new(format!("SELECT {SELECT_COLUMNS} FROM submissions"));
+        push_where(&mut page, &conditions);
+        page.push(" ORDER BY flag_open DESC, id DESC LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+        let submissions = stored(page.fetch_all_as::<SubmissionRow>(self).await?)?;
+        Ok(SearchPage { total, submissions })
     }
 }
 

@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use sqlx::Row as _;
-
-use super::{Storage, StorageError, now_text};
+use super::{Sql, Storage, StorageError, now_text};
 use crate::limits::SESSION_TOUCH_EVERY;
 
 /// Who a stored session belongs to.
@@ -17,6 +15,9 @@ pub struct SessionOwner {
     pub kind: String,
     /// The staff token's name or the partner's id.
     pub name: String,
+    /// The SHA-256 of the configured digest of the token it signed in
+    /// with: the session ends when no configured token has it any more.
+    pub token: String,
 }
 
 /// When a stored session still counts: used within the idle timeout, and
@@ -88,33 +89,31 @@ impl Storage {
     ) -> Result<(), StorageError> {
         let now = now_text();
         let (idle_cutoff, created_cutoff) = times.cutoffs();
-        transaction!(self, |tx, q| {
-            if let Some(old) = replaces {
-                sqlx::query(&q("DELETE FROM staff_sessions WHERE id_hash = ?"))
-                    .bind(old)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query(&q(
-                "DELETE FROM staff_sessions WHERE last_seen_at < ? OR created_at < ?",
-            ))
+        let mut tx = self.begin().await?;
+        if let Some(old) = replaces {
+            Sql::new("DELETE FROM staff_sessions WHERE id_hash = ?")
+                .bind(old)
+                .execute(&mut tx)
+                .await?;
+        }
+        Sql::new("DELETE FROM staff_sessions WHERE last_seen_at < ? OR created_at < ?")
             .bind(&idle_cutoff)
             .bind(&created_cutoff)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-            sqlx::query(&q(
-                "INSERT INTO staff_sessions (id_hash, kind, name, created_at, last_seen_at) \
-                 VALUES (?, ?, ?, ?, ?)",
-            ))
-            .bind(id_hash)
-            .bind(&owner.kind)
-            .bind(&owner.name)
-            .bind(&now)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-            Ok::<_, StorageError>(())
-        })
+        Sql::new(
+            "INSERT INTO staff_sessions (id_hash, kind, name, token_hash, created_at, \
+             last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id_hash)
+        .bind(&owner.kind)
+        .bind(&owner.name)
+        .bind(&owner.token)
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await
     }
 
     /// The owner of the live session `id_hash`, marking it used; `None`
@@ -128,53 +127,44 @@ impl Storage {
         times: SessionTimes,
     ) -> Result<Option<SessionOwner>, StorageError> {
         let (idle_cutoff, created_cutoff) = times.cutoffs();
-        let found = read!(self, |pool, q| {
-            let row = sqlx::query(&q("SELECT kind, name, last_seen_at FROM staff_sessions \
-                 WHERE id_hash = ? AND last_seen_at >= ? AND created_at >= ?"))
-            .bind(id_hash)
-            .bind(&idle_cutoff)
-            .bind(&created_cutoff)
-            .fetch_optional(pool)
-            .await?;
-            match row {
-                Some(row) => Ok::<_, StorageError>(Some((
-                    SessionOwner {
-                        kind: row.try_get("kind")?,
-                        name: row.try_get("name")?,
-                    },
-                    row.try_get::<String, _>("last_seen_at")?,
-                ))),
-                None => Ok(None),
-            }
-        })?;
-        let Some((owner, last_seen)) = found else {
+        let found = Sql::new(
+            "SELECT kind, name, token_hash, last_seen_at FROM staff_sessions \
+             WHERE id_hash = ? AND last_seen_at >= ? AND created_at >= ?",
+        )
+        .bind(id_hash)
+        .bind(&idle_cutoff)
+        .bind(&created_cutoff)
+        .fetch_optional(self)
+        .await?;
+        let Some(row) = found else {
             return Ok(None);
         };
+        let owner = SessionOwner {
+            kind: row.try_get("kind")?,
+            name: row.try_get("name")?,
+            token: row.try_get("token_hash")?,
+        };
+        let last_seen: String = row.try_get("last_seen_at")?;
         if last_seen < before_now(times.touch_every()) {
-            let now = now_text();
-            transaction!(self, |tx, q| {
-                sqlx::query(&q(
-                    "UPDATE staff_sessions SET last_seen_at = ? WHERE id_hash = ?",
-                ))
-                .bind(&now)
+            let mut tx = self.begin().await?;
+            Sql::new("UPDATE staff_sessions SET last_seen_at = ? WHERE id_hash = ?")
+                .bind(now_text())
                 .bind(id_hash)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-                Ok::<_, StorageError>(())
-            })?;
+            tx.commit().await?;
         }
         Ok(Some(owner))
     }
 
     /// Ends the session `id_hash` (signing out).
     pub async fn end_session(&self, id_hash: &str) -> Result<(), StorageError> {
-        transaction!(self, |tx, q| {
-            sqlx::query(&q("DELETE FROM staff_sessions WHERE id_hash = ?"))
-                .bind(id_hash)
-                .execute(&mut *tx)
-                .await?;
-            Ok::<_, StorageError>(())
-        })
+        let mut tx = self.begin().await?;
+        Sql::new("DELETE FROM staff_sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await
     }
 
     /// Records one failed attempt and forgets those older than `kept`;
@@ -189,22 +179,23 @@ impl Storage {
         let now = now_text();
         let cutoff = before_now(kept);
         let recent = before_now(window);
-        transaction!(self, |tx, q| {
-            sqlx::query(&q("DELETE FROM auth_failures WHERE at < ?"))
-                .bind(&cutoff)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(&q("INSERT INTO auth_failures (at, via) VALUES (?, ?)"))
-                .bind(&now)
-                .bind(via.as_str())
-                .execute(&mut *tx)
-                .await?;
-            let row = sqlx::query(&q("SELECT COUNT(*) AS n FROM auth_failures WHERE at >= ?"))
-                .bind(&recent)
-                .fetch_one(&mut *tx)
-                .await?;
-            Ok::<_, StorageError>(row.try_get("n")?)
-        })
+        let mut tx = self.begin().await?;
+        Sql::new("DELETE FROM auth_failures WHERE at < ?")
+            .bind(&cutoff)
+            .execute(&mut tx)
+            .await?;
+        Sql::new("INSERT INTO auth_failures (at, via) VALUES (?, ?)")
+            .bind(&now)
+            .bind(via.as_str())
+            .execute(&mut tx)
+            .await?;
+        let row = Sql::new("SELECT COUNT(*) AS n FROM auth_failures WHERE at >= ?")
+            .bind(&recent)
+            .fetch_one(&mut tx)
+            .await?;
+        let count = row.try_get("n")?;
+        tx.commit().await?;
+        Ok(count)
     }
 
     /// Failed attempts in the last 24 hours and in all still kept (up to
@@ -212,19 +203,17 @@ impl Storage {
     pub async fn auth_failure_counts(&self, kept: Duration) -> Result<FailureCounts, StorageError> {
         let day = before_now(Duration::from_secs(24 * 60 * 60));
         let kept = before_now(kept);
-        read!(self, |pool, q| {
-            let row = sqlx::query(&q(
-                "SELECT COUNT(CASE WHEN at >= ? THEN 1 END) AS last_day, COUNT(*) AS kept \
-                 FROM auth_failures WHERE at >= ?",
-            ))
-            .bind(&day)
-            .bind(&kept)
-            .fetch_one(pool)
-            .await?;
-            Ok(FailureCounts {
-                last_day: row.try_get("last_day")?,
-                kept: row.try_get("kept")?,
-            })
+        let row = Sql::new(
+            "SELECT COUNT(CASE WHEN at >= ? THEN 1 END) AS last_day, COUNT(*) AS kept \
+             FROM auth_failures WHERE at >= ?",
+        )
+        .bind(&day)
+        .bind(&kept)
+        .fetch_one(self)
+        .await?;
+        Ok(FailureCounts {
+            last_day: row.try_get("last_day")?,
+            kept: row.try_get("kept")?,
         })
     }
 }

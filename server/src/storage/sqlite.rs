@@ -34,9 +34,10 @@ struct Job {
 pub struct SqliteStore {
     pub(super) readers: SqlitePool,
     /// Staff actions (moderation, publication, erasure, retention) write on
-    /// this connection in `BEGIN IMMEDIATE` transactions; the busy timeout
-    /// lets them wait for a group commit in progress and the other way round.
-    pub(super) staff_writer: Arc<Mutex<SqliteConnection>>,
+    /// this pool's one connection in `BEGIN IMMEDIATE` transactions
+    /// ([`super::Tx`]); the busy timeout lets them wait for a group commit
+    /// in progress and the other way round.
+    pub(super) staff_writer: SqlitePool,
     jobs: mpsc::Sender<Job>,
     writer: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
     pub(super) metrics: Metrics,
@@ -60,7 +61,7 @@ impl SqliteStore {
     /// truncates the log to nothing, waiting (up to the busy timeout) for
     /// readers and the group commit. Called after personal data is removed.
     pub(super) async fn empty_write_ahead_log(&self) -> Result<(), StorageError> {
-        let mut conn = self.staff_writer.lock().await;
+        let mut conn = self.staff_writer.acquire().await?;
         let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .fetch_one(&mut *conn)
             .await?;
@@ -79,7 +80,11 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite")
             .run(&mut writer)
             .await?;
-        let staff_writer = Arc::new(Mutex::new(options(url)?.connect().await?));
+        let staff_writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(DATABASE_WAIT)
+            .connect_with(options(url)?)
+            .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(SQLITE_READERS)
             .connect_with(options(url)?.read_only(true))

@@ -179,6 +179,17 @@ pub async fn spawn_app_on(database_url: &str, options: &Options) -> TestApp {
     spawn_app_in(dir, database_url.to_owned(), options, |text| text).await
 }
 
+/// Another server on the database `database_url` with its configuration
+/// text changed by `edit` (a restart after the configuration changed).
+pub async fn spawn_app_on_edited(
+    database_url: &str,
+    options: &Options,
+    edit: impl FnOnce(String) -> String,
+) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(dir, database_url.to_owned(), options, edit).await
+}
+
 async fn spawn_app_in(
     dir: tempfile::TempDir,
     database_url: String,

@@ -1,6 +1,7 @@
 //! Integration tests: the whole server on port 0 with a fresh database per
 //! test, driven over HTTP.
 
+mod abandon;
 mod admin;
 mod backups;
 mod boundaries;

@@ -156,3 +156,88 @@ async fn a_session_is_stored_only_as_a_hash_of_its_id() {
     );
     app.stop().await;
 }
+
+/// The configured digest of `token`, as the test configuration writes it.
+fn digest_of(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// The partner dashboard's status with `cookie`.
+async fn partner_page(app: &TestApp, cookie: &str) -> u16 {
+    no_redirects()
+        .get(app.url("/partner"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_session_ends_when_its_token_is_rotated_or_removed_from_the_configuration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database_url(dir.path()).await;
+    let options = Options::default();
+    let before = spawn_app_on(&database_url, &options).await;
+    let staff = sign_in(&before, ADMIN_TOKEN, None).await;
+    let partner = sign_in(&before, PARTNER_TOKEN, None).await;
+    assert_eq!(dashboard(&before, &staff).await, 200);
+    assert_eq!(partner_page(&before, &partner).await, 200);
+
+    // The same names, new tokens: both sessions end, and stay ended when
+    // the old configuration comes back (they were deleted).
+    let rotated = spawn_app_on_edited(&database_url, &options, |text| {
+        text.replace(&digest_of(ADMIN_TOKEN), &digest_of("a-new-staff-token"))
+            .replace(&digest_of(PARTNER_TOKEN), &digest_of("a-new-partner-token"))
+    })
+    .await;
+    assert_ne!(
+        dashboard(&rotated, &staff).await,
+        200,
+        "staff session ended"
+    );
+    assert_ne!(
+        partner_page(&rotated, &partner).await,
+        200,
+        "partner session ended"
+    );
+    let with_new = sign_in(&rotated, "a-new-staff-token", None).await;
+    assert_eq!(dashboard(&rotated, &with_new).await, 200);
+    rotated.stop().await;
+    assert_ne!(dashboard(&before, &staff).await, 200, "ended for good");
+
+    // A token removed from the configuration ends its sessions too.
+    let staff = sign_in(&before, ADMIN_TOKEN, None).await;
+    let partner = sign_in(&before, PARTNER_TOKEN, None).await;
+    let removed = spawn_app_on_edited(&database_url, &options, |text| {
+        text.replace(
+            &format!(
+                "[[admin_tokens]]\nname = \"test\"\nsha256 = \"{}\"",
+                digest_of(ADMIN_TOKEN)
+            ),
+            &format!(
+                "[[admin_tokens]]\nname = \"other\"\nsha256 = \"{}\"",
+                digest_of("another-token")
+            ),
+        )
+        .replace(
+            &format!("token_sha256 = \"{}\"", digest_of(PARTNER_TOKEN)),
+            "",
+        )
+    })
+    .await;
+    assert_ne!(
+        dashboard(&removed, &staff).await,
+        200,
+        "staff session ended"
+    );
+    assert_ne!(
+        partner_page(&removed, &partner).await,
+        200,
+        "partner session ended"
+    );
+    removed.stop().await;
+    before.stop().await;
+}
