@@ -23,6 +23,10 @@ pub const CORS_MAX_AGE: Duration = Duration::from_secs(600);
 
 /// Results per page of a search: a screenful staff can scan.
 pub const PER_PAGE: i64 = 50;
+/// Submissions read and sent at once by the staff exports and the list of
+/// submissions: a few hundred kilobytes in memory per download in progress,
+/// whatever the call's size, in few enough queries to stay fast.
+pub const EXPORT_PAGE_ROWS: i64 = 500;
 /// Longest search text: a sentence or two is plenty to find an idea.
 pub const MAX_SEARCH_CHARS: usize = 200;
 /// Words of a search used (each must match): more only slows the index.

@@ -18,6 +18,7 @@
 //! once and is counted in the database for the dashboard.
 
 pub mod pages;
+pub mod persistence;
 pub mod throttle;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -34,7 +35,8 @@ use crate::config::Config;
 use crate::http::client::client_bucket;
 use crate::http::problem::ApiError;
 use crate::limits::{AUTH_ALARM_FAILURES, AUTH_ALARM_WINDOW, AUTH_FAILURES_KEPT};
-use crate::storage::{FailedVia, SessionOwner, SessionTimes, StorageError};
+use crate::storage::StorageError;
+pub use persistence::{FailedVia, FailureCounts, SessionOwner, SessionTimes};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "cfi_session";
@@ -121,15 +123,14 @@ pub async fn start_session(
 ) -> Result<String, StorageError> {
     let id = hex::encode(rand::random::<[u8; 32]>());
     let replaces = replaces.map(stored_id);
-    state
-        .storage
-        .start_session(
-            &stored_id(&id),
-            &principal.owner(token_fingerprint(&hex::encode(digest(token.trim())))),
-            replaces.as_deref(),
-            session_times(&state.config),
-        )
-        .await?;
+    persistence::start_session(
+        &state.storage,
+        &stored_id(&id),
+        &principal.owner(token_fingerprint(&hex::encode(digest(token.trim())))),
+        replaces.as_deref(),
+        session_times(&state.config),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -137,15 +138,13 @@ pub async fn start_session(
 /// token is no longer configured is ended.
 async fn session_principal(state: &AppState, id: &str) -> Result<Option<Principal>, StorageError> {
     let stored = stored_id(id);
-    let owner = state
-        .storage
-        .use_session(&stored, session_times(&state.config))
-        .await?;
+    let owner =
+        persistence::use_session(&state.storage, &stored, session_times(&state.config)).await?;
     let Some(owner) = owner else { return Ok(None) };
     match Principal::from_owner(&state.config, owner) {
         Some(principal) => Ok(Some(principal)),
         None => {
-            state.storage.end_session(&stored).await?;
+            persistence::end_session(&state.storage, &stored).await?;
             Ok(None)
         }
     }
@@ -153,7 +152,7 @@ async fn session_principal(state: &AppState, id: &str) -> Result<Option<Principa
 
 /// Ends the session `id` (signing out).
 pub async fn end_session(state: &AppState, id: &str) -> Result<(), StorageError> {
-    state.storage.end_session(&stored_id(id)).await
+    persistence::end_session(&state.storage, &stored_id(id)).await
 }
 
 fn digest(text: &str) -> [u8; 32] {
@@ -317,10 +316,13 @@ pub async fn check_token(
         .throttle
         .check(client)
         .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
-    let recent = match state
-        .storage
-        .record_auth_failure(via, AUTH_FAILURES_KEPT, AUTH_ALARM_WINDOW)
-        .await
+    let recent = match persistence::record_auth_failure(
+        &state.storage,
+        via,
+        AUTH_FAILURES_KEPT,
+        AUTH_ALARM_WINDOW,
+    )
+    .await
     {
         Ok(recent) => recent,
         Err(error) => {
@@ -338,6 +340,12 @@ pub async fn check_token(
         "a token that is not right was refused"
     );
     Err(ApiError::Unauthorized)
+}
+
+/// Failed sign-ins and bearer tokens in the last day and in all still kept,
+/// counted by every replica alike (for the dashboard).
+pub async fn failure_counts(state: &AppState) -> Result<FailureCounts, StorageError> {
+    persistence::auth_failure_counts(&state.storage, AUTH_FAILURES_KEPT).await
 }
 
 /// Anyone signed in: staff or a partner.

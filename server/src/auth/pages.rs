@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::FailedVia;
 use super::{
     Principal, Staff, Viewer, check_token, client_of, end_session, over_https, same_origin,
     session_cookie, session_cookie_header, start_session,
 };
 use crate::http::html::{private_pages, render};
 use crate::http::problem::ApiError;
-use crate::storage::FailedVia;
 use crate::{AppState, Router};
 
 /// `/admin/sign-in` and `/admin/sign-out`.

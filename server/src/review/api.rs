@@ -5,11 +5,13 @@
 
 use crate::http::extract::Json;
 use crate::http::extract::{Path, Query};
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cfi_rules::Reference;
+use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 
 use super::filter::FilterQuery;
@@ -18,9 +20,9 @@ use super::service::{
 };
 use crate::auth::{Principal, Staff, Viewer};
 use crate::http::problem::ApiError;
-use crate::limits::{AUDIT_LOG_LINES, PER_PAGE};
+use crate::limits::{AUDIT_LOG_LINES, EXPORT_PAGE_ROWS, PER_PAGE};
 use crate::moderation::ModerationAction;
-use crate::storage::{AuditEntry, StoredSubmission};
+use crate::storage::{AuditEntry, StorageError, StoredSubmission};
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {
@@ -49,17 +51,67 @@ struct ListQuery {
     call: Option<String>,
 }
 
-#[derive(Serialize)]
-struct List {
-    submissions: Vec<StoredSubmission>,
+/// Where a streamed list of submissions has got to: the calls still to
+/// read, and the place of the last submission sent in the first of them.
+struct ListPages {
+    state: AppState,
+    calls: std::collections::VecDeque<String>,
+    after: i64,
+    sent: usize,
+    opened: bool,
+    closed: bool,
 }
 
+/// The next piece of the list: its opening and a page, a page, or its end.
+async fn next_list_page(mut pages: ListPages) -> Result<Option<(Bytes, ListPages)>, StorageError> {
+    let mut out = String::new();
+    if !pages.opened {
+        pages.opened = true;
+        out.push_str("{\"submissions\":[");
+    }
+    loop {
+        let Some(call) = pages.calls.front() else {
+            if pages.closed {
+                return Ok(None);
+            }
+            pages.closed = true;
+            out.push_str("]}");
+            return Ok(Some((Bytes::from(out), pages)));
+        };
+        let page = pages
+            .state
+            .storage
+            .list_page(call, pages.after, EXPORT_PAGE_ROWS)
+            .await?;
+        let Some((last, _)) = page.last() else {
+            pages.calls.pop_front();
+            pages.after = 0;
+            continue;
+        };
+        pages.after = *last;
+        for (_, submission) in &page {
+            if pages.sent > 0 {
+                out.push(',');
+            }
+            pages.sent += 1;
+            let json = serde_json::to_string(submission)
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            out.push_str(&json);
+        }
+        return Ok(Some((Bytes::from(out), pages)));
+    }
+}
+
+/// `GET /api/admin/submissions`: every submission of one call or of all,
+/// sent a page at a time as it is read (memory stays bounded whatever the
+/// size); the first page is read before the answer starts, so a database
+/// that cannot answer gets a 503.
 async fn list(
     _staff: Staff,
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
-) -> Result<Json<List>, ApiError> {
-    let calls: Vec<String> = match query.call {
+) -> Result<Response, ApiError> {
+    let calls = match query.call {
         Some(id) => {
             state
                 .config
@@ -69,11 +121,27 @@ async fn list(
         }
         None => state.config.calls.iter().map(|c| c.id.clone()).collect(),
     };
-    let mut submissions = Vec::new();
-    for call in calls {
-        submissions.extend(state.storage.list(&call).await?);
-    }
-    Ok(Json(List { submissions }))
+    let pages = ListPages {
+        state: state.clone(),
+        calls: calls.into(),
+        after: 0,
+        sent: 0,
+        opened: false,
+        closed: false,
+    };
+    let Some((first, pages)) = next_list_page(pages).await? else {
+        return Err(ApiError::Internal);
+    };
+    let rest = stream::try_unfold(pages, next_list_page).inspect_err(|error| {
+        tracing::error!(%error, "a list of submissions was cut short");
+    });
+    let body = Body::from_stream(stream::iter([Ok::<_, StorageError>(first)]).chain(rest));
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
 }
 
 #[derive(Deserialize)]

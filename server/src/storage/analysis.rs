@@ -217,22 +217,40 @@ impl Storage {
 
     /// The codes now applied to one submission's ideas.
     pub async fn codings_of(&self, reference: &str) -> Result<Vec<Coding>, StorageError> {
-        self.codings_where("s.reference = ?", reference).await
+        self.codings_where("s.reference = ?", &[reference]).await
     }
 
     /// The codes now applied to every idea of a call.
     pub async fn call_codings(&self, call_id: &str) -> Result<Vec<Coding>, StorageError> {
-        self.codings_where("s.call_id = ?", call_id).await
+        self.codings_where("s.call_id = ?", &[call_id]).await
     }
 
-    async fn codings_where(&self, filter: &str, value: &str) -> Result<Vec<Coding>, StorageError> {
+    /// The codes now applied to the ideas of several submissions (a page of
+    /// an export).
+    pub async fn codings_of_many(&self, references: &[&str]) -> Result<Vec<Coding>, StorageError> {
+        if references.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; references.len()].join(", ");
+        self.codings_where(&format!("s.reference IN ({marks})"), references)
+            .await
+    }
+
+    async fn codings_where(
+        &self,
+        filter: &str,
+        values: &[&str],
+    ) -> Result<Vec<Coding>, StorageError> {
         let sql = format!(
             "SELECT s.reference, c.idea, c.code_id FROM codings AS c \
              JOIN submissions AS s ON s.id = c.submission_id WHERE {filter} \
              ORDER BY s.id, c.idea, c.code_id"
         );
-
-        let rows = Sql::new(&sql).bind(value).fetch_all(self).await?;
+        let mut query = Sql::new(&sql);
+        for value in values {
+            query = query.bind(*value);
+        }
+        let rows = query.fetch_all(self).await?;
         rows.iter()
             .map(|row| {
                 Ok(Coding {

@@ -10,7 +10,6 @@ mod postgres;
 mod publication;
 mod review;
 mod search;
-mod sessions;
 mod sql;
 mod sqlite;
 
@@ -33,7 +32,6 @@ pub use postgres::PostgresStore;
 pub use publication::{CodeSummaryState, PublicationState, PublicationVersion};
 pub use review::{AuditEntry, DayCount};
 pub use search::SearchPage;
-pub use sessions::{FailedVia, FailureCounts, SessionOwner, SessionTimes};
 pub use sql::{Record, Row as SqlRow, Sql, Target, Tx, Value};
 pub use sqlite::SqliteStore;
 

@@ -75,6 +75,9 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(POSTGRES_CONNECTIONS)
             .acquire_timeout(DATABASE_WAIT)
+            // As on SQLite: a connection still in a transaction when it
+            // comes back is closed rather than reused.
+            .after_release(|conn, _| Box::pin(super::sql::outside_transaction(conn)))
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;

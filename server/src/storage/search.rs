@@ -110,7 +110,40 @@ fn push_where(query: &mut Sql, conditions: &[Condition]) {
     }
 }
 
+/// A submission row with its place in the table, for reading in pages.
+#[derive(sqlx::FromRow)]
+struct PagedRow {
+    id: i64,
+    #[sqlx(flatten)]
+    row: SubmissionRow,
+}
+
 impl Storage {
+    /// Up to `limit` submissions of a call stored after the one at `after`
+    /// (0 for the first page), oldest first, each with its place to pass as
+    /// the next `after`: a whole call read a page at a time, in bounded
+    /// memory.
+    pub async fn list_page(
+        &self,
+        call_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, StoredSubmission)>, StorageError> {
+        let sql = format!(
+            "SELECT id, {SELECT_COLUMNS} FROM submissions WHERE call_id = ? AND id > ? \
+             ORDER BY id LIMIT ?"
+        );
+        Sql::new(sql)
+            .bind(call_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all_as::<PagedRow>(self)
+            .await?
+            .into_iter()
+            .map(|p| Ok((p.id, StoredSubmission::try_from(p.row)?)))
+            .collect()
+    }
+
     /// One submission by its reference.
     pub async fn submission(
         &self,

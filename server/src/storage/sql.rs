@@ -378,6 +378,22 @@ pub fn dollar(sql: &str) -> String {
     out
 }
 
+/// Whether a connection given back to its pool may be used again: only
+/// once any rollback queued by a dropped [`Tx`] has run (a ping waits for
+/// it) and it is in no transaction. A request dropped in the middle of
+/// beginning one can leave it open with nothing to roll it back; closing
+/// the connection ends it.
+pub(super) async fn outside_transaction<C: sqlx::Connection>(
+    conn: &mut C,
+) -> Result<bool, sqlx::Error> {
+    conn.ping().await?;
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("a connection left in a transaction by a dropped request is closed");
+    }
+    Ok(clean)
+}
+
 enum Engine {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),

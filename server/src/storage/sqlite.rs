@@ -83,6 +83,12 @@ impl SqliteStore {
         let staff_writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(DATABASE_WAIT)
+            // A `BEGIN IMMEDIATE` whose future was dropped just after it
+            // took the lock leaves no `Transaction` to roll back (sqlx
+            // 0.8's SQLite transaction manager): such a connection is
+            // closed, which ends its transaction and frees the write lock,
+            // instead of going back to the pool.
+            .after_release(|conn, _| Box::pin(super::sql::outside_transaction(conn)))
             .connect_with(options(url)?)
             .await?;
         let readers = SqlitePoolOptions::new()

@@ -108,6 +108,88 @@ async fn health_reports_storage() {
     app.stop().await;
 }
 
+/// Makes the app's database refuse writes until the returned guard is
+/// dropped: on SQLite another connection holds the write lock; on
+/// PostgreSQL the database becomes read-only and the app's connections are
+/// ended, so the pool reconnects read-only.
+async fn writes_blocked(app: &TestApp) -> Box<dyn std::any::Any> {
+    use sqlx::Connection;
+    if is_postgres() {
+        let (base, name) = app.database_url.rsplit_once('/').expect("database name");
+        let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
+            .await
+            .expect("connect");
+        sqlx::query(&format!(
+            "ALTER DATABASE {name} SET default_transaction_read_only = on"
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("read-only");
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .execute(&mut admin)
+        .await
+        .expect("end connections");
+        Box::new(admin)
+    } else {
+        let mut holder = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut holder)
+            .await
+            .expect("write lock");
+        Box::new(holder)
+    }
+}
+
+#[tokio::test]
+async fn health_answers_503_while_the_database_cannot_take_a_write_and_200_after() {
+    let app = spawn_app().await;
+    let guard = writes_blocked(&app).await;
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 503, "writes cannot happen");
+    assert_problem(response, 503).await;
+    drop(guard);
+    if is_postgres() {
+        use sqlx::Connection;
+        let (base, name) = app.database_url.rsplit_once('/').expect("database name");
+        let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
+            .await
+            .expect("connect");
+        sqlx::query(&format!(
+            "ALTER DATABASE {name} RESET default_transaction_read_only"
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("writable");
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .execute(&mut admin)
+        .await
+        .expect("end connections");
+    }
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200, "writes can happen again");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_call_can_say_the_language_and_direction_of_its_form_and_its_own_page() {
     let app = spawn_app().await;

@@ -125,3 +125,73 @@ async fn the_staff_exports_hold_every_field_and_the_moderation_state() {
     assert_problem(wrong_format, 404).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn exports_and_the_list_of_more_submissions_than_a_page_are_sent_in_pieces_each_once() {
+    use futures_util::StreamExt;
+    let app = spawn_app().await;
+    let count = usize::try_from(cfi_server::limits::EXPORT_PAGE_ROWS).expect("small") * 2 + 17;
+    let mut references: Vec<String> = futures_util::stream::iter(0..count)
+        .map(|i| {
+            let app = &app;
+            async move {
+                let mut body = valid_body();
+                body["ideas"][0]["title"] = json!(format!("Idea number {i}"));
+                submit_ok(app, &body).await
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    references.sort();
+
+    let csv = export(&app, "open-call.csv").await;
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers().get("content-length").is_none(),
+        "sent as it is read, not built whole first"
+    );
+    let records = parse_csv(&csv.text().await.expect("text"));
+    assert_eq!(records[0][0], "reference", "the header once, first");
+    let mut exported: Vec<String> = records[1..].iter().map(|r| r[0].clone()).collect();
+    exported.sort();
+    assert_eq!(exported, references, "every submission once");
+
+    let json = export(&app, "open-call.json").await;
+    assert_eq!(json.status(), 200);
+    let json: Value = json.json().await.expect("one JSON document");
+    assert_eq!(json["call"], "open-call");
+    let mut exported: Vec<String> = json["submissions"]
+        .as_array()
+        .expect("submissions")
+        .iter()
+        .map(|s| {
+            s["submission"]["reference"]
+                .as_str()
+                .expect("reference")
+                .to_owned()
+        })
+        .collect();
+    exported.sort();
+    assert_eq!(exported, references, "every submission once");
+
+    let list = app
+        .client
+        .get(app.url("/api/admin/submissions"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(list.status(), 200);
+    assert!(list.headers().get("content-length").is_none());
+    let list: Value = list.json().await.expect("one JSON document");
+    let mut listed: Vec<String> = list["submissions"]
+        .as_array()
+        .expect("submissions")
+        .iter()
+        .map(|s| s["reference"].as_str().expect("reference").to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, references, "every submission once");
+    app.stop().await;
+}

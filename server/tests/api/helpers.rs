@@ -196,6 +196,12 @@ async fn spawn_app_in(
     options: &Options,
     edit: impl FnOnce(String) -> String,
 ) -> TestApp {
+    // The server's log in the test's output (errors only, unless RUST_LOG
+    // says otherwise), shown when a test fails.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let text = edit(config_toml(&database_url, options));
     let config = Config::from_toml(&text, Path::new("test.toml"), |_| None).expect("test config");
     let app = Application::build(config).await.expect("app builds");

@@ -13,13 +13,13 @@ use serde::Deserialize;
 use super::chart::Chart;
 use super::partner_label;
 use crate::AppState;
+use crate::auth::FailureCounts;
 use crate::auth::Principal;
 use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
 use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
 use crate::limits::{AUTH_FAILURES_KEPT, DASHBOARD_ALERT_LINES, DASHBOARD_AUDIT_LINES};
 use crate::review::service::{counts_for, set_publication};
-use crate::storage::FailureCounts;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -98,10 +98,7 @@ pub async fn show(
             reference: e.reference.unwrap_or_default(),
         })
         .collect();
-    let failed_sign_ins = state
-        .storage
-        .auth_failure_counts(AUTH_FAILURES_KEPT)
-        .await?;
+    let failed_sign_ins = crate::auth::failure_counts(&state).await?;
     let alerts = state
         .storage
         .recent_alerts(DASHBOARD_ALERT_LINES)
