@@ -21,6 +21,7 @@ mod moderation;
 mod openapi;
 mod outbox;
 mod publication;
+mod redaction;
 mod replicas;
 mod review_helpers;
 mod sessions;
