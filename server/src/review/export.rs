@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::service::state_view;
-use crate::analysis::service::code_names_by_idea;
 use crate::auth::Staff;
+use crate::codebook::service::code_names_by_idea;
 use crate::config::Config;
 use crate::http::csv::CsvWriter;
 use crate::http::problem::ApiError;
