@@ -8,6 +8,7 @@ mod calls;
 mod campaigns;
 mod catalogue;
 mod codebook;
+mod codebook_pages;
 mod commands;
 mod connections;
 mod crash;

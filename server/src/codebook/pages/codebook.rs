@@ -1,6 +1,9 @@
 //! The codebook page, `GET /admin/calls/{call}/codes` (`codebook.html`):
 //! the codes of a call with their counts (a bar chart and a table), the
-//! switch of the public summary, and forms to create and edit codes.
+//! switch of the public summary, and the form to create a code; each code
+//! is edited on a page of its own, `GET /admin/calls/{call}/codes/{code}`
+//! (`code_edit.html`), so the codebook page lists each code once whatever
+//! the size of the codebook.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +15,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
 use crate::codebook::counts::{CodeCount, counts, perspective_label};
-use crate::codebook::service::{CodeRequest, CodebookError, codebook, create_code, edit_code};
+use crate::codebook::service::{
+    CodeRequest, CodebookError, NO_CODE, codebook, create_code, edit_code,
+};
 use crate::codebook::summary::set_summary_published;
 use crate::config::Config;
 use crate::http::html::render;
@@ -174,6 +179,57 @@ pub async fn show_codebook(
         codes,
         call_published,
         summary_published,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "code_edit.html")]
+struct CodePage {
+    call: String,
+    title: String,
+    code: Code,
+    /// The codes it may sit under: every other code but its own sub-codes.
+    parents: Vec<Code>,
+}
+
+/// Whether the code `id` is `ancestor` or sits somewhere under it.
+fn sits_under(codes: &[Code], id: i64, ancestor: i64) -> bool {
+    let mut at = Some(id);
+    // A codebook holds no loop (edits that would make one are refused);
+    // the bound only keeps a bad row from hanging the page.
+    for _ in 0..=codes.len() {
+        match at {
+            Some(id) if id == ancestor => return true,
+            Some(id) => at = codes.iter().find(|c| c.id == id).and_then(|c| c.parent),
+            None => return false,
+        }
+    }
+    false
+}
+
+/// `GET /admin/calls/{call}/codes/{code}`: one code's form, its parent
+/// chosen among the codes it may sit under.
+pub async fn show_code(
+    StaffPage(_): StaffPage,
+    State(state): State<AppState>,
+    PagePath((call, id)): PagePath<(String, i64)>,
+) -> Result<Response, HtmlError> {
+    let codes = codebook(&state, &call).await?;
+    let code = codes.iter().find(|c| c.id == id).cloned().ok_or(NO_CODE)?;
+    let parents = codes
+        .iter()
+        .filter(|c| !sits_under(&codes, c.id, id))
+        .cloned()
+        .collect();
+    let title = state
+        .config
+        .call(&call)
+        .map_or_else(|| call.clone(), |c| c.title.clone());
+    Ok(render(&CodePage {
+        call,
+        title,
+        code,
+        parents,
     }))
 }
 

@@ -1,5 +1,5 @@
 //! The codebook's staff pages, server-rendered without scripts: the
-//! codebook page ([`codebook`]), and the coding
+//! codebook page and each code's edit page ([`codebook`]), and the coding
 //! controls on the submission page ([`coding`]), with the forms they post.
 
 pub mod codebook;
@@ -21,7 +21,10 @@ pub fn router() -> Router<AppState> {
                 "/admin/calls/{call}/codes/publication",
                 post(codebook::switch_summary),
             )
-            .route("/admin/calls/{call}/codes/{code}", post(codebook::edit))
+            .route(
+                "/admin/calls/{call}/codes/{code}",
+                get(codebook::show_code).post(codebook::edit),
+            )
             .route(
                 "/admin/submissions/{reference}/codings",
                 post(coding::code_idea),
