@@ -32,6 +32,8 @@ let base;
 let browser;
 let dir;
 const references = {};
+/** The id of the code made before the tests, for its edit page. */
+let codeId;
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
@@ -119,8 +121,9 @@ before(async () => {
   const codes = await (await fetch(`${base}/api/admin/calls/${CALL}/codes`, {
     headers: { authorization: `Bearer ${STAFF}` },
   })).json();
+  codeId = codes.codes[0].id;
   await staffApi(`/api/admin/submissions/${references.plain}/codings`, {
-    action: 'apply', idea: 2, code: codes.codes[0].id,
+    action: 'apply', idea: 2, code: codeId,
   });
   await staffApi(`/api/admin/submissions/${references.plain}/read`, { idea: 2, read: true });
   browser = await chromium.launch({
@@ -182,6 +185,7 @@ test('axe-core finds no violations on any staff, partner or published page', asy
     [`/admin/submissions/${references.flagged}`, 'flagged submission'],
     ['/admin/submissions/CFI-0000-0000', 'a reference that does not exist'],
     [`/admin/calls/${CALL}/codes`, 'codebook with counts'],
+    [`/admin/calls/${CALL}/codes/${codeId}`, "a code's edit page"],
     ['/admin/calls/no-such-call/codes', 'a call that does not exist'],
     [`/admin/calls/${CALL}/groups`, 'groups of similar ideas'],
     ['/admin/calls/no-such-call/groups', 'groups of a call that does not exist'],
@@ -318,6 +322,21 @@ test('the review team can create a code and code an idea with the keyboard alone
   await assertFocusVisible(page);
   await pressEnterAndWait(page);
   assert.match(await page.locator('main').innerText(), /Foster homes/);
+
+  // Each code is edited on its own page, reached by its link in the table.
+  await tabTo(page, 'the edit link of the new code', () => document.activeElement.textContent === 'Edit Foster homes');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/codes\/\d+$/);
+  await tabTo(page, "the code's description", () => document.activeElement.id === 'description');
+  await assertFocusVisible(page);
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type('Finding, keeping and paying foster homes.');
+  await tabTo(page, 'the save button', () => document.activeElement.textContent === 'Save Foster homes');
+  await assertFocusVisible(page);
+  await pressEnterAndWait(page);
+  await page.waitForURL(/\/codes#code-\d+$/);
+  assert.match(await page.locator('main').innerText(), /Finding, keeping and paying foster homes\./);
 
   await tabTo(page, 'the link to the submissions', () => document.activeElement.textContent === "submission's page");
   await page.keyboard.press('Enter');

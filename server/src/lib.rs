@@ -8,7 +8,9 @@ pub mod analysis;
 pub mod assets;
 pub mod auth;
 pub mod backup;
+pub mod call_cache;
 pub mod cli;
+pub mod codebook;
 pub mod config;
 pub mod errors;
 pub mod health;
@@ -70,6 +72,9 @@ pub struct AppState {
     pub publication: Arc<publication::cache::PublicationCache>,
     /// The text of each call's ideas for the analyses, per call state.
     pub analysis: Arc<analysis::corpus::CorpusCache>,
+    /// Who sent each call's counted submissions, for the counts by code,
+    /// per call state.
+    pub respondents: Arc<codebook::counts::RespondentCache>,
 }
 
 /// A built server, bound and ready to run.
@@ -114,6 +119,7 @@ impl Application {
             throttle: Arc::default(),
             publication: Arc::default(),
             analysis: Arc::default(),
+            respondents: Arc::default(),
         };
         Ok(Self {
             listener,
@@ -184,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         .merge(intake::router())
         .merge(auth::pages::router())
         .merge(review::router())
+        .merge(codebook::router())
         .merge(analysis::router())
         .merge(publication::router())
         .merge(health::router())

@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use caseless::Caseless as _;
 use serde::{Deserialize, Serialize};
+
 /// What a moderation action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -204,18 +206,33 @@ pub fn redact(text: &str, spans: &[(usize, usize)]) -> String {
     out
 }
 
-/// Character spans of every occurrence of `needle` in `text` (exact match).
+/// Character spans of every occurrence of `needle` in `text`, in any case:
+/// "John Smith" also finds "john smith" and "JOHN SMITH", so a redaction
+/// leaves no case variant of the passage behind. Both are compared after
+/// Unicode full case folding (so "STRASSE" finds "Straße"), character by
+/// character, and each match is mapped back to the characters of `text`
+/// whose folding it touches: a character whose folding a match covers only
+/// in part (the "s" of "ß") is covered whole, so a redaction errs on hiding
+/// more.
 pub fn spans_of(text: &str, needle: &str) -> Vec<(usize, usize)> {
+    let needle = caseless::default_case_fold_str(needle);
     if needle.is_empty() {
         return Vec::new();
     }
-    let length = needle.chars().count();
-    text.match_indices(needle)
-        .map(|(byte, _)| {
-            let start = text[..byte].chars().count();
-            (start, start + length)
-        })
-        .collect()
+    // The folded text, and for each of its bytes the character of `text`
+    // it came from (a character may fold to several, or longer, ones).
+    let mut folded = String::with_capacity(text.len());
+    let mut source = Vec::with_capacity(text.len());
+    for (i, c) in text.chars().enumerate() {
+        folded.extend(std::iter::once(c).default_case_fold());
+        source.resize(folded.len(), i);
+    }
+    let mut spans: Vec<(usize, usize)> = folded
+        .match_indices(&needle)
+        .map(|(byte, found)| (source[byte], source[byte + found.len() - 1] + 1))
+        .collect();
+    spans.dedup();
+    spans
 }
 
 #[cfg(test)]
@@ -244,5 +261,26 @@ mod tests {
         let spans = spans_of(text, "Sam");
         assert_eq!(spans, vec![(0, 3), (9, 12)]);
         assert_eq!(redact(text, &spans), "[redacted] said [redacted]");
+    }
+
+    #[test]
+    fn every_case_variant_is_found_by_characters() {
+        let text = "John Smith met JOHN SMITH and john smith.";
+        let spans = spans_of(text, "John Smith");
+        assert_eq!(spans, vec![(0, 10), (15, 25), (30, 40)]);
+        assert_eq!(
+            redact(text, &spans),
+            "[redacted] met [redacted] and [redacted]."
+        );
+        // Case mappings that change length keep the spans on characters.
+        assert_eq!(
+            spans_of("Straße, STRASSE", "strasse"),
+            vec![(0, 6), (8, 15)]
+        );
+        assert_eq!(spans_of("İstanbul é ÉCOLE", "école"), vec![(11, 16)]);
+        assert_eq!(spans_of("ΣΟΦΊΑ σοφία", "Σοφία"), vec![(0, 5), (6, 11)]);
+        // Part of a character's folding covers the whole character.
+        assert_eq!(spans_of("Maß", "s"), vec![(2, 3)]);
+        assert_eq!(spans_of("abc", ""), Vec::<(usize, usize)>::new());
     }
 }

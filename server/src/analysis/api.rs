@@ -1,146 +1,138 @@
-//! The staff JSON API of the codebook: a call's codes and their counts
-//! (`/api/admin/calls/{call}/codes…`), and one submission's codings, their
-//! trail and read marks (`/api/admin/submissions/{reference}/codings`,
-//! `…/read`); the switch of the public summary and the summary itself
-//! (`/published/{call}/codes.json`, the one route here anyone may read).
+//! The staff JSON API of the analyses:
+//! `/api/admin/submissions/{reference}/similar` and `…/suggestions` (read,
+//! and a person's decision), `/api/admin/calls/{call}/groups` and
+//! `…/groups/code` (one code on every idea of a group),
+//! `/api/admin/calls/{call}/campaigns` and `…/campaigns/code` (one code on
+//! every idea of a campaign). Ideas are numbered from 1, as on the pages.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cfi_rules::Reference;
 use serde::Deserialize;
 
-use super::service::{
-    CodeRequest, CodingRequest, Counts, SubmissionCoding, change_coding, codebook, counts,
-    create_code, edit_code, mark_read, public_summary, set_summary_published, submission_coding,
-};
+use super::campaigns::{CampaignCoded, CampaignCoding, Campaigns, campaigns, code_campaign};
+use super::groups::{CallGroups, GroupCoded, GroupCodingRequest, call_groups, code_group};
+use super::similar::{SimilarIdeas, similar_ideas};
+use super::suggestions::{DecisionRequest, decide, suggestions};
 use crate::auth::Staff;
-use crate::http::extract::{Json, Path};
+use crate::http::extract::{Json, Path, Query};
 use crate::http::problem::ApiError;
-use crate::storage::{Code, CodingAction};
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
-            "/api/admin/calls/{call}/codes",
-            get(codes_json).post(create_json),
+            "/api/admin/submissions/{reference}/similar",
+            get(similar_json),
         )
-        .route("/api/admin/calls/{call}/codes/counts", get(counts_json))
-        .route("/api/admin/calls/{call}/codes/{code}", post(edit_json))
         .route(
-            "/api/admin/submissions/{reference}/codings",
-            get(codings_json).post(coding_json),
+            "/api/admin/submissions/{reference}/suggestions",
+            get(suggestions_json).post(decide_json),
         )
-        .route("/api/admin/submissions/{reference}/read", post(read_json))
+        .route("/api/admin/calls/{call}/groups", get(groups_json))
+        .route("/api/admin/calls/{call}/groups/code", post(code_group_json))
+        .route("/api/admin/calls/{call}/campaigns", get(campaigns_json))
         .route(
-            "/api/admin/calls/{call}/codes/publication",
-            post(summary_publication_json),
+            "/api/admin/calls/{call}/campaigns/code",
+            post(code_campaign_json),
         )
-        .route("/published/{call}/codes.json", get(public_summary_json))
 }
 
+/// `?idea=N`, numbered from 1 (the first idea when left out).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PublicationRequest {
-    published: bool,
-}
-
-async fn summary_publication_json(
-    staff: Staff,
-    State(state): State<AppState>,
-    Path(call): Path<String>,
-    Json(request): Json<PublicationRequest>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    set_summary_published(&state, &staff, &call, request.published).await?;
-    Ok(Json(
-        serde_json::json!({ "call": call, "published": request.published }),
-    ))
-}
-
-/// `GET /published/{call}/codes.json`: the public summary of counts by
-/// code, once staff published the call and its summary.
-async fn public_summary_json(
-    State(state): State<AppState>,
-    Path(call): Path<String>,
-) -> Result<axum::response::Response, ApiError> {
-    let summary = public_summary(&state, &call).await?;
-    Ok(axum::response::IntoResponse::into_response(Json(
-        summary.as_ref(),
-    )))
-}
-
-async fn codes_json(
-    _staff: Staff,
-    State(state): State<AppState>,
-    Path(call): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let codes = codebook(&state, &call).await?;
-    Ok(Json(serde_json::json!({ "call": call, "codes": codes })))
-}
-
-async fn create_json(
-    staff: Staff,
-    State(state): State<AppState>,
-    Path(call): Path<String>,
-    Json(request): Json<CodeRequest>,
-) -> Result<(StatusCode, Json<Code>), ApiError> {
-    let code = create_code(&state, &staff, &call, &request).await?;
-    Ok((StatusCode::CREATED, Json(code)))
-}
-
-async fn edit_json(
-    staff: Staff,
-    State(state): State<AppState>,
-    Path((call, code)): Path<(String, i64)>,
-    Json(request): Json<CodeRequest>,
-) -> Result<Json<Code>, ApiError> {
-    Ok(Json(
-        edit_code(&state, &staff, &call, code, &request).await?,
-    ))
-}
-
-async fn counts_json(
-    _staff: Staff,
-    State(state): State<AppState>,
-    Path(call): Path<String>,
-) -> Result<Json<Counts>, ApiError> {
-    Ok(Json(counts(&state, &call).await?))
-}
-
-async fn codings_json(
-    _staff: Staff,
-    State(state): State<AppState>,
-    Path(reference): Path<Reference>,
-) -> Result<Json<SubmissionCoding>, ApiError> {
-    Ok(Json(submission_coding(&state, &reference).await?))
-}
-
-async fn coding_json(
-    staff: Staff,
-    State(state): State<AppState>,
-    Path(reference): Path<Reference>,
-    Json(request): Json<CodingRequest>,
-) -> Result<(StatusCode, Json<CodingAction>), ApiError> {
-    let recorded = change_coding(&state, &staff, &reference, &request).await?;
-    Ok((StatusCode::CREATED, Json(recorded)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReadRequest {
+struct IdeaQuery {
+    #[serde(default = "first")]
     idea: usize,
-    read: bool,
 }
 
-async fn read_json(
+fn first() -> usize {
+    1
+}
+
+async fn similar_json(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(reference): Path<Reference>,
+    Query(query): Query<IdeaQuery>,
+) -> Result<Json<SimilarIdeas>, ApiError> {
+    Ok(Json(similar_ideas(&state, &reference, query.idea).await?))
+}
+
+/// Read-only: nothing is applied by asking.
+async fn suggestions_json(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(reference): Path<Reference>,
+    Query(query): Query<IdeaQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let found = suggestions(&state, &reference, query.idea).await?;
+    Ok(Json(serde_json::json!({
+        "reference": reference,
+        "idea": query.idea,
+        "suggestions": found,
+    })))
+}
+
+async fn decide_json(
     staff: Staff,
     State(state): State<AppState>,
     Path(reference): Path<Reference>,
-    Json(request): Json<ReadRequest>,
+    Json(request): Json<DecisionRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    mark_read(&state, &staff, &reference, Some(request.idea), request.read).await?;
-    Ok(Json(
-        serde_json::json!({ "reference": reference, "idea": request.idea, "read": request.read }),
-    ))
+    decide(&state, &staff, &reference, &request).await?;
+    Ok(Json(serde_json::json!({
+        "reference": reference,
+        "idea": request.idea,
+        "code": request.code,
+        "decision": request.decision,
+    })))
+}
+
+async fn groups_json(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(call): Path<String>,
+) -> Result<Json<CallGroups>, ApiError> {
+    Ok(Json(call_groups(&state, &call).await?))
+}
+
+async fn code_group_json(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(call): Path<String>,
+    Json(request): Json<GroupCodingRequest>,
+) -> Result<Json<GroupCoded>, ApiError> {
+    Ok(Json(code_group(&state, &staff, &call, &request).await?))
+}
+
+/// The answer of `GET /api/admin/calls/{call}/campaigns`.
+#[derive(serde::Serialize)]
+struct CampaignsAnswer<'a> {
+    call: String,
+    #[serde(flatten)]
+    found: &'a Campaigns,
+}
+
+async fn campaigns_json(
+    _staff: Staff,
+    State(state): State<AppState>,
+    Path(call): Path<String>,
+) -> Result<Response, ApiError> {
+    let found = campaigns(&state, &call).await?;
+    Ok(Json(CampaignsAnswer {
+        call,
+        found: &found,
+    })
+    .into_response())
+}
+
+async fn code_campaign_json(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(call): Path<String>,
+    Json(request): Json<CampaignCoding>,
+) -> Result<Json<CampaignCoded>, ApiError> {
+    Ok(Json(code_campaign(&state, &staff, &call, &request).await?))
 }

@@ -1,29 +1,30 @@
-//! Analysis of a call's ideas by the review team: a codebook per call, codes
-//! applied to ideas with their audit trail and undo, "read" marks to share
-//! the reading out, and counts by code ([`service`]); the staff JSON API
-//! ([`api`]) and the staff pages ([`pages`]) call the same service functions.
-//! Campaigns, near-copies of one text sent by many people, are found in
-//! [`campaigns`] and served by [`campaign_routes`].
+//! Analyses of a call's ideas for the review team, computed in the server
+//! from the call's [`corpus`]: words ([`text`]), similar ideas
+//! ([`similar`]), groups of similar ideas ([`groups`], over [`kmeans`]),
+//! suggested codes ([`suggestions`]) and campaigns, near-copies of one text
+//! sent by many people ([`campaigns`]). The staff JSON API ([`api`]) and the
+//! staff pages ([`pages`]) call the same functions and share [`service`].
+//! Coding a group, a campaign or an accepted suggestion goes through the
+//! codebook's service ([`crate::codebook::service`]); the codebook uses
+//! nothing of the analyses.
 
 pub mod api;
-pub mod campaign_routes;
 pub mod campaigns;
 pub mod corpus;
+pub mod groups;
+pub mod kmeans;
 pub mod pages;
 pub mod service;
 pub mod similar;
-pub mod similar_api;
-pub mod similar_pages;
+pub mod suggestions;
 pub mod text;
+
+#[cfg(test)]
+mod tests;
 
 use crate::{AppState, Router};
 
 /// Every analysis route: the staff API and the staff pages.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(api::router())
-        .merge(pages::router())
-        .merge(similar_api::router())
-        .merge(similar_pages::router())
-        .merge(campaign_routes::router())
+    Router::new().merge(api::router()).merge(pages::router())
 }

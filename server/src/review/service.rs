@@ -118,7 +118,8 @@ pub struct ActionRequest {
     /// `title` or `description` (redact).
     #[serde(default)]
     pub field: Option<String>,
-    /// The exact text to redact; every occurrence in the field is redacted.
+    /// The text to redact; every occurrence in the field, in any case, is
+    /// redacted.
     #[serde(default)]
     pub text: Option<String>,
     /// The id of the action to undo.
@@ -198,7 +199,7 @@ pub async fn apply_action(
             let spans = spans_of(original, text);
             if spans.is_empty() {
                 return Err(ReviewError::Invalid(
-                    "That text is not in this idea: copy it exactly as it appears",
+                    "That text is not in this idea: copy it as it appears",
                 ));
             }
             new.idea = Some(idea);

@@ -12,8 +12,9 @@ use serde::Deserialize;
 use super::submissions::flag_passage;
 use super::{Part, capacity_words, partner_label, publication_words};
 use crate::AppState;
-use crate::analysis::pages::{CodingView, coding_view};
+use crate::analysis::pages::{IdeaSimilarity, idea_rows};
 use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
+use crate::codebook::pages::coding::{CodingView, coding_view};
 use crate::config::Config;
 use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
@@ -39,6 +40,8 @@ struct SubmissionPage<'a> {
     emails: Vec<String>,
     /// The codebook's controls on each idea and its coding trail.
     coding: CodingView,
+    /// Each idea's similar ideas and suggested codes (index 0 for idea 1).
+    similarity: Vec<IdeaSimilarity>,
 }
 
 struct FlagView {
@@ -83,6 +86,7 @@ pub async fn show(
     let found = detail(&state, &reference).await?;
     let coding = coding_view(&state, &reference).await?;
     let mut shown = page(&state.config, &found, coding);
+    shown.similarity = idea_rows(&state, &reference).await?;
     shown.emails = state
         .storage
         .messages_of(reference.as_str())
@@ -209,6 +213,7 @@ fn page<'a>(config: &Config, found: &'a Detail, coding: CodingView) -> Submissio
         audit,
         emails: Vec::new(),
         coding,
+        similarity: Vec::new(),
     }
 }
 
