@@ -6,8 +6,6 @@
 //! [`super::summary`]. These functions return [`CodebookError`]; the API
 //! answers it as a problem, the pages as a page.
 
-use std::collections::HashMap;
-
 use cfi_rules::Reference;
 use cfi_rules::text::{Lines, TextProblem, clean};
 use serde::{Deserialize, Serialize};
@@ -393,26 +391,4 @@ pub async fn mark_read(
     };
     state.storage.mark_read(&target, read, &staff.name).await?;
     Ok(())
-}
-
-/// The names of the codes on each idea of a call, by (reference, 0-based
-/// idea), sorted: for the staff exports.
-pub async fn code_names_by_idea(
-    state: &AppState,
-    call: &str,
-) -> Result<HashMap<(String, usize), Vec<String>>, CodebookError> {
-    let codes = codebook(state, call).await?;
-    let mut names: HashMap<(String, usize), Vec<String>> = HashMap::new();
-    for coding in state.storage.call_codings(call).await? {
-        if let Some(code) = codes.iter().find(|c| c.id == coding.code) {
-            names
-                .entry((coding.reference, coding.idea))
-                .or_default()
-                .push(code.name.clone());
-        }
-    }
-    for list in names.values_mut() {
-        list.sort();
-    }
-    Ok(names)
 }

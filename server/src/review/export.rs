@@ -16,7 +16,6 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 
 use super::service::state_view;
 use crate::auth::Staff;
-use crate::codebook::service::code_names_by_idea;
 use crate::config::Config;
 use crate::http::csv::CsvWriter;
 use crate::http::extract::Path;
