@@ -26,11 +26,11 @@ use super::corpus::{Corpus, IdeaText, corpus};
 use super::service::AnalysisError;
 use crate::AppState;
 use crate::auth::Staff;
+use crate::codebook::persistence::IdeaRef;
 use crate::limits::{
     CAMPAIGN_BAND_ROWS, CAMPAIGN_BANDS, CAMPAIGN_MIN_PEOPLE, CAMPAIGN_SHINGLE_WORDS,
     CAMPAIGN_SIMILARITY, CAMPAIGN_VARIANTS_SHOWN,
 };
-use crate::storage::IdeaRef;
 
 /// The seed of the MinHash permutations: any fixed number; changing it may
 /// change which borderline pairs are proposed, never what a pair scores.
@@ -418,10 +418,15 @@ pub async fn code_campaign(
             idea: m.idea - 1,
         })
         .collect();
-    let written = state
-        .storage
-        .record_codings(code, &targets, !request.remove, None, &staff.name)
-        .await?;
+    let written = crate::codebook::persistence::record_codings(
+        &state.storage,
+        code,
+        &targets,
+        !request.remove,
+        None,
+        &staff.name,
+    )
+    .await?;
     tracing::info!(
         call,
         campaign = campaign.id,

@@ -15,9 +15,9 @@ use super::service::AnalysisError;
 use super::similar::{Model, NO_CALL, ready};
 use crate::AppState;
 use crate::auth::Staff;
+use crate::codebook::persistence::IdeaRef;
 use crate::codebook::service::code_ideas;
 use crate::limits::{GROUP_WORDS, MIN_GROUP_FIT, MIN_GROUP_SIZE};
-use crate::storage::IdeaRef;
 
 /// A group of similar ideas.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,6 +14,7 @@ pub mod corpus;
 pub mod groups;
 pub mod kmeans;
 pub mod pages;
+pub mod persistence;
 pub mod service;
 pub mod similar;
 pub mod suggestions;

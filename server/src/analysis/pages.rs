@@ -20,10 +20,10 @@ use super::service::{AnalysisError, codebook};
 use super::similar::SimilarIdea;
 use super::suggestions::{Decision, DecisionRequest, Suggestion, decide, submission_similarity};
 use crate::auth::pages::{HtmlError, PageForm, PagePath, PageQuery, StaffPage};
+use crate::codebook::persistence::Code;
 use crate::http::html::{private_pages, render};
 use crate::http::problem::ApiError;
 use crate::limits::{CAMPAIGN_MEMBERS_SHOWN, GROUP_PAGE_MEMBERS, GROUP_TYPICAL_SHOWN};
-use crate::storage::Code;
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {

@@ -16,9 +16,9 @@ use super::similar::{
 };
 use crate::AppState;
 use crate::auth::Staff;
+use crate::codebook::persistence::{Code, CodingKind, IdeaRef};
 use crate::codebook::service::{CodingRequest, change_coding};
 use crate::limits::SUGGESTION_NEIGHBOURS;
-use crate::storage::{Code, CodingKind, IdeaRef};
 
 /// A coded idea a suggestion rests on (numbered from 1).
 #[derive(Debug, Clone, Serialize)]
@@ -156,28 +156,26 @@ async fn suggestions_for(
     if codes.is_empty() {
         return Ok(vec![Vec::new(); positions.len()]);
     }
-    let own: HashSet<usize> = state
-        .storage
-        .codings_of(reference.as_str())
-        .await?
-        .into_iter()
-        .map(|c| c.idea)
-        .collect();
+    let own: HashSet<usize> =
+        crate::codebook::persistence::codings_of(&state.storage, reference.as_str())
+            .await?
+            .into_iter()
+            .map(|c| c.idea)
+            .collect();
     let wanted = |idea: usize, p: &Option<usize>| p.is_some() && !own.contains(&idea);
     if !positions.iter().enumerate().any(|(i, p)| wanted(i, p)) {
         // Every counted idea has codes: the call's codings are not read.
         return Ok(vec![Vec::new(); positions.len()]);
     }
     let mut coded: HashMap<usize, Vec<i64>> = HashMap::new();
-    for coding in state.storage.call_codings(call).await? {
+    for coding in crate::codebook::persistence::call_codings(&state.storage, call).await? {
         if let Some(p) = model.position(&corpus.ideas, &coding.reference, coding.idea) {
             coded.entry(p).or_default().push(coding.code);
         }
     }
-    let rejected = state
-        .storage
-        .rejected_suggestions(reference.as_str())
-        .await?;
+    let rejected =
+        crate::analysis::persistence::rejected_suggestions(&state.storage, reference.as_str())
+            .await?;
     Ok(positions
         .iter()
         .enumerate()
@@ -284,10 +282,13 @@ pub async fn decide(
                 reference: reference.to_string(),
                 idea,
             };
-            state
-                .storage
-                .reject_suggestion(&target, code.id, &staff.name)
-                .await?;
+            crate::analysis::persistence::reject_suggestion(
+                &state.storage,
+                &target,
+                code.id,
+                &staff.name,
+            )
+            .await?;
             tracing::info!(%reference, code = code.id, staff = %staff.name, "suggestion rejected");
         }
     }

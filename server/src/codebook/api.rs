@@ -17,9 +17,9 @@ use super::service::{
 };
 use super::summary::{public_summary, set_summary_published};
 use crate::auth::Staff;
+use crate::codebook::persistence::{Code, CodingAction};
 use crate::http::extract::{Json, Path};
 use crate::http::problem::ApiError;
-use crate::storage::{Code, CodingAction};
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {

@@ -10,9 +10,9 @@ use serde::Serialize;
 use super::service::{CodebookError, codebook};
 use crate::AppState;
 use crate::call_cache::CallCache;
+use crate::codebook::persistence::{Code, Coding};
 use crate::config::Config;
 use crate::moderation::ModerationState;
-use crate::storage::{Code, Coding};
 
 /// What the counts by code need of a counted submission: who sent it, as
 /// they told it, and how many ideas it holds. Nothing of what they wrote.
@@ -94,7 +94,7 @@ pub async fn counts(state: &AppState, call: &str) -> Result<Counts, CodebookErro
     // Who sent what changes only with the call's state: the cache keeps it.
     // The codings change without it, so they are read each time.
     let respondents = respondents(state, call).await?;
-    let codings = state.storage.call_codings(call).await?;
+    let codings = crate::codebook::persistence::call_codings(&state.storage, call).await?;
     Ok(count(call, &codes, &respondents, &codings))
 }
 

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod counts;
 pub mod pages;
+pub mod persistence;
 pub mod service;
 pub mod summary;
 

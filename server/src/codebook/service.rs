@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Staff;
+use crate::codebook::persistence::{Code, Coding, CodingAction, CodingKind, IdeaRef, ReadMark};
 use crate::limits::{MAX_CODE_NAME_CHARS, MAX_REASON_CHARS};
-use crate::storage::{Code, Coding, CodingAction, CodingKind, IdeaRef, ReadMark};
 
 /// Why something asked of the codebook was not done.
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +142,7 @@ fn parse_code(
 /// The codebook of a known call.
 pub async fn codebook(state: &AppState, call: &str) -> Result<Vec<Code>, CodebookError> {
     state.config.call(call).ok_or(NO_CALL)?;
-    Ok(state.storage.codes(call).await?)
+    Ok(crate::codebook::persistence::codes(&state.storage, call).await?)
 }
 
 pub async fn create_code(
@@ -153,16 +153,15 @@ pub async fn create_code(
 ) -> Result<Code, CodebookError> {
     let codes = codebook(state, call).await?;
     let fields = parse_code(request, &codes, None)?;
-    let code = state
-        .storage
-        .create_code(
-            call,
-            &fields.name,
-            &fields.description,
-            fields.parent,
-            &staff.name,
-        )
-        .await?;
+    let code = crate::codebook::persistence::create_code(
+        &state.storage,
+        call,
+        &fields.name,
+        &fields.description,
+        fields.parent,
+        &staff.name,
+    )
+    .await?;
     tracing::info!(call, code = code.id, staff = %staff.name, "code created");
     Ok(code)
 }
@@ -177,16 +176,21 @@ pub async fn edit_code(
     let codes = codebook(state, call).await?;
     let before = codes.iter().find(|c| c.id == id).ok_or(NO_CODE)?;
     let fields = parse_code(request, &codes, Some(id))?;
-    state
-        .storage
-        .edit_code(
-            before,
-            &fields.name,
-            &fields.description,
-            fields.parent,
-            &staff.name,
-        )
-        .await?;
+    let done = crate::codebook::persistence::edit_code(
+        &state.storage,
+        before,
+        &fields.name,
+        &fields.description,
+        fields.parent,
+        &staff.name,
+    )
+    .await?;
+    if !done {
+        // An edit committed meanwhile put the new parent under this code.
+        return Err(CodebookError::Invalid(
+            "A code cannot sit under itself or one of its own sub-codes.",
+        ));
+    }
     tracing::info!(call, code = id, staff = %staff.name, "code edited");
     Ok(Code {
         name: fields.name,
@@ -220,10 +224,12 @@ pub async fn submission_coding(
         .await?
         .ok_or(NO_SUBMISSION)?;
     Ok(SubmissionCoding {
-        codebook: state.storage.codes(&submission.call).await?,
-        codings: state.storage.codings_of(reference.as_str()).await?,
-        actions: state.storage.coding_actions(reference.as_str()).await?,
-        reads: state.storage.read_marks(reference.as_str()).await?,
+        codebook: crate::codebook::persistence::codes(&state.storage, &submission.call).await?,
+        codings: crate::codebook::persistence::codings_of(&state.storage, reference.as_str())
+            .await?,
+        actions: crate::codebook::persistence::coding_actions(&state.storage, reference.as_str())
+            .await?,
+        reads: crate::codebook::persistence::read_marks(&state.storage, reference.as_str()).await?,
         ideas: submission.ideas.len(),
         call: submission.call,
     })
@@ -314,10 +320,15 @@ pub async fn change_coding(
         reference: reference.to_string(),
         idea,
     };
-    let written = state
-        .storage
-        .record_codings(code, &[target], add, undoes, &staff.name)
-        .await?;
+    let written = crate::codebook::persistence::record_codings(
+        &state.storage,
+        code,
+        &[target],
+        add,
+        undoes,
+        &staff.name,
+    )
+    .await?;
     let recorded = written.into_iter().next().ok_or(CodebookError::Invalid(
         "This idea's codes changed meanwhile: reload and try again.",
     ))?;
@@ -354,10 +365,15 @@ pub async fn code_ideas(
         .ok_or(CodebookError::Invalid(
             "Choose a code from this call's codebook.",
         ))?;
-    let written = state
-        .storage
-        .record_codings(&code, targets, add, None, &staff.name)
-        .await?;
+    let written = crate::codebook::persistence::record_codings(
+        &state.storage,
+        &code,
+        targets,
+        add,
+        None,
+        &staff.name,
+    )
+    .await?;
     Ok(CodedIdeas {
         unchanged: targets.len().saturating_sub(written.len()),
         code,
@@ -389,6 +405,6 @@ pub async fn mark_read(
         reference: reference.to_string(),
         idea,
     };
-    state.storage.mark_read(&target, read, &staff.name).await?;
+    crate::codebook::persistence::mark_read(&state.storage, &target, read, &staff.name).await?;
     Ok(())
 }

@@ -17,10 +17,13 @@ pub async fn set_summary_published(
     published: bool,
 ) -> Result<(), CodebookError> {
     state.config.call(call).ok_or(NO_CALL)?;
-    state
-        .storage
-        .set_code_summary_published(call, published, &staff.name)
-        .await?;
+    crate::codebook::persistence::set_code_summary_published(
+        &state.storage,
+        call,
+        published,
+        &staff.name,
+    )
+    .await?;
     tracing::info!(call, published, staff = %staff.name, "code summary switched");
     Ok(())
 }
@@ -76,8 +79,9 @@ pub async fn public_summary(
             "codes.json",
             vec![last_coding, last_audit],
             |published| async move {
-                let codes = storage.codes(&call.id).await?;
-                let codings = storage.call_codings(&call.id).await?;
+                let codes = crate::codebook::persistence::codes(storage, &call.id).await?;
+                let codings =
+                    crate::codebook::persistence::call_codings(storage, &call.id).await?;
                 let shown: BTreeSet<(&str, usize)> = published
                     .iter()
                     .flat_map(|s| s.ideas.iter().map(|i| (s.reference.as_str(), i.number - 1)))

@@ -62,7 +62,7 @@ async fn next_page(mut pages: Pages) -> Result<Option<(Bytes, Pages)>, StorageEr
     let references: Vec<&str> = page.iter().map(|(_, s)| s.reference.as_str()).collect();
     let states = ModerationState::by_reference(&storage.actions_of(&references).await?);
     let mut codes: HashMap<(String, usize), Vec<String>> = HashMap::new();
-    for coding in storage.codings_of_many(&references).await? {
+    for coding in crate::codebook::persistence::codings_of_many(storage, &references).await? {
         if let Some(name) = pages.code_names.get(&coding.code) {
             codes
                 .entry((coding.reference, coding.idea))
@@ -146,9 +146,7 @@ async fn export(
             return Err(ApiError::NotFound("Exports are {call}.csv or {call}.json"));
         }
     };
-    let code_names = state
-        .storage
-        .codes(&call.id)
+    let code_names = crate::codebook::persistence::codes(&state.storage, &call.id)
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))

@@ -21,6 +21,23 @@ pub fn erased_key_hash(call_id: &str, key: &str) -> String {
 pub(super) const REMEMBER: &str =
     "INSERT INTO erased_submission_keys (key_hash) VALUES (?) ON CONFLICT DO NOTHING";
 
+/// The statements that remove a submission's codings, coding trail, read
+/// marks and rejected suggestions, bound to its reference; run by
+/// the erasure in its own transaction before the submission is
+/// deleted.
+pub(crate) fn erasure_statements() -> [&'static str; 4] {
+    [
+        "DELETE FROM codings WHERE submission_id IN \
+         (SELECT id FROM submissions WHERE reference = ?)",
+        "DELETE FROM coding_actions WHERE submission_id IN \
+         (SELECT id FROM submissions WHERE reference = ?)",
+        "DELETE FROM idea_reads WHERE submission_id IN \
+         (SELECT id FROM submissions WHERE reference = ?)",
+        "DELETE FROM rejected_suggestions WHERE submission_id IN \
+         (SELECT id FROM submissions WHERE reference = ?)",
+    ]
+}
+
 /// Whether a key is one of an erased submission.
 pub(super) const WAS_ERASED: &str =
     "SELECT 1 AS erased FROM erased_submission_keys WHERE key_hash = ?";

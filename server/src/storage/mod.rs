@@ -3,7 +3,7 @@
 //! replicas). Both acknowledge a submission only after its transaction has
 //! committed durably.
 
-mod analysis;
+mod audit;
 mod erased;
 mod outbox;
 mod postgres;
@@ -23,7 +23,7 @@ use std::time::Instant;
 use crate::intake::safeguarding::Flag;
 use crate::metrics::Metrics;
 
-pub use analysis::{Code, Coding, CodingAction, CodingKind, IdeaRef, ReadMark};
+pub(crate) use audit::{AuditLine, Switch};
 pub use erased::erased_key_hash;
 pub use outbox::{
     ClaimedMessage, MessageKind, MessageState, MessageSubject, OutgoingMessage, QueueStats,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::moderation::{ActionKind, ModerationAction, NewAction};
 
-use super::{Sql, Storage, StorageError, now_text};
+use super::{AuditLine, Sql, Storage, StorageError, Switch, now_text};
 
 /// A line of the audit log not tied to a stored submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,61 +75,6 @@ impl TryFrom<ActionRow> for ModerationAction {
 
 fn actions(rows: Vec<ActionRow>) -> Result<Vec<ModerationAction>, StorageError> {
     rows.into_iter().map(ModerationAction::try_from).collect()
-}
-
-/// A line of the audit log (not tied to a stored submission, so it outlives
-/// an erasure).
-pub(super) struct AuditLine<'a> {
-    pub(super) staff: &'a str,
-    pub(super) action: &'a str,
-    pub(super) call: Option<&'a str>,
-    pub(super) reference: Option<&'a str>,
-    pub(super) detail: &'a str,
-}
-
-impl<'a> AuditLine<'a> {
-    /// The INSERT of this line.
-    pub(super) fn insert(&self, at: &str) -> Sql {
-        Sql::new(
-            "INSERT INTO audit_log (at, staff, action, call_id, reference, detail) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(at)
-        .bind(self.staff)
-        .bind(self.action)
-        .bind(self.call)
-        .bind(self.reference)
-        .bind(self.detail)
-    }
-}
-
-/// A call's switches that staff turn on and off, each a table of one row
-/// per call (who changed it and when): publishing its submissions, and
-/// publishing its summary of counts by code.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Switch {
-    Submissions,
-    CodeSummary,
-}
-
-impl Switch {
-    fn table(self) -> &'static str {
-        match self {
-            Self::Submissions => "call_publication",
-            Self::CodeSummary => "code_summary_publication",
-        }
-    }
-
-    /// Sets the switch: binds call id, on or off, staff, time.
-    pub(super) fn upsert(self) -> String {
-        format!(
-            "INSERT INTO {} (call_id, published, changed_by, changed_at) \
-             VALUES (?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET \
-             published = excluded.published, changed_by = excluded.changed_by, \
-             changed_at = excluded.changed_at",
-            self.table()
-        )
-    }
 }
 
 impl Storage {
@@ -273,22 +218,7 @@ impl Storage {
 
     /// Whether staff switched publication on for the call.
     pub async fn is_published(&self, call_id: &str) -> Result<bool, StorageError> {
-        self.is_switched_on(Switch::Submissions, call_id).await
-    }
-
-    /// Whether a call's switch is on (off until staff first set it).
-    pub(super) async fn is_switched_on(
-        &self,
-        switch: Switch,
-        call_id: &str,
-    ) -> Result<bool, StorageError> {
-        let sql = format!("SELECT published FROM {} WHERE call_id = ?", switch.table());
-
-        let row = Sql::new(&sql).bind(call_id).fetch_optional(self).await?;
-        Ok(match row {
-            Some(row) => row.try_get::<bool, _>("published")?,
-            None => false,
-        })
+        Switch::Submissions.is_on(self, call_id).await
     }
 
     /// Switches publication of a call on or off, with an audit line.
@@ -355,7 +285,7 @@ impl Storage {
             .bind(reference)
             .execute(&mut tx)
             .await?;
-        for statement in super::analysis::erasure_statements() {
+        for statement in super::erased::erasure_statements() {
             Sql::new(statement).bind(reference).execute(&mut tx).await?;
         }
         let row = Sql::new(

@@ -622,3 +622,52 @@ async fn the_cached_public_summary_shows_a_coding_change_a_rename_and_a_withheld
     assert_eq!(withheld["codes"][0]["ideas"], 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn two_edits_at_once_that_would_each_put_one_code_under_the_other_leave_no_loop() {
+    let app = spawn_app().await;
+    for round in 0..12 {
+        let a = new_code(&app, &format!("A{round}"), None).await;
+        let b = new_code(&app, &format!("B{round}"), None).await;
+        let edit = |code: i64, name: String, parent: i64| {
+            let app = &app;
+            async move {
+                post_json(
+                    app,
+                    &format!("/api/admin/calls/open-call/codes/{code}"),
+                    json!({"name": name, "parent": parent}),
+                )
+                .await
+                .status()
+                .as_u16()
+            }
+        };
+        let (first, second) = tokio::join!(
+            edit(a, format!("A{round}"), b),
+            edit(b, format!("B{round}"), a)
+        );
+        let mut statuses = [first, second];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 422], "one edit is made, the other refused");
+    }
+    let codes = get_json(&app, "/api/admin/calls/open-call/codes").await;
+    let codes = codes["codes"].as_array().expect("codes").clone();
+    let parent_of = |id: i64| {
+        codes
+            .iter()
+            .find(|c| c["id"] == id)
+            .and_then(|c| c["parent"].as_i64())
+    };
+    for code in &codes {
+        let start = code["id"].as_i64().expect("id");
+        let mut at = parent_of(start);
+        let mut steps = 0;
+        while let Some(id) = at {
+            assert_ne!(id, start, "code {start} sits under itself");
+            steps += 1;
+            assert!(steps <= codes.len(), "a loop above code {start}");
+            at = parent_of(id);
+        }
+    }
+    app.stop().await;
+}

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
 use crate::codebook::counts::{CodeCount, counts, perspective_label};
+use crate::codebook::persistence::Code;
 use crate::codebook::service::{
     CodeRequest, CodebookError, NO_CODE, codebook, create_code, edit_code,
 };
@@ -22,7 +23,6 @@ use crate::codebook::summary::set_summary_published;
 use crate::config::Config;
 use crate::http::html::render;
 use crate::http::problem::ApiError;
-use crate::storage::Code;
 
 #[derive(Template)]
 #[template(path = "codebook.html")]
@@ -168,7 +168,8 @@ pub async fn show_codebook(
         .call(&call)
         .map_or_else(|| call.clone(), |c| c.title.clone());
     let call_published = state.storage.is_published(&call).await?;
-    let summary_published = state.storage.is_code_summary_published(&call).await?;
+    let summary_published =
+        crate::codebook::persistence::is_code_summary_published(&state.storage, &call).await?;
     Ok(render(&CodebookPage {
         chart: bar_chart(&rows),
         call,

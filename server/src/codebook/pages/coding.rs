@@ -10,12 +10,12 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
+use crate::codebook::persistence::{Code, CodingKind};
 use crate::codebook::service::{
     CodebookError, CodingRequest, change_coding, mark_read, submission_coding,
 };
 use crate::http::html::when;
 use crate::http::problem::ApiError;
-use crate::storage::{Code, CodingKind};
 
 /// The coding controls of one submission's page.
 pub struct CodingView {
