@@ -67,8 +67,9 @@ pub async fn corpus(state: &AppState, call: &str) -> Result<Arc<Corpus>, Analysi
         .analysis
         .get(&state.storage, call, |version| async move {
             let submissions = state.storage.list(call).await?;
-            let moderation =
-                ModerationState::by_reference(&state.storage.call_actions(call).await?);
+            let moderation = ModerationState::by_reference(
+                &crate::moderation::persistence::call_actions(&state.storage, call).await?,
+            );
             let mut ideas = Vec::new();
             for s in submissions.into_iter().filter(|s| {
                 !s.spam

@@ -190,9 +190,13 @@ pub async fn retention(
             (None, None) => false,
         };
         if due {
-            let n = storage
-                .remove_personal_data(&call.id, before, "retention command")
-                .await?;
+            let n = crate::review::persistence::remove_personal_data(
+                storage,
+                &call.id,
+                before,
+                "retention command",
+            )
+            .await?;
             tracing::info!(call = %call.id, count = n, "personal data removed");
             done.push((call.id.clone(), n));
         }

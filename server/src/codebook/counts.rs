@@ -35,8 +35,9 @@ async fn respondents(state: &AppState, call: &str) -> Result<Arc<Vec<Respondent>
         .respondents
         .get(&state.storage, call, |_| async move {
             let submissions = state.storage.list(call).await?;
-            let moderation =
-                ModerationState::by_reference(&state.storage.call_actions(call).await?);
+            let moderation = ModerationState::by_reference(
+                &crate::moderation::persistence::call_actions(&state.storage, call).await?,
+            );
             Ok(submissions
                 .into_iter()
                 .filter(|s| {

@@ -80,8 +80,7 @@ pub async fn public_summary(
             vec![last_coding, last_audit],
             |published| async move {
                 let codes = crate::codebook::persistence::codes(storage, &call.id).await?;
-                let codings =
-                    crate::codebook::persistence::call_codings(storage, &call.id).await?;
+                let codings = crate::codebook::persistence::call_codings(storage, &call.id).await?;
                 let shown: BTreeSet<(&str, usize)> = published
                     .iter()
                     .flat_map(|s| s.ideas.iter().map(|i| (s.reference.as_str(), i.number - 1)))

@@ -10,7 +10,8 @@ use lettre::message::header::ContentType;
 
 use crate::config::{Call, Smtp};
 use crate::intake::safeguarding::category;
-use crate::storage::{ClaimedMessage, MessageKind, StoredIdea};
+use crate::outbox::persistence::ClaimedMessage;
+use crate::storage::{MessageKind, StoredIdea};
 
 #[derive(Template)]
 #[template(path = "mail/alert.txt")]

@@ -14,14 +14,14 @@
 //! commit is done, whether the mail server is up or not.
 
 mod mail;
+pub mod persistence;
 mod worker;
 
 use cfi_rules::Submission;
 
 use crate::config::Call;
-use crate::storage::{
-    MessageKind, MessageState, OutgoingMessage, QueueStats, Storage, StorageError,
-};
+use crate::outbox::persistence::{MessageState, QueueStats};
+use crate::storage::{MessageKind, OutgoingMessage, Storage, StorageError};
 
 pub use worker::Worker;
 
@@ -66,7 +66,7 @@ pub fn messages_for(
 /// How many messages wait to be sent and when the oldest was written (for
 /// metrics and health pages).
 pub async fn queue_stats(storage: &Storage) -> Result<QueueStats, StorageError> {
-    storage.outbox_stats().await
+    crate::outbox::persistence::outbox_stats(storage).await
 }
 
 /// A message's state in plain words for the staff pages, ending with a full

@@ -20,7 +20,8 @@ use crate::limits::{
     OUTBOX_BATCH, OUTBOX_FIRST_RETRY, OUTBOX_LEASE, OUTBOX_LONGEST_RETRY, OUTBOX_MAX_ATTEMPTS,
     OUTBOX_POLL, SMTP_TIMEOUT,
 };
-use crate::storage::{ClaimedMessage, Storage};
+use crate::outbox::persistence::ClaimedMessage;
+use crate::storage::Storage;
 
 type Transport = AsyncSmtpTransport<Tokio1Executor>;
 
@@ -76,7 +77,8 @@ async fn run(
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
-        match storage.claim_messages(OUTBOX_LEASE, OUTBOX_BATCH).await {
+        match crate::outbox::persistence::claim_messages(&storage, OUTBOX_LEASE, OUTBOX_BATCH).await
+        {
             Ok(messages) => {
                 let full = i64::try_from(messages.len()).unwrap_or(i64::MAX) >= OUTBOX_BATCH;
                 for message in messages {
@@ -103,7 +105,7 @@ async fn run(
 }
 
 async fn release(storage: &Storage, id: i64) {
-    if let Err(error) = storage.release_message(id).await {
+    if let Err(error) = crate::outbox::persistence::release_message(storage, id).await {
         tracing::warn!(%error, id, "a taken message could not be released: it waits for its lease to end");
     }
 }
@@ -147,21 +149,30 @@ async fn send(
     let Some(call) = config.call(&message.call_id) else {
         finish(
             id,
-            storage
-                .mark_given_up(id, Some("the call is no longer in the configuration."))
-                .await,
+            crate::outbox::persistence::mark_given_up(
+                storage,
+                id,
+                Some("the call is no longer in the configuration."),
+            )
+            .await,
         );
         return;
     };
     let email = match build(smtp, call, &message) {
         Ok(email) => email,
         Err(Unsendable::NotNeeded) => {
-            finish(id, storage.mark_given_up(id, None).await);
+            finish(
+                id,
+                crate::outbox::persistence::mark_given_up(storage, id, None).await,
+            );
             return;
         }
         Err(Unsendable::Broken(words)) => {
             tracing::error!(id, reference = %message.reference, problem = %words, "a message could not be built");
-            finish(id, storage.mark_given_up(id, Some(&words)).await);
+            finish(
+                id,
+                crate::outbox::persistence::mark_given_up(storage, id, Some(&words)).await,
+            );
             return;
         }
     };
@@ -170,13 +181,13 @@ async fn send(
             // Marked at once: a crash between the server's acceptance and
             // this line is the one way a message can go twice (its
             // Message-ID is the same both times).
-            let mut marked = storage.mark_sent(id).await;
+            let mut marked = crate::outbox::persistence::mark_sent(storage, id).await;
             for _ in 0..3 {
                 if marked.is_ok() {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                marked = storage.mark_sent(id).await;
+                marked = crate::outbox::persistence::mark_sent(storage, id).await;
             }
             tracing::info!(id, reference = %message.reference, kind = message.kind.as_str(), "message sent");
             finish(id, marked);
@@ -185,11 +196,15 @@ async fn send(
             let words = plain_words(&error);
             tracing::warn!(id, reference = %message.reference, attempts = message.attempts, %error, "message not sent");
             let result = if error.is_permanent() || message.attempts >= OUTBOX_MAX_ATTEMPTS {
-                storage.mark_given_up(id, Some(&words)).await
+                crate::outbox::persistence::mark_given_up(storage, id, Some(&words)).await
             } else {
-                storage
-                    .mark_retry(id, &words, backoff(message.attempts))
-                    .await
+                crate::outbox::persistence::mark_retry(
+                    storage,
+                    id,
+                    &words,
+                    backoff(message.attempts),
+                )
+                .await
             };
             finish(id, result);
         }

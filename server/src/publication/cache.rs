@@ -331,7 +331,7 @@ impl PublicationCache {
             // Read after the version, so what is read is at least as new as
             // the version it is kept under.
             let stored = storage.list(&call.id).await?;
-            let actions = storage.call_actions(&call.id).await?;
+            let actions = crate::moderation::persistence::call_actions(storage, &call.id).await?;
             let call = call.clone();
             // Off the async threads: for a large call this takes a while.
             match tokio::task::spawn_blocking(move || super::public_views(&call, &stored, &actions))

@@ -17,6 +17,7 @@
 
 pub mod cache;
 pub mod pages;
+pub mod persistence;
 pub mod send;
 
 use cfi_rules::model::effective_publication;
@@ -132,7 +133,7 @@ pub async fn published(
     call: &Call,
 ) -> Result<Vec<PublicSubmission>, StorageError> {
     let submissions = storage.list(&call.id).await?;
-    let actions = storage.call_actions(&call.id).await?;
+    let actions = crate::moderation::persistence::call_actions(storage, &call.id).await?;
     Ok(public_views(call, &submissions, &actions))
 }
 

@@ -22,7 +22,8 @@ use crate::auth::{Principal, Staff, Viewer};
 use crate::http::problem::ApiError;
 use crate::limits::{AUDIT_LOG_LINES, EXPORT_PAGE_ROWS, PER_PAGE};
 use crate::moderation::ModerationAction;
-use crate::storage::{AuditEntry, StorageError, StoredSubmission};
+use crate::review::persistence::AuditEntry;
+use crate::storage::{StorageError, StoredSubmission};
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {
@@ -236,10 +237,12 @@ async fn audit_json(
     State(state): State<AppState>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let entries: Vec<AuditEntry> = state
-        .storage
-        .audit_log(query.call.as_deref(), AUDIT_LOG_LINES)
-        .await?;
+    let entries: Vec<AuditEntry> = crate::review::persistence::audit_log(
+        &state.storage,
+        query.call.as_deref(),
+        AUDIT_LOG_LINES,
+    )
+    .await?;
     Ok(Json(serde_json::json!({ "entries": entries })))
 }
 

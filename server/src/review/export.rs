@@ -60,7 +60,9 @@ async fn next_page(mut pages: Pages) -> Result<Option<(Bytes, Pages)>, StorageEr
         .list_page(&pages.call, pages.after, EXPORT_PAGE_ROWS)
         .await?;
     let references: Vec<&str> = page.iter().map(|(_, s)| s.reference.as_str()).collect();
-    let states = ModerationState::by_reference(&storage.actions_of(&references).await?);
+    let states = ModerationState::by_reference(
+        &crate::moderation::persistence::actions_of(storage, &references).await?,
+    );
     let mut codes: HashMap<(String, usize), Vec<String>> = HashMap::new();
     for coding in crate::codebook::persistence::codings_of_many(storage, &references).await? {
         if let Some(name) = pages.code_names.get(&coding.code) {

@@ -7,6 +7,7 @@ pub mod api;
 pub mod export;
 pub mod filter;
 pub mod pages;
+pub mod persistence;
 pub mod service;
 
 use crate::{AppState, Router};

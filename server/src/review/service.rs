@@ -14,7 +14,8 @@ use crate::http::problem::ApiError;
 use crate::limits::{MAX_REASON_CHARS, PER_PAGE};
 use crate::moderation::{ActionKind, ModerationAction, ModerationState, NewAction, spans_of};
 use crate::publication::public_view;
-use crate::storage::{DayCount, SearchPage, StoredSubmission};
+use crate::review::persistence::{DayCount, SearchPage};
+use crate::storage::StoredSubmission;
 
 /// Why something staff asked for was not done.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +50,7 @@ pub async fn search(
 ) -> Result<SearchPage, ReviewError> {
     let filter = filter.parse(&state.config)?;
     let offset = i64::from(page.max(1) - 1) * PER_PAGE;
-    Ok(state.storage.search(&filter, offset, PER_PAGE).await?)
+    Ok(crate::review::persistence::search(&state.storage, &filter, offset, PER_PAGE).await?)
 }
 
 /// The moderation state as staff see it.
@@ -99,7 +100,8 @@ pub async fn detail(state: &AppState, reference: &Reference) -> Result<Detail, R
             .ok_or(ReviewError::NotFound(
                 "There is no submission with this reference",
             ))?;
-    let actions = state.storage.actions(reference.as_str()).await?;
+    let actions =
+        crate::moderation::persistence::actions(&state.storage, reference.as_str()).await?;
     let moderation = ModerationState::fold(&actions);
     Ok(Detail {
         submission,
@@ -226,13 +228,12 @@ pub async fn apply_action(
             new.undoes = Some(target.id);
         }
     }
-    let recorded = state
-        .storage
-        .record_action(reference.as_str(), &new)
-        .await?
-        .ok_or(ReviewError::NotFound(
-            "There is no submission with this reference",
-        ))?;
+    let recorded =
+        crate::moderation::persistence::record_action(&state.storage, reference.as_str(), &new)
+            .await?
+            .ok_or(ReviewError::NotFound(
+                "There is no submission with this reference",
+            ))?;
     tracing::info!(%reference, action = recorded.action.as_str(), staff = %staff.name, "moderation");
     Ok(recorded)
 }
@@ -243,9 +244,7 @@ pub async fn erase(
     staff: &Staff,
     reference: &Reference,
 ) -> Result<String, ReviewError> {
-    let call = state
-        .storage
-        .erase(reference.as_str(), &staff.name)
+    let call = crate::review::persistence::erase(&state.storage, reference.as_str(), &staff.name)
         .await?
         .ok_or(ReviewError::NotFound(
             "There is no submission with this reference",
@@ -265,9 +264,7 @@ pub async fn set_publication(
         .config
         .call(call_id)
         .ok_or(ReviewError::NotFound("There is no call with this id"))?;
-    state
-        .storage
-        .set_published(call_id, published, &staff.name)
+    crate::publication::persistence::set_published(&state.storage, call_id, published, &staff.name)
         .await?;
     tracing::info!(call = call_id, published, staff = %staff.name, "publication switched");
     Ok(())
@@ -280,10 +277,8 @@ pub async fn counts_for(
     viewer: &Principal,
 ) -> Result<Vec<DayCount>, ReviewError> {
     Ok(match viewer {
-        Principal::Staff(_) => state.storage.day_counts(None).await?,
-        Principal::Partner(id) => state
-            .storage
-            .day_counts(Some(id))
+        Principal::Staff(_) => crate::review::persistence::day_counts(&state.storage, None).await?,
+        Principal::Partner(id) => crate::review::persistence::day_counts(&state.storage, Some(id))
             .await?
             .into_iter()
             .map(|c| DayCount {

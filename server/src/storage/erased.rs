@@ -18,7 +18,7 @@ pub fn erased_key_hash(call_id: &str, key: &str) -> String {
 }
 
 /// Remembers one erased key (written inside the erasing transaction).
-pub(super) const REMEMBER: &str =
+pub(crate) const REMEMBER: &str =
     "INSERT INTO erased_submission_keys (key_hash) VALUES (?) ON CONFLICT DO NOTHING";
 
 /// The statements that remove a submission's codings, coding trail, read
@@ -39,15 +39,15 @@ pub(crate) fn erasure_statements() -> [&'static str; 4] {
 }
 
 /// Whether a key is one of an erased submission.
-pub(super) const WAS_ERASED: &str =
+pub(crate) const WAS_ERASED: &str =
     "SELECT 1 AS erased FROM erased_submission_keys WHERE key_hash = ?";
 
 /// Keys remembered in one INSERT by the retention command: few enough to
 /// stay well under either engine's limit of bound values.
-pub(super) const REMEMBER_CHUNK: usize = 500;
+pub(crate) const REMEMBER_CHUNK: usize = 500;
 
 /// `INSERT ... VALUES (?), (?), ...` for `n` keys.
-pub(super) fn remember_many(n: usize) -> String {
+pub(crate) fn remember_many(n: usize) -> String {
     let marks = vec!["(?)"; n].join(", ");
     format!("INSERT INTO erased_submission_keys (key_hash) VALUES {marks} ON CONFLICT DO NOTHING")
 }

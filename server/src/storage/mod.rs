@@ -4,14 +4,13 @@
 //! committed durably.
 
 mod audit;
-mod erased;
-mod outbox;
+pub(crate) mod erased;
+pub(crate) mod outbox;
 mod postgres;
-mod publication;
-mod review;
-mod search;
+pub(crate) mod publication;
 mod sql;
 mod sqlite;
+mod submissions;
 
 use cfi_rules::{Reference, Submission};
 use serde::Serialize;
@@ -25,13 +24,9 @@ use crate::metrics::Metrics;
 
 pub(crate) use audit::{AuditLine, Switch};
 pub use erased::erased_key_hash;
-pub use outbox::{
-    ClaimedMessage, MessageKind, MessageState, MessageSubject, OutgoingMessage, QueueStats,
-};
+pub use outbox::{MessageKind, OutgoingMessage};
 pub use postgres::PostgresStore;
 pub use publication::{CodeSummaryState, PublicationState, PublicationVersion};
-pub use review::{AuditEntry, DayCount};
-pub use search::SearchPage;
 pub use sql::{Record, Row as SqlRow, Sql, Target, Tx, Value};
 pub use sqlite::SqliteStore;
 
@@ -224,7 +219,7 @@ pub fn now_text() -> String {
         .to_string()
 }
 
-fn parse_list<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StorageError> {
+pub(crate) fn parse_list<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StorageError> {
     serde_json::from_str(text).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 
@@ -325,6 +320,28 @@ impl Storage {
         tx.rollback().await
     }
 
+    /// After an erasure or a retention run, leaves nothing of what was
+    /// removed readable in the database files. SQLite: deleted content is
+    /// zeroed as it is freed (`secure_delete`, and FTS5's own secure-delete
+    /// for the search index, both set when opening), and the write-ahead
+    /// log, which still holds the rows as they were written, is folded into
+    /// the database and emptied. PostgreSQL: a plain `VACUUM` of the table
+    /// marks the dead rows' space free for reuse (what stays where is in the
+    /// README).
+    pub(crate) async fn forget_removed(&self) -> Result<(), StorageError> {
+        match self {
+            Self::Sqlite(s) => s.empty_write_ahead_log().await,
+            Self::Postgres(s) => {
+                sqlx::query(
+                    "VACUUM submissions, moderation_actions, codings, coding_actions, idea_reads",
+                )
+                .execute(&s.pool)
+                .await?;
+                Ok(())
+            }
+        }
+    }
+
     /// Stops accepting writes and waits for what is queued to commit.
     pub async fn close(&self) {
         match self {
@@ -385,7 +402,7 @@ where
 
 /// A `submissions` row as [`SELECT_COLUMNS`] reads it, on either engine.
 #[derive(sqlx::FromRow)]
-struct SubmissionRow {
+pub(crate) struct SubmissionRow {
     reference: String,
     call_id: String,
     partner_id: Option<String>,
@@ -434,10 +451,10 @@ impl TryFrom<SubmissionRow> for StoredSubmission {
 }
 
 /// Rows read into submissions.
-fn stored(rows: Vec<SubmissionRow>) -> Result<Vec<StoredSubmission>, StorageError> {
+pub(crate) fn stored(rows: Vec<SubmissionRow>) -> Result<Vec<StoredSubmission>, StorageError> {
     rows.into_iter().map(StoredSubmission::try_from).collect()
 }
 
-const SELECT_COLUMNS: &str = "reference, call_id, partner_id, capacity, name, organisation, email, \
+pub(crate) const SELECT_COLUMNS: &str = "reference, call_id, partner_id, capacity, name, organisation, email, \
      perspectives, age_band, publication_chosen, publication, spam, submitted_at, ideas, \
      flag_phrase, flag_passage, flag_open, personal_data_removed_at";

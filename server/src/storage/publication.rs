@@ -27,7 +27,7 @@ pub struct PublicationState {
 
 /// Raises a call's counter; run inside every transaction that changes what
 /// the call publishes.
-pub(super) const BUMP: &str = "INSERT INTO publication_versions (call_id, version) VALUES (?, 1) \
+pub(crate) const BUMP: &str = "INSERT INTO publication_versions (call_id, version) VALUES (?, 1) \
      ON CONFLICT (call_id) DO UPDATE SET version = publication_versions.version + 1";
 
 /// Whether a call's summary of counts by code is published (the call and

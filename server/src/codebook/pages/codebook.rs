@@ -167,7 +167,8 @@ pub async fn show_codebook(
         .config
         .call(&call)
         .map_or_else(|| call.clone(), |c| c.title.clone());
-    let call_published = state.storage.is_published(&call).await?;
+    let call_published =
+        crate::publication::persistence::is_published(&state.storage, &call).await?;
     let summary_published =
         crate::codebook::persistence::is_code_summary_published(&state.storage, &call).await?;
     Ok(render(&CodebookPage {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::partner_label;
 use crate::config::Config;
-use crate::storage::DayCount;
+use crate::review::persistence::DayCount;
 
 use crate::limits::CHART_DAYS as DAYS_SHOWN;
 

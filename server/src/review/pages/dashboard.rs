@@ -76,7 +76,8 @@ pub async fn show(
                 .filter(|c| c.call == call.id)
                 .map(|c| c.submissions)
                 .sum(),
-            published: state.storage.is_published(&call.id).await?,
+            published: crate::publication::persistence::is_published(&state.storage, &call.id)
+                .await?,
         });
     }
     let mut by_partner: BTreeMap<String, i64> = BTreeMap::new();
@@ -85,9 +86,7 @@ pub async fn show(
             .entry(partner_label(config, c.partner.as_deref()))
             .or_default() += c.submissions;
     }
-    let audit = state
-        .storage
-        .audit_log(None, DASHBOARD_AUDIT_LINES)
+    let audit = crate::review::persistence::audit_log(&state.storage, None, DASHBOARD_AUDIT_LINES)
         .await?
         .into_iter()
         .map(|e| AuditLine {
@@ -99,9 +98,7 @@ pub async fn show(
         })
         .collect();
     let failed_sign_ins = crate::auth::failure_counts(&state).await?;
-    let alerts = state
-        .storage
-        .recent_alerts(DASHBOARD_ALERT_LINES)
+    let alerts = crate::outbox::persistence::recent_alerts(&state.storage, DASHBOARD_ALERT_LINES)
         .await?
         .into_iter()
         .map(|m| AlertLine {

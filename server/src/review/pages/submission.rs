@@ -87,9 +87,7 @@ pub async fn show(
     let coding = coding_view(&state, &reference).await?;
     let mut shown = page(&state.config, &found, coding);
     shown.similarity = idea_rows(&state, &reference).await?;
-    shown.emails = state
-        .storage
-        .messages_of(reference.as_str())
+    shown.emails = crate::outbox::persistence::messages_of(&state.storage, reference.as_str())
         .await
         .map_err(ApiError::from)?
         .iter()

@@ -87,7 +87,9 @@ pub async fn show(
         .iter()
         .map(|s| s.reference.as_str())
         .collect();
-    let states = ModerationState::by_reference(&state.storage.actions_of(&references).await?);
+    let states = ModerationState::by_reference(
+        &crate::moderation::persistence::actions_of(&state.storage, &references).await?,
+    );
     let none = ModerationState::default();
     let rows = found
         .submissions

@@ -2,6 +2,8 @@
 //! (every action not undone), and redaction of text. The review team records
 //! actions; publication reads their fold.
 
+pub mod persistence;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use caseless::Caseless as _;
