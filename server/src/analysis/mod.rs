@@ -9,6 +9,7 @@ pub mod api;
 pub mod campaign_routes;
 pub mod campaigns;
 pub mod corpus;
+pub mod near_copies;
 pub mod pages;
 pub mod service;
 pub mod similar;
