@@ -12,6 +12,7 @@
 //!        cfi-bench --published [--engine sqlite|postgres] [--count 20000]
 //!                  [--readers 96]
 //!        cfi-bench --analysis [--engine sqlite|postgres] [--count 100000]
+//!        cfi-bench --campaigns [--copies 2000,4000,20000] [--others 1000]
 //!
 //! Soak mode sends submissions at a steady rate and prints, every period, the
 //! server's resident memory and the period's latency percentiles, so growth
@@ -42,9 +43,16 @@
 //! `GET …/groups`, `GET …/similar` for 50 ideas (median, p95, max) where the
 //! build has them; and the median of 10 loads of the codebook page (its
 //! cross-tab of counts) after 10 codes were applied to a few thousand ideas.
+//!
+//! Campaign mode times campaign detection alone, without a server, over one
+//! campaign of `--copies` near-copies with small edits beside `--others`
+//! ideas of their own, each size in a fresh process: the detection's time
+//! and that process's peak memory, beside the time only to sign the same
+//! texts (see [`campaigns`]).
 
 mod admin;
 mod analysis;
+mod campaigns;
 mod load;
 mod published;
 
@@ -116,6 +124,24 @@ struct Args {
     /// Published mode: reads each reader makes of each format.
     #[arg(long, default_value_t = 3, value_name = "N")]
     reads: usize,
+    /// Campaign mode: campaign detection alone (no server) over one campaign
+    /// of near-copies at each `--copies`, with its time and peak memory.
+    #[arg(long, conflicts_with_all = ["admin", "published", "analysis"])]
+    campaigns: bool,
+    /// Campaign mode: near-copies in the campaign, one run each.
+    #[arg(
+        long,
+        default_value = "2000,4000,20000",
+        value_delimiter = ',',
+        value_name = "N,N"
+    )]
+    copies: Vec<usize>,
+    /// Campaign mode: ideas of their own beside the campaign.
+    #[arg(long, default_value_t = 1_000, value_name = "N")]
+    others: usize,
+    /// One campaign-mode run of this many copies, in this process.
+    #[arg(long, hide = true, value_name = "N")]
+    campaign_run: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -246,9 +272,14 @@ fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = parse_args()?;
-    let binary: PathBuf = std::env::current_exe()
-        .map_err(|e| e.to_string())?
-        .with_file_name("cfi-server");
+    if let Some(copies) = args.campaign_run {
+        return campaigns::campaign_run(copies, args.others);
+    }
+    let bench = std::env::current_exe().map_err(|e| e.to_string())?;
+    if args.campaigns {
+        return campaigns::campaigns_bench(&args, &bench).await;
+    }
+    let binary: PathBuf = bench.with_file_name("cfi-server");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     if let Some(seconds) = args.soak {
         return load::soak(&args, &binary, dir.path(), seconds).await;

@@ -15,9 +15,9 @@ mod topics;
 mod truth;
 
 use cfi_rules::{RawIdea, RawRespondent, RawSubmission};
-use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 
 use super::{FIRST_NAMES, SURNAMES, pick};
 use crate::config::Call;
@@ -144,13 +144,37 @@ pub fn generate(rng: &mut StdRng, call: &Call, count: usize) -> Vec<Planted> {
     planted
 }
 
+/// Campaign detection's load on its own, without submissions: `copies`
+/// near-copies of one text, edited as [`generate`] edits a campaign's, and
+/// `others` descriptions of their own, shuffled, each with whether it is a
+/// copy. Deterministic for a seed.
+pub fn campaign_and_others(seed: u64, copies: usize, others: usize) -> Vec<(bool, String)> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let max_words = 120;
+    let (_, nouns) = TOPICS[0];
+    let n = rng.random_range(5..=8);
+    let base = sentences(&mut rng, nouns, n, max_words - 15);
+    let mut texts: Vec<(bool, String)> = (0..copies)
+        .map(|_| (true, near_copy(&mut rng, &base, nouns, max_words)))
+        .collect();
+    for _ in 0..others {
+        let (_, nouns) = *pick(&mut rng, TOPICS);
+        let count = rng.random_range(4..=8);
+        texts.push((
+            false,
+            sentences(&mut rng, nouns, count, max_words).join(" "),
+        ));
+    }
+    texts.shuffle(&mut rng);
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::analysis::campaigns::{detect, normalise};
     use crate::analysis::corpus::IdeaText;
     use cfi_rules::Submission;
-    use rand::SeedableRng;
     use std::collections::{BTreeMap, BTreeSet};
     use std::path::Path;
 
