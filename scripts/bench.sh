@@ -45,6 +45,10 @@ target/server/cfi-bench --admin --engine postgres --count 100000
 # pages and API cold and warm.
 target/server/cfi-bench --analysis --engine sqlite --count 100000
 target/server/cfi-bench --analysis --engine postgres --count 100000
+# Campaign detection alone over one campaign of 2,000, 4,000 and 20,000
+# near-copies with small edits beside 1,000 other ideas, each in a fresh
+# process: its time and peak memory, beside the time only to sign the texts.
+target/server/cfi-bench --campaigns
 # 96 concurrent anonymous readers of each published format over 20,000
 # submissions: the server's resident memory and /healthz latency.
 target/server/cfi-bench --published --engine sqlite --count 20000

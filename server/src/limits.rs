@@ -280,6 +280,22 @@ pub const CAMPAIGN_BAND_ROWS: usize = 4;
 /// above it, two people writing on the same topic in their own words stay
 /// far below.
 pub const CAMPAIGN_SIMILARITY: f64 = 0.5;
+/// Sets of near-copies kept per LSH bucket while it is read: a text is
+/// checked against each (see `analysis/near_copies.rs`). A campaign's copies
+/// share a bucket as one set; dozens of distinct sets in one bucket are
+/// texts that share a passage and differ elsewhere, and a text meeting none
+/// of the first 16 starts no new one there (its other bands still count).
+pub const CAMPAIGN_BUCKET_SETS: usize = 16;
+/// Members of each such set a text is checked against: its first in the
+/// bucket and its latest. Near-copies of one template match any member; a
+/// chain of copies drifting further from the first matches the latest.
+pub const CAMPAIGN_MEMBERS_COMPARED: usize = 4;
+/// Exact checks one text may cost in all its buckets, so the work grows
+/// with the texts, not their pairs (one bucket of 20,000 copies is 200
+/// million pairs), even when many texts share a passage without being
+/// copies. The caps above allow up to 2,048 (32 bands, 16 sets, 4 members);
+/// a copy of a campaign matches within its first few.
+pub const CAMPAIGN_CHECKS_PER_TEXT: usize = 256;
 /// Submissions (people) a set of near-copies needs to be a campaign: two
 /// can be coincidence or one person sending twice; three sending the same
 /// text is the pattern staff want to see once.

@@ -1,40 +1,26 @@
-//! Campaigns: the same text pasted by many people. Descriptions are
-//! normalised (lower case, words only), cut into word shingles
-//! ([`CAMPAIGN_SHINGLE_WORDS`]), and each distinct text gets a MinHash
-//! signature (`gaoya`, fixed seed and a seedless FNV hash, so the same ideas
-//! give the same campaigns on every run); LSH banding proposes candidate
-//! pairs, each checked by the exact share of shingles they have in common
-//! ([`CAMPAIGN_SIMILARITY`]), and the pairs that pass are joined into sets.
-//! A set of ideas from at least [`CAMPAIGN_MIN_PEOPLE`] submissions is a
-//! campaign, shown once with its count, its variants and its members, and
-//! coded once for all of them.
+//! Campaigns: the same text pasted by many people. The sets of
+//! near-copies among a call's descriptions are found in [`super::near_copies`]
+//! (shingles, MinHash and LSH bands, an exact check); a set of ideas from at
+//! least [`CAMPAIGN_MIN_PEOPLE`] submissions is a campaign, shown once with
+//! its count, its variants and its members, and coded once for all of them.
 //!
 //! Campaigns are computed once per state of the call's [`Corpus`], off the
 //! async threads, and kept with it.
 
 use std::collections::{BTreeSet, HashMap};
-use std::hash::Hasher;
 use std::sync::Arc;
 
-use fnv::{FnvBuildHasher, FnvHasher};
-use gaoya::minhash::{MinHashIndex, MinHasher, MinHasher32, VecContainer};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::corpus::{Corpus, IdeaText, corpus};
+pub use super::near_copies::normalise;
+use super::near_copies::{join, sign};
 use super::service::AnalysisError;
 use crate::AppState;
 use crate::auth::Staff;
 use crate::codebook::persistence::IdeaRef;
-use crate::limits::{
-    CAMPAIGN_BAND_ROWS, CAMPAIGN_BANDS, CAMPAIGN_MIN_PEOPLE, CAMPAIGN_SHINGLE_WORDS,
-    CAMPAIGN_SIMILARITY, CAMPAIGN_VARIANTS_SHOWN,
-};
-
-/// The seed of the MinHash permutations: any fixed number; changing it may
-/// change which borderline pairs are proposed, never what a pair scores.
-const MINHASH_SEED: u64 = 2021;
+use crate::limits::{CAMPAIGN_MIN_PEOPLE, CAMPAIGN_VARIANTS_SHOWN};
 
 /// One distinct text of a campaign and how many of its ideas have it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,155 +68,12 @@ pub struct Campaigns {
     pub campaigns: Vec<Campaign>,
 }
 
-/// Lower case, words only (letters and digits), one space between them.
-/// One pass into one string: it runs on every idea of the call.
-pub fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut gap = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push(' ');
-            }
-            gap = false;
-            out.extend(c.to_lowercase());
-        } else {
-            gap = true;
-        }
-    }
-    out
-}
-
-/// The hashed word shingles of a normalised text, sorted, each once; a text
-/// shorter than a shingle is one shingle.
-fn shingles(normalised: &str) -> Vec<u64> {
-    let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
-    if words.is_empty() {
-        return Vec::new();
-    }
-    let size = CAMPAIGN_SHINGLE_WORDS.min(words.len());
-    let mut hashes: Vec<u64> = words
-        .windows(size)
-        .map(|window| {
-            let mut hasher = FnvHasher::default();
-            for word in window {
-                hasher.write(word.as_bytes());
-                hasher.write_u8(0xff);
-            }
-            hasher.finish()
-        })
-        .collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    hashes
-}
-
-/// The exact Jaccard similarity of two sorted sets.
-fn jaccard(a: &[u64], b: &[u64]) -> f64 {
-    let (mut i, mut j, mut both) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                both += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    let union = a.len() + b.len() - both;
-    if union == 0 {
-        0.0
-    } else {
-        both as f64 / union as f64
-    }
-}
-
-/// Disjoint sets over 0..n (path halving, union by index so the smallest
-/// is the root). Hand-written: ten lines, where a graph crate would bring far
-/// more than this.
-struct Sets(Vec<usize>);
-
-impl Sets {
-    fn find(&mut self, mut x: usize) -> usize {
-        while self.0[x] != x {
-            self.0[x] = self.0[self.0[x]];
-            x = self.0[x];
-        }
-        x
-    }
-
-    fn join(&mut self, a: usize, b: usize) {
-        let (a, b) = (self.find(a), self.find(b));
-        self.0[a.max(b)] = a.min(b);
-    }
-}
-
 /// The campaigns among `ideas` (in corpus order). Deterministic: the same
 /// ideas give the same campaigns, in the same order, with the same ids.
 pub fn detect(ideas: &[IdeaText]) -> Campaigns {
-    // Each distinct normalised text once, in order of first appearance.
-    let mut distinct: Vec<String> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let text_of: Vec<usize> = ideas
-        .iter()
-        .map(|idea| {
-            let text = normalise(&idea.description);
-            *seen.entry(text).or_insert_with_key(|text| {
-                distinct.push(text.clone());
-                distinct.len() - 1
-            })
-        })
-        .collect();
-    drop(seen);
-    let shingled: Vec<Vec<u64>> = distinct.iter().map(|t| shingles(t)).collect();
-    let hasher = MinHasher32::new_with_hasher_and_seed(
-        CAMPAIGN_BANDS * CAMPAIGN_BAND_ROWS,
-        FnvBuildHasher::default(),
-        MINHASH_SEED,
-    );
-    // Candidates come from the bands; the pair is then checked exactly, so
-    // the index keeps every candidate (threshold 0). Buckets are plain
-    // vectors: a text is inserted once, and a set per bucket would cost
-    // hundreds of megabytes on a large call.
-    let ids: Vec<usize> = (0..distinct.len())
-        .filter(|&id| !shingled[id].is_empty())
-        .collect();
-    let signatures: Vec<Vec<u32>> = ids
-        .par_iter()
-        .map(|&id| hasher.create_signature(shingled[id].iter()))
-        .collect();
-    let mut index: MinHashIndex<u32, usize, VecContainer<usize>> =
-        MinHashIndex::new_index(CAMPAIGN_BANDS, CAMPAIGN_BAND_ROWS, 0.0);
-    index.par_bulk_insert(ids.clone(), signatures);
-    // Each text's later candidates, found on every core.
-    let candidates: Vec<(usize, Vec<usize>)> = ids
-        .par_iter()
-        .map(|&a| {
-            let mut later: Vec<usize> = index
-                .query_by_id_owned(&a)
-                .into_iter()
-                .filter(|&b| b > a)
-                .collect();
-            later.sort_unstable();
-            (a, later)
-        })
-        .collect();
-    drop(index);
-    let mut sets = Sets((0..distinct.len()).collect());
-    // Whether a pair is checked depends on the order (pairs already joined
-    // are skipped), what is joined does not: the sets are the connected
-    // parts of the pairs that pass.
-    for (a, later) in candidates {
-        for b in later {
-            if sets.find(a) != sets.find(b)
-                && jaccard(&shingled[a], &shingled[b]) >= CAMPAIGN_SIMILARITY
-            {
-                sets.join(a, b);
-            }
-        }
-    }
+    let signed = sign(ideas);
+    let mut sets = join(&signed);
+    let (text_of, shingled) = (signed.text_of, signed.shingled);
     // Ideas by set, each set's ideas in corpus order.
     let mut by_set: HashMap<usize, Vec<usize>> = HashMap::new();
     for (position, &text) in text_of.iter().enumerate() {
@@ -461,24 +304,6 @@ mod tests {
     const BASE: &str = "Every young person leaving care should have a mentor they choose, for as \
         long as they want one. It would change how supported they feel in their first home, at \
         college and at work. Care leavers and their personal advisers would be affected.";
-
-    #[test]
-    fn normalising_keeps_lower_case_words_only() {
-        assert_eq!(
-            normalise("  Keep   brothers & sisters TOGETHER!\n(Please.) 25's "),
-            "keep brothers sisters together please 25 s"
-        );
-        assert_eq!(normalise("«Ça» — é"), "ça é");
-        assert_eq!(normalise("!!! ..."), "");
-    }
-
-    #[test]
-    fn shingles_of_short_texts_are_one_shingle() {
-        assert_eq!(shingles("more money").len(), 1);
-        assert!(shingles("").is_empty());
-        assert_eq!(shingles("a b c d").len(), 2);
-        assert_eq!(jaccard(&shingles("a b c d"), &shingles("a b c d")), 1.0);
-    }
 
     #[test]
     fn detection_is_the_same_on_every_run_and_in_order() {

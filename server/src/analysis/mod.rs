@@ -13,6 +13,7 @@ pub mod campaigns;
 pub mod corpus;
 pub mod groups;
 pub mod kmeans;
+pub mod near_copies;
 pub mod pages;
 pub mod persistence;
 pub mod service;

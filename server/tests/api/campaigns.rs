@@ -456,3 +456,85 @@ async fn staff_see_campaigns_and_code_them_from_the_page() {
     assert!(codebook.contains("/admin/calls/open-call/campaigns"));
     app.stop().await;
 }
+
+/// Copy `n` of a large campaign: [`BIG`] with two of its words replaced
+/// from [`WORDS`] by a small generator (so most copies differ from every
+/// other), a sentence of one's own added to every third and the case
+/// changed on every fifth.
+fn edited_copy(n: usize) -> String {
+    let mut words: Vec<&str> = BIG.split(' ').collect();
+    let mut state = (n as u64 + 7).wrapping_mul(2_862_933_555_777_941_757);
+    for _ in 0..2 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let at = (state >> 33) as usize % words.len();
+        words[at] = WORDS[(state >> 17) as usize % WORDS.len()];
+    }
+    let mut text = words.join(" ");
+    if n.is_multiple_of(3) {
+        text.push_str(&format!(" I have waited {n} days."));
+    }
+    if n.is_multiple_of(5) {
+        text = text.to_uppercase();
+    }
+    text
+}
+
+#[tokio::test]
+async fn thousands_of_edited_copies_are_one_campaign_with_every_member_and_nothing_else() {
+    const COPIES: usize = 2_500;
+    let app = spawn_app().await;
+    let mut own = Vec::new();
+    for n in 0..40 {
+        own.push(submit_ok(&app, &body(&[("My idea", &varied(n))])).await);
+    }
+    for text in [OWN_A, OWN_B] {
+        own.push(submit_ok(&app, &body(&[("Caseloads", &format!("{SHARED} {text}"))])).await);
+    }
+    // Sent 32 at a time, as many people at once.
+    let mut sending = tokio::task::JoinSet::new();
+    let mut copies = std::collections::BTreeSet::new();
+    for n in 0..COPIES {
+        if sending.len() == 32
+            && let Some(sent) = sending.join_next().await
+        {
+            copies.insert(sent.expect("sent"));
+        }
+        let request = app.submit(
+            "open-call",
+            &new_key(),
+            &body(&[("Mentors", &edited_copy(n))]),
+        );
+        sending.spawn(async move {
+            let response = request.await;
+            assert_eq!(response.status(), 201, "submission accepted");
+            let receipt: Value = response.json().await.expect("json");
+            receipt["reference"].as_str().expect("reference").to_owned()
+        });
+    }
+    while let Some(sent) = sending.join_next().await {
+        copies.insert(sent.expect("sent"));
+    }
+    assert_eq!(copies.len(), COPIES);
+    let distinct: std::collections::BTreeSet<String> =
+        (0..COPIES).map(|n| edited_copy(n).to_lowercase()).collect();
+    assert!(distinct.len() > COPIES / 2, "most copies differ");
+
+    let found = campaigns(&app).await;
+    assert_eq!(found["ideas"], COPIES + own.len());
+    let list = found["campaigns"].as_array().expect("campaigns");
+    assert_eq!(list.len(), 1, "one campaign");
+    let campaign = &list[0];
+    assert_eq!(campaign["size"], COPIES);
+    assert_eq!(campaign["people"], COPIES);
+    let members: std::collections::BTreeSet<String> = members(campaign)
+        .into_iter()
+        .map(|(reference, _)| reference)
+        .collect();
+    assert_eq!(members, copies, "every copy, and nothing else");
+    assert!(own.iter().all(|reference| !members.contains(reference)));
+    // The same data gives the same answer.
+    assert_eq!(campaigns(&app).await, found);
+    app.stop().await;
+}
