@@ -23,6 +23,8 @@ pub mod openapi;
 pub mod outbox;
 pub mod publication;
 pub mod review;
+pub mod safeguarding;
+pub mod scrape;
 pub mod serve;
 pub mod storage;
 
@@ -195,7 +197,7 @@ pub fn router(state: AppState) -> Router {
         .merge(publication::router())
         .merge(health::router())
         .merge(openapi::router())
-        .merge(metrics::router())
+        .merge(scrape::router())
         .merge(assets::router(&state.config.assets_dir))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
         .fallback(|| async {

@@ -1,9 +1,8 @@
 //! Prometheus metrics: every metric's name and labels are in this module,
 //! so what the server exposes can be read (and added to) in one place.
 //!
-//! Served at `GET /metrics`, behind staff sign-in like every other count of
-//! the review: one listener to run and firewall, and Prometheus sends a
-//! bearer token natively (`authorization: { credentials_file: ... }`).
+//! Served at `GET /metrics` by [`crate::scrape`], behind staff sign-in like
+//! every other count of the review.
 //!
 //! Each [`Application`](crate::Application) owns its own recorder (no
 //! process-wide one), so tests that run several servers in one process
@@ -16,17 +15,14 @@ use std::time::Duration;
 
 use ::metrics::{Key, Label, Metadata, Recorder};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{Method, header};
+use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::Response;
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 
-use crate::auth::Staff;
-use crate::http::problem::{ApiError, ProblemKind};
-use crate::{AppState, Router};
+use crate::http::problem::ProblemKind;
 
 /// The metrics' names.
 pub mod names {
@@ -138,7 +134,7 @@ impl Metrics {
         }
     }
 
-    fn gauge(&self, name: &'static str, value: f64) {
+    pub(crate) fn gauge(&self, name: &'static str, value: f64) {
         if let Some(inner) = &self.inner {
             inner
                 .recorder
@@ -244,39 +240,4 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     let response = next.run(request).await;
     metrics.request(route, &method, response.status().as_u16());
     response
-}
-
-/// Sets the gauges read from storage, just before a scrape.
-pub async fn refresh(state: &AppState) -> Result<(), ApiError> {
-    let open = state.storage.open_flag_count().await? as f64;
-    state.metrics.gauge(names::SAFEGUARDING_FLAGS_OPEN, open);
-    let outbox = crate::outbox::queue_stats(&state.storage).await?;
-    state
-        .metrics
-        .gauge(names::OUTBOX_QUEUED, outbox.queued as f64);
-    // Stored times are RFC 3339 UTC; an unreadable one counts as no age.
-    let oldest_age = outbox
-        .oldest_queued_at
-        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
-        .map_or(0.0, |at| {
-            (jiff::Timestamp::now().as_millisecond() - at.as_millisecond()).max(0) as f64 / 1000.0
-        });
-    state.metrics.gauge(names::OUTBOX_OLDEST_AGE, oldest_age);
-    Ok(())
-}
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(scrape))
-}
-
-async fn scrape(_staff: Staff, State(state): State<AppState>) -> Result<Response, ApiError> {
-    refresh(&state).await?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(),
-    )
-        .into_response())
 }

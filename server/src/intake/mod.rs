@@ -5,7 +5,6 @@
 
 pub mod calls;
 pub mod rate_limit;
-pub mod safeguarding;
 pub mod submissions;
 
 use crate::{AppState, Router};

@@ -109,7 +109,7 @@ async fn store(
     let submission = Submission::parse(&raw, &call.rules).map_err(ApiError::Validation)?;
     let _guard = InFlight::enter(&state.in_flight, &call.id, key).ok_or(ApiError::InFlight)?;
     let spam = submission.honeypot_filled();
-    let flag = super::safeguarding::find(&call.safeguarding_phrases, &submission);
+    let flag = crate::safeguarding::find(&call.safeguarding_phrases, &submission);
     let messages = crate::outbox::messages_for(call, &submission, flag.is_some(), spam);
     let outcome = state
         .storage

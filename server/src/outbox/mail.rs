@@ -9,8 +9,8 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 
 use crate::config::{Call, Smtp};
-use crate::intake::safeguarding::category;
 use crate::outbox::persistence::ClaimedMessage;
+use crate::safeguarding::category;
 use crate::storage::{MessageKind, StoredIdea};
 
 #[derive(Template)]

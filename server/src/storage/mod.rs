@@ -19,7 +19,6 @@ use uuid::Uuid;
 
 use std::time::Instant;
 
-use crate::intake::safeguarding::Flag;
 use crate::metrics::Metrics;
 
 pub(crate) use audit::{AuditLine, Switch};
@@ -61,6 +60,14 @@ pub(crate) async fn to_completion<T: Send + 'static>(
     tokio::spawn(write)
         .await
         .map_err(|e| StorageError::Task(e.to_string()))?
+}
+
+/// A safeguarding flag found on arrival: the phrase and the passage around
+/// it (see `safeguarding`), stored with the submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub phrase: String,
+    pub passage: String,
 }
 
 /// A valid submission ready to store.

@@ -14,11 +14,11 @@ use crate::AppState;
 use crate::auth::pages::{HtmlError, PageQuery, StaffPage};
 use crate::config::Config;
 use crate::http::html::{render, when};
-use crate::intake::safeguarding::matches;
 use crate::limits::PER_PAGE;
 use crate::moderation::ModerationState;
 use crate::review::filter::{FilterQuery, OWN_SITE};
 use crate::review::service::search;
+use crate::safeguarding::matches;
 use crate::storage::StoredSubmission;
 
 #[derive(Template)]

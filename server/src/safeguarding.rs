@@ -8,14 +8,7 @@ use std::ops::Range;
 
 use cfi_rules::Submission;
 
-use serde::Serialize;
-
-/// A safeguarding flag: the phrase found and the passage around it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Flag {
-    pub phrase: String,
-    pub passage: String,
-}
+pub use crate::storage::Flag;
 
 use crate::limits::SAFEGUARDING_CONTEXT_CHARS as CONTEXT_CHARS;
 
