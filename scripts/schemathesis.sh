@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 examples="${1:-60}"
 command -v st >/dev/null || python3 -m pip install --quiet schemathesis
-cargo build -q -p cfi-server --bin cfi-server
+cargo build -q --workspace --bins
 
 work=$(mktemp -d)
 server_pid=""

@@ -20,7 +20,7 @@ cleanup_scoped
 
 echo "== building the widget, the server and the demo pages"
 ./scripts/build-widget.sh
-cargo build -p cfi-server -p cfi-demo
+cargo build --workspace --bins
 
 echo "== end-to-end tests (Playwright, headless Chromium)"
 cd tests

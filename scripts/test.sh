@@ -10,6 +10,9 @@ echo "== formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
+# Every cargo command below selects the whole workspace, so dependencies are
+# resolved with the same features and built once: `-p cfi-server` alone
+# would unify features differently and build them all again.
 echo "== unit, property and integration tests (SQLite)"
 cargo test --workspace
 
@@ -22,7 +25,7 @@ drop_test_databases() {
 }
 drop_test_databases
 trap drop_test_databases EXIT
-CFI_TEST_ENGINE=postgres cargo test -p cfi-server --test api
+CFI_TEST_ENGINE=postgres cargo test --workspace --test api
 
 echo "== schemathesis against the OpenAPI description"
 ./scripts/schemathesis.sh 100
@@ -32,7 +35,7 @@ if [ -x scripts/test-e2e.sh ]; then
   ./scripts/test-e2e.sh
 fi
 echo "== admin and published pages keep payloads inert (headless Chromium)"
-cargo build -q -p cfi-server --bin cfi-server
+cargo build -q --workspace --bins
 (cd tests && node --test admin-xss.test.mjs)
 echo "== staff, partner and published pages: axe-core and keyboard-only use (headless Chromium)"
 (cd tests && node --test staff-pages.test.mjs)

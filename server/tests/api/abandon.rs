@@ -100,18 +100,6 @@ async fn abandon(app: &TestApp, raw: &Raw, rng: &mut StdRng) {
     drop(stream);
 }
 
-async fn get_ok(app: &TestApp, path: &str) -> Value {
-    let response = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200, "GET {path}");
-    response.json().await.expect("json")
-}
-
 /// Every kind of request, against what `setup` created.
 fn requests(origin: &str, references: &[String], codes: &[i64], round: usize) -> Vec<Raw> {
     let reference = &references[round % references.len()];
@@ -212,14 +200,14 @@ async fn clients_that_go_away_mid_request_leave_no_lock_and_nothing_half_stored(
     assert_eq!(health.status(), 200, "health after the abandoned requests");
 
     // Nothing half-stored.
-    let audit = get_ok(&app, "/api/admin/audit?call=open-call").await;
+    let audit = get_json(&app, "/api/admin/audit?call=open-call").await;
     let lines = audit["entries"].as_array().expect("entries").clone();
     let has_line = |action: &str, detail_start: &str| {
         lines.iter().any(|l| {
             l["action"] == action && l["detail"].as_str().unwrap_or("").starts_with(detail_start)
         })
     };
-    let codebook = get_ok(&app, &format!("/api/admin/submissions/{stored}/codings")).await;
+    let codebook = get_json(&app, &format!("/api/admin/submissions/{stored}/codings")).await;
     let listed = codebook["codebook"].as_array().expect("codebook");
     assert!(listed.iter().any(|c| c["id"] == code));
     for c in listed {
@@ -247,7 +235,7 @@ async fn clients_that_go_away_mid_request_leave_no_lock_and_nothing_half_stored(
                     "{reference} is stored but has an erasure line"
                 );
                 let coding =
-                    get_ok(&app, &format!("/api/admin/submissions/{reference}/codings")).await;
+                    get_json(&app, &format!("/api/admin/submissions/{reference}/codings")).await;
                 for applied in coding["codings"].as_array().expect("codings") {
                     let last = coding["actions"]
                         .as_array()

@@ -108,85 +108,68 @@ async fn health_reports_storage() {
     app.stop().await;
 }
 
-/// Makes the app's database refuse writes until the returned guard is
-/// dropped: on SQLite another connection holds the write lock; on
-/// PostgreSQL the database becomes read-only and the app's connections are
-/// ended, so the pool reconnects read-only.
-async fn writes_blocked(app: &TestApp) -> Box<dyn std::any::Any> {
+/// Turns the PostgreSQL database of `app` read-only (or back), ending its
+/// connections so the pool reconnects with the new default.
+async fn set_read_only(app: &TestApp, read_only: bool) {
     use sqlx::Connection;
-    if is_postgres() {
-        let (base, name) = app.database_url.rsplit_once('/').expect("database name");
-        let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
-            .await
-            .expect("connect");
-        sqlx::query(&format!(
-            "ALTER DATABASE {name} SET default_transaction_read_only = on"
-        ))
-        .execute(&mut admin)
+    let (base, name) = app.database_url.rsplit_once('/').expect("database name");
+    let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
         .await
-        .expect("read-only");
-        sqlx::query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = $1 AND pid <> pg_backend_pid()",
-        )
-        .bind(name)
-        .execute(&mut admin)
-        .await
-        .expect("end connections");
-        Box::new(admin)
+        .expect("connect");
+    let change = if read_only {
+        format!("ALTER DATABASE {name} SET default_transaction_read_only = on")
     } else {
-        let mut holder = sqlx::SqliteConnection::connect(&app.database_url)
-            .await
-            .expect("connect");
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut holder)
-            .await
-            .expect("write lock");
-        Box::new(holder)
-    }
+        format!("ALTER DATABASE {name} RESET default_transaction_read_only")
+    };
+    sqlx::query(&change)
+        .execute(&mut admin)
+        .await
+        .expect("alter");
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(name)
+    .execute(&mut admin)
+    .await
+    .expect("end connections");
+}
+
+async fn health_status(app: &TestApp) -> u16 {
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    response.status().as_u16()
 }
 
 #[tokio::test]
 async fn health_answers_503_while_the_database_cannot_take_a_write_and_200_after() {
+    use sqlx::Connection;
     let app = spawn_app().await;
-    let guard = writes_blocked(&app).await;
-    let response = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 503, "writes cannot happen");
-    assert_problem(response, 503).await;
-    drop(guard);
+    // SQLite: another connection holds the write lock; PostgreSQL: the
+    // database is read-only.
+    let mut holder = None;
     if is_postgres() {
-        use sqlx::Connection;
-        let (base, name) = app.database_url.rsplit_once('/').expect("database name");
-        let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
+        set_read_only(&app, true).await;
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
             .await
             .expect("connect");
-        sqlx::query(&format!(
-            "ALTER DATABASE {name} RESET default_transaction_read_only"
-        ))
-        .execute(&mut admin)
-        .await
-        .expect("writable");
-        sqlx::query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = $1 AND pid <> pg_backend_pid()",
-        )
-        .bind(name)
-        .execute(&mut admin)
-        .await
-        .expect("end connections");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .expect("write lock");
+        holder = Some(conn);
     }
-    let response = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200, "writes can happen again");
+    assert_eq!(health_status(&app).await, 503, "writes cannot happen");
+    if is_postgres() {
+        set_read_only(&app, false).await;
+    }
+    drop(holder);
+    assert_eq!(health_status(&app).await, 200, "writes can happen again");
     app.stop().await;
 }
 

@@ -36,8 +36,18 @@ async fn sign_in(app: &TestApp, token: &str, cookie: Option<&str>) -> String {
 
 /// The status of the dashboard with `cookie`.
 async fn dashboard(app: &TestApp, cookie: &str) -> u16 {
+    page_status(app, "/admin", cookie).await
+}
+
+/// The partner's page status with `cookie`.
+async fn partner_page(app: &TestApp, cookie: &str) -> u16 {
+    page_status(app, "/partner", cookie).await
+}
+
+/// The status of the page at `path` with `cookie`, not following redirects.
+async fn page_status(app: &TestApp, path: &str, cookie: &str) -> u16 {
     no_redirects()
-        .get(app.url("/admin"))
+        .get(app.url(path))
         .header("cookie", cookie)
         .send()
         .await
@@ -161,18 +171,6 @@ async fn a_session_is_stored_only_as_a_hash_of_its_id() {
 fn digest_of(token: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(token.as_bytes()))
-}
-
-/// The partner dashboard's status with `cookie`.
-async fn partner_page(app: &TestApp, cookie: &str) -> u16 {
-    no_redirects()
-        .get(app.url("/partner"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("sent")
-        .status()
-        .as_u16()
 }
 
 #[tokio::test]
