@@ -18,11 +18,16 @@ echo "== formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
-# Every cargo command below selects the whole workspace, so dependencies are
-# resolved with the same features and built once: `-p cfi-server` alone
-# would unify features differently and build them all again.
+# Cargo resolves dependencies' features from the packages and targets it
+# is asked for, so `cargo test -p cfi-server --test api` would build them
+# all again with other features. The PostgreSQL pass runs the very test
+# binary the first pass built instead, and every later build asks for the
+# same whole-workspace binaries, built once.
 step "unit, property and integration tests (SQLite)"
 cargo test --workspace
+api_tests=$(cargo test --workspace --no-run 2>&1 |
+  sed -n 's|.*Executable tests/api/main.rs (\(.*\))|\1|p')
+[ -n "$api_tests" ] || { echo "the server's API test binary was not found" >&2; exit 1; }
 
 step "server integration tests (PostgreSQL)"
 export CFI_TEST_POSTGRES_URL="${CFI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
@@ -33,7 +38,7 @@ drop_test_databases() {
 }
 drop_test_databases
 trap drop_test_databases EXIT
-CFI_TEST_ENGINE=postgres cargo test --workspace --test api
+(cd server && CFI_TEST_ENGINE=postgres "../$api_tests")
 
 step "schemathesis against the OpenAPI description"
 ./scripts/schemathesis.sh 100

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod counts;
+pub mod model;
 pub mod pages;
 pub mod persistence;
 pub mod service;

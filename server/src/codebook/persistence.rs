@@ -5,83 +5,12 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
 
-use crate::storage::{AuditLine, Sql, Storage, StorageError, Switch, now_text};
+use crate::storage::{
+    AuditLine, PublicationVersion, Sql, Storage, StorageError, Switch, now_text,
+};
 
-/// A code of a call's codebook.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Code {
-    pub id: i64,
-    pub call: String,
-    pub name: String,
-    pub description: String,
-    pub parent: Option<i64>,
-    pub created_by: String,
-    pub created_at: String,
-}
-
-/// What a row of the coding trail did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CodingKind {
-    Apply,
-    Remove,
-    Undo,
-}
-
-impl CodingKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Apply => "apply",
-            Self::Remove => "remove",
-            Self::Undo => "undo",
-        }
-    }
-
-    pub fn from_wire(text: &str) -> Option<Self> {
-        [Self::Apply, Self::Remove, Self::Undo]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
-}
-
-/// One row of the coding trail of a submission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CodingAction {
-    pub id: i64,
-    pub reference: String,
-    /// 0-based.
-    pub idea: usize,
-    pub code: i64,
-    pub action: CodingKind,
-    pub undoes: Option<i64>,
-    pub staff: String,
-    pub at: String,
-}
-
-/// A code applied to an idea (0-based).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Coding {
-    pub reference: String,
-    pub idea: usize,
-    pub code: i64,
-}
-
-/// Who marked an idea (0-based) as read, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReadMark {
-    pub idea: usize,
-    pub staff: String,
-    pub at: String,
-}
-
-/// An idea to change: a submission reference and a 0-based idea index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdeaRef {
-    pub reference: String,
-    pub idea: usize,
-}
+pub use super::model::{Code, Coding, CodingAction, CodingKind, IdeaRef, ReadMark};
 
 pub(crate) fn index(value: i64) -> Result<usize, StorageError> {
     usize::try_from(value).map_err(|_| StorageError::Corrupt(format!("idea index {value}")))
@@ -476,4 +405,51 @@ pub async fn set_code_summary_published(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Whether a call's summary of counts by code is published (the call and
+/// the summary both switched on), and what it is computed from: the
+/// publication's version and the codebook's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeSummaryState {
+    pub published: bool,
+    pub version: PublicationVersion,
+    /// Raised by every change to codes or codings: the last coding action
+    /// and the last audit line (creating or editing a code writes one), of
+    /// any call. Both are a primary key's largest value, found without a
+    /// scan; a change in another call only costs a rebuild.
+    pub codebook: (i64, i64),
+}
+
+/// The state of a call's public summary of counts by code, in one query.
+pub async fn code_summary_state(db: &Storage, call_id: &str,
+) -> Result<CodeSummaryState, StorageError> {
+    let row = Sql::new(
+        "SELECT \
+         CAST(coalesce((SELECT version FROM publication_versions WHERE call_id = ?), 0) \
+         AS BIGINT) AS staff_changes, \
+         CAST(coalesce((SELECT sum(submissions) FROM submission_counts \
+         WHERE call_id = ?), 0) AS BIGINT) AS submissions, \
+         CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
+         FROM call_publication WHERE call_id = ?), 0) AS BIGINT) AS published, \
+         CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
+         FROM code_summary_publication WHERE call_id = ?), 0) AS BIGINT) AS summary, \
+         CAST(coalesce((SELECT max(id) FROM coding_actions), 0) AS BIGINT) AS codings, \
+         CAST(coalesce((SELECT max(id) FROM audit_log), 0) AS BIGINT) AS audit",
+    )
+    .bind(call_id)
+    .bind(call_id)
+    .bind(call_id)
+    .bind(call_id)
+    .fetch_one(db)
+    .await?;
+    Ok(CodeSummaryState {
+        published: row.try_get::<i64, _>("published")? != 0
+            && row.try_get::<i64, _>("summary")? != 0,
+        version: PublicationVersion {
+            staff_changes: row.try_get("staff_changes")?,
+            submissions: row.try_get("submissions")?,
+        },
+        codebook: (row.try_get("codings")?, row.try_get("audit")?),
+    })
 }

@@ -17,7 +17,7 @@ pub async fn set_summary_published(
     published: bool,
 ) -> Result<(), CodebookError> {
     state.config.call(call).ok_or(NO_CALL)?;
-    crate::codebook::persistence::set_code_summary_published(
+    super::persistence::set_code_summary_published(
         &state.storage,
         call,
         published,
@@ -64,7 +64,7 @@ pub async fn public_summary(
     call_id: &str,
 ) -> Result<std::sync::Arc<PublicSummary>, CodebookError> {
     let call = state.config.call(call_id).ok_or(NO_CALL)?;
-    let summary = state.storage.code_summary_state(&call.id).await?;
+    let summary = super::persistence::code_summary_state(&state.storage, &call.id).await?;
     if !summary.published {
         return Err(CodebookError::NotPublished);
     }

@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::problem::ApiError;
-use crate::{AppState, Router};
+use axum::Router;
 
 /// Pages with no scripts at all: even if some markup got through, it could
 /// not run.
@@ -34,7 +34,7 @@ pub fn render(page: &impl askama::Template) -> Response {
 
 /// The headers every staff and partner page sends, so each stays private
 /// and inert: no scripts, never cached, never sniffed, no referrer outside.
-pub fn private_pages(router: Router<AppState>) -> Router<AppState> {
+pub fn private_pages<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     let set =
         |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
     router

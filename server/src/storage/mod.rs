@@ -25,7 +25,7 @@ pub(crate) use audit::{AuditLine, Switch};
 pub use erased::erased_key_hash;
 pub use outbox::{MessageKind, OutgoingMessage};
 pub use postgres::PostgresStore;
-pub use publication::{CodeSummaryState, PublicationState, PublicationVersion};
+pub use publication::{PublicationState, PublicationVersion};
 pub use sql::{Record, Row as SqlRow, Sql, Target, Tx, Value};
 pub use sqlite::SqliteStore;
 

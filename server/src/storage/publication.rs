@@ -30,19 +30,6 @@ pub struct PublicationState {
 pub(crate) const BUMP: &str = "INSERT INTO publication_versions (call_id, version) VALUES (?, 1) \
      ON CONFLICT (call_id) DO UPDATE SET version = publication_versions.version + 1";
 
-/// Whether a call's summary of counts by code is published (the call and
-/// the summary both switched on), and what it is computed from: the
-/// publication's version and the codebook's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CodeSummaryState {
-    pub published: bool,
-    pub version: PublicationVersion,
-    /// Raised by every change to codes or codings: the last coding action
-    /// and the last audit line (creating or editing a code writes one), of
-    /// any call. Both are a primary key's largest value, found without a
-    /// scan; a change in another call only costs a rebuild.
-    pub codebook: (i64, i64),
-}
 
 impl Storage {
     /// Whether the call is published, and the version of what it publishes.
@@ -67,43 +54,6 @@ impl Storage {
                 staff_changes: row.try_get("staff_changes")?,
                 submissions: row.try_get("submissions")?,
             },
-        })
-    }
-}
-
-impl Storage {
-    /// The state of a call's public summary of counts by code, in one query.
-    pub async fn code_summary_state(
-        &self,
-        call_id: &str,
-    ) -> Result<CodeSummaryState, StorageError> {
-        let row = Sql::new(
-            "SELECT \
-             CAST(coalesce((SELECT version FROM publication_versions WHERE call_id = ?), 0) \
-             AS BIGINT) AS staff_changes, \
-             CAST(coalesce((SELECT sum(submissions) FROM submission_counts \
-             WHERE call_id = ?), 0) AS BIGINT) AS submissions, \
-             CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
-             FROM call_publication WHERE call_id = ?), 0) AS BIGINT) AS published, \
-             CAST(coalesce((SELECT CASE WHEN published THEN 1 ELSE 0 END \
-             FROM code_summary_publication WHERE call_id = ?), 0) AS BIGINT) AS summary, \
-             CAST(coalesce((SELECT max(id) FROM coding_actions), 0) AS BIGINT) AS codings, \
-             CAST(coalesce((SELECT max(id) FROM audit_log), 0) AS BIGINT) AS audit",
-        )
-        .bind(call_id)
-        .bind(call_id)
-        .bind(call_id)
-        .bind(call_id)
-        .fetch_one(self)
-        .await?;
-        Ok(CodeSummaryState {
-            published: row.try_get::<i64, _>("published")? != 0
-                && row.try_get::<i64, _>("summary")? != 0,
-            version: PublicationVersion {
-                staff_changes: row.try_get("staff_changes")?,
-                submissions: row.try_get("submissions")?,
-            },
-            codebook: (row.try_get("codings")?, row.try_get("audit")?),
         })
     }
 }

@@ -6,6 +6,7 @@
 //! in [`steps`], built from the GOV.UK-pattern pieces in [`parts`]. The
 //! first screen is in the main wasm; [`later`] loads the other steps.
 
+mod finish;
 mod later;
 mod parts;
 mod steps;
