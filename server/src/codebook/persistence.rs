@@ -5,10 +5,7 @@
 
 use std::collections::HashMap;
 
-
-use crate::storage::{
-    AuditLine, PublicationVersion, Sql, Storage, StorageError, Switch, now_text,
-};
+use crate::storage::{AuditLine, PublicationVersion, Sql, Storage, StorageError, Switch, now_text};
 
 pub use super::model::{Code, Coding, CodingAction, CodingKind, IdeaRef, ReadMark};
 
@@ -422,7 +419,9 @@ pub struct CodeSummaryState {
 }
 
 /// The state of a call's public summary of counts by code, in one query.
-pub async fn code_summary_state(db: &Storage, call_id: &str,
+pub async fn code_summary_state(
+    db: &Storage,
+    call_id: &str,
 ) -> Result<CodeSummaryState, StorageError> {
     let row = Sql::new(
         "SELECT \

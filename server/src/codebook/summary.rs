@@ -17,13 +17,8 @@ pub async fn set_summary_published(
     published: bool,
 ) -> Result<(), CodebookError> {
     state.config.call(call).ok_or(NO_CALL)?;
-    super::persistence::set_code_summary_published(
-        &state.storage,
-        call,
-        published,
-        &staff.name,
-    )
-    .await?;
+    super::persistence::set_code_summary_published(&state.storage, call, published, &staff.name)
+        .await?;
     tracing::info!(call, published, staff = %staff.name, "code summary switched");
     Ok(())
 }

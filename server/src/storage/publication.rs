@@ -30,7 +30,6 @@ pub struct PublicationState {
 pub(crate) const BUMP: &str = "INSERT INTO publication_versions (call_id, version) VALUES (?, 1) \
      ON CONFLICT (call_id) DO UPDATE SET version = publication_versions.version + 1";
 
-
 impl Storage {
     /// Whether the call is published, and the version of what it publishes.
     pub async fn publication_state(&self, call_id: &str) -> Result<PublicationState, StorageError> {

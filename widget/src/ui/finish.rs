@@ -3,16 +3,15 @@
 
 use crate::markup::view;
 use cfi_rules::wire::publication_shown;
-use cfi_rules::{AgeBand, Capacity, Publication, RawIdea};
+use cfi_rules::{AgeBand, Capacity, Publication};
 use leptos::prelude::*;
 
 use super::Ctx;
 use super::parts::{
     BackLink, Checkboxes, Choice, ContinueButton, ErrorSummary, Heading, Radios, SavedOnDevice,
-    TextField, WordCountField,
 };
 use super::steps::step_form;
-use super::submit::{Failure, SubmitPanel, SubmitState, send};
+use super::submit::SubmitPanel;
 use crate::draft::Step;
 
 /// Named or anonymous, and the privacy notice confirmation.

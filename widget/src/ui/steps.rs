@@ -1,8 +1,7 @@
 //! One component per step of the form.
 
 use crate::markup::view;
-use cfi_rules::wire::publication_shown;
-use cfi_rules::{AgeBand, Capacity, Publication, RawIdea};
+use cfi_rules::{AgeBand, Capacity, RawIdea};
 use leptos::prelude::*;
 
 use super::Ctx;
@@ -10,7 +9,7 @@ use super::parts::{
     BackLink, Checkboxes, Choice, ContinueButton, ErrorSummary, Heading, Radios, SavedOnDevice,
     TextField, WordCountField,
 };
-use super::submit::{Failure, SubmitPanel, SubmitState, send};
+use super::submit::{Failure, SubmitState, send};
 use crate::draft::Step;
 
 pub use super::finish::{Check, Done, Publishing};
