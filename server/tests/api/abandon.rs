@@ -100,8 +100,30 @@ async fn abandon(app: &TestApp, raw: &Raw, rng: &mut StdRng) {
     drop(stream);
 }
 
-/// Every kind of request, against what `setup` created.
-fn requests(origin: &str, references: &[String], codes: &[i64], round: usize) -> Vec<Raw> {
+/// What the test set up before abandoning requests against it.
+struct Setup {
+    origin: String,
+    references: Vec<String>,
+    codes: Vec<i64>,
+    /// A flagged submission, for handling its flag.
+    flagged: String,
+    /// A moderation action to undo.
+    withheld: i64,
+    /// A staff session, for signing out.
+    cookie: String,
+    /// The first group's and campaign's `version`, as drawn.
+    group_version: String,
+    campaign_version: String,
+}
+
+/// Every kind of request, against what the test set up.
+fn requests(setup: &Setup, round: usize) -> Vec<Raw> {
+    let Setup {
+        origin,
+        references,
+        codes,
+        ..
+    } = setup;
     let reference = &references[round % references.len()];
     let other = &references[(round + 1) % references.len()];
     let code = codes[round % codes.len()];
@@ -151,6 +173,28 @@ fn requests(origin: &str, references: &[String], codes: &[i64], round: usize) ->
             .bearer(ADMIN_TOKEN),
         Raw::new("GET", "/api/admin/calls/open-call/groups").bearer(ADMIN_TOKEN),
         Raw::new("GET", "/api/admin/calls/open-call/campaigns").bearer(ADMIN_TOKEN),
+        Raw::new("POST", format!("/api/admin/submissions/{other}/actions"))
+            .bearer(ADMIN_TOKEN)
+            .json(&json!({"action": "redact", "idea": 1, "text": "Mentoring", "reason": "abandoned"})),
+        Raw::new("POST", format!("/api/admin/submissions/{}/actions", setup.references[0]))
+            .bearer(ADMIN_TOKEN)
+            .json(&json!({"action": "undo", "undoes": setup.withheld, "reason": "abandoned"})),
+        Raw::new("POST", format!("/api/admin/submissions/{}/actions", setup.flagged))
+            .bearer(ADMIN_TOKEN)
+            .json(&json!({"action": "handle_flag", "reason": "called the young person"})),
+        Raw::new("POST", format!("/api/admin/submissions/{other}/suggestions"))
+            .bearer(ADMIN_TOKEN)
+            .json(&json!({"idea": 1, "code": code, "decision": "reject"})),
+        Raw::new("POST", "/api/admin/calls/open-call/groups/code")
+            .bearer(ADMIN_TOKEN)
+            .json(&json!({"code": code, "group": 1, "version": setup.group_version})),
+        Raw::new("POST", "/api/admin/calls/open-call/campaigns/code")
+            .bearer(ADMIN_TOKEN)
+            .json(&json!({"code": code, "campaign": 1, "version": setup.campaign_version,
+                          "remove": !round.is_multiple_of(2)})),
+        Raw::new("POST", "/admin/sign-out")
+            .header("Origin", origin)
+            .header("Cookie", &setup.cookie),
         Raw::new("GET", "/api/admin/calls/open-call/codes/counts").bearer(ADMIN_TOKEN),
         Raw::new("GET", "/api/admin/export/open-call.csv").bearer(ADMIN_TOKEN),
     ]
@@ -172,9 +216,61 @@ async fn clients_that_go_away_mid_request_leave_no_lock_and_nothing_half_stored(
     for name in ["Housing", "Mentoring", "Money", "Education"] {
         codes.push(new_code(&app, name).await);
     }
+    let mut flagged = valid_body();
+    flagged["ideas"][0]["description"] = json!("I am not safe at home since my placement ended.");
+    let flagged = submit_ok(&app, &flagged).await;
+    let withheld = act_ok(
+        &app,
+        &references[0],
+        json!({"action": "withhold", "reason": "to undo while going away"}),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    let signed_in = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(app.url("/admin/sign-in"))
+        .header("origin", &app.address)
+        .form(&[("token", ADMIN_TOKEN)])
+        .send()
+        .await
+        .expect("sent");
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let groups = get_json(&app, "/api/admin/calls/open-call/groups").await;
+    let campaigns = get_json(&app, "/api/admin/calls/open-call/campaigns").await;
+    let version = |list: &Value, key: &str| {
+        list[key][0]["version"]
+            .as_str()
+            .unwrap_or("none drawn")
+            .to_owned()
+    };
+    assert_ne!(version(&groups, "groups"), "none drawn", "a group to code");
+    assert_ne!(
+        version(&campaigns, "campaigns"),
+        "none drawn",
+        "a campaign to code"
+    );
+    let setup = Setup {
+        origin: app.address.clone(),
+        group_version: version(&groups, "groups"),
+        campaign_version: version(&campaigns, "campaigns"),
+        references: references.clone(),
+        codes,
+        flagged,
+        withheld,
+        cookie,
+    };
 
     for round in 0..ROUNDS {
-        for raw in requests(&app.address, &references, &codes, round) {
+        for raw in requests(&setup, round) {
             abandon(&app, &raw, &mut rng).await;
         }
     }
@@ -253,6 +349,18 @@ async fn clients_that_go_away_mid_request_leave_no_lock_and_nothing_half_stored(
             status => panic!("{reference}: {status}"),
         }
     }
+    // A handled flag is closed in the same transaction as its action.
+    let flagged = stored_one(&app, &setup.flagged).await;
+    let handled = flagged["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .any(|a| a["action"] == "handle_flag");
+    assert_eq!(
+        flagged["submission"]["flag_open"] == false,
+        handled,
+        "the flag is closed exactly when its handling was stored"
+    );
     let switches: Vec<&Value> = lines
         .iter()
         .filter(|l| l["action"] == "publish" || l["action"] == "unpublish")
