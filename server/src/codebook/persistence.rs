@@ -34,7 +34,6 @@ fn code_of(row: &crate::storage::SqlRow) -> Result<Code, StorageError> {
 /// The codebook of a call, by name.
 pub async fn codes(db: &Storage, call_id: &str) -> Result<Vec<Code>, StorageError> {
     let sql = format!("SELECT {CODE_COLUMNS} FROM codes WHERE call_id = ? ORDER BY name, id");
-
     let rows = Sql::new(&sql).bind(call_id).fetch_all(db).await?;
     rows.iter().map(code_of).collect()
 }

@@ -51,35 +51,33 @@ fn from_rows(rows: Vec<ActionRow>) -> Result<Vec<ModerationAction>, StorageError
 
 /// The audit trail of one submission, oldest first.
 pub async fn actions(db: &Storage, reference: &str) -> Result<Vec<ModerationAction>, StorageError> {
-    let sql = format!(
-        "SELECT {ACTION_COLUMNS} FROM moderation_actions AS m \
-         JOIN submissions AS s ON s.id = m.submission_id \
-         WHERE s.reference = ? ORDER BY m.id"
-    );
-
-    let rows = Sql::new(&sql)
-        .bind(reference)
-        .fetch_all_as::<ActionRow>(db)
-        .await?;
-    from_rows(rows)
+    actions_where(db, "s.reference = ?", reference).await
 }
+
 /// Every moderation action of a call, oldest first.
 pub async fn call_actions(
     db: &Storage,
     call_id: &str,
 ) -> Result<Vec<ModerationAction>, StorageError> {
+    actions_where(db, "m.call_id = ?", call_id).await
+}
+
+async fn actions_where(
+    db: &Storage,
+    filter: &str,
+    value: &str,
+) -> Result<Vec<ModerationAction>, StorageError> {
     let sql = format!(
         "SELECT {ACTION_COLUMNS} FROM moderation_actions AS m \
-         JOIN submissions AS s ON s.id = m.submission_id \
-         WHERE m.call_id = ? ORDER BY m.id"
+         JOIN submissions AS s ON s.id = m.submission_id WHERE {filter} ORDER BY m.id"
     );
-
     let rows = Sql::new(&sql)
-        .bind(call_id)
+        .bind(value)
         .fetch_all_as::<ActionRow>(db)
         .await?;
     from_rows(rows)
 }
+
 /// The audit trails of several submissions at once (one query for a
 /// page of results), oldest first.
 pub async fn actions_of(
@@ -95,13 +93,13 @@ pub async fn actions_of(
          JOIN submissions AS s ON s.id = m.submission_id \
          WHERE s.reference IN ({marks}) ORDER BY m.id"
     );
-
     let mut query = Sql::new(&sql);
     for reference in references {
         query = query.bind(*reference);
     }
     from_rows(query.fetch_all_as::<ActionRow>(db).await?)
 }
+
 /// Records a moderation action on the submission `reference`; `None`
 /// when there is no such submission. Handling a flag closes it and
 /// undoing that reopens it, in the same transaction.

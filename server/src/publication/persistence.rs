@@ -7,6 +7,7 @@ use crate::storage::{AuditLine, Sql, Storage, StorageError, Switch, now_text};
 pub async fn is_published(db: &Storage, call_id: &str) -> Result<bool, StorageError> {
     Switch::Submissions.is_on(db, call_id).await
 }
+
 /// Switches publication of a call on or off, with an audit line.
 pub async fn set_published(
     db: &Storage,

@@ -51,6 +51,7 @@ pub async fn erase(
     crate::storage::to_completion(async move { erase_now(&storage, &reference, &staff).await })
         .await
 }
+
 async fn erase_now(
     db: &Storage,
     reference: &str,
@@ -95,6 +96,7 @@ async fn erase_now(
     db.forget_removed().await?;
     Ok(Some(call))
 }
+
 /// Removes the respondents' personal data (names, contact names, emails,
 /// age bands, flagged passages, moderation notes) from a call's
 /// submissions, those sent before `submitted_before` when given. The
@@ -115,6 +117,7 @@ pub async fn remove_personal_data(
     })
     .await
 }
+
 async fn remove_personal_data_now(
     db: &Storage,
     call_id: &str,
@@ -187,6 +190,7 @@ async fn remove_personal_data_now(
     }
     Ok(count)
 }
+
 /// The audit log, newest first, of one call or of all.
 pub async fn audit_log(
     db: &Storage,
@@ -202,7 +206,6 @@ pub async fn audit_log(
         "SELECT at, staff, action, call_id, reference, detail FROM audit_log{filter} \
          ORDER BY id DESC LIMIT {limit}"
     );
-
     let mut query = Sql::new(&sql);
     if let Some(call_id) = call_id {
         query = query.bind(call_id);
@@ -221,6 +224,7 @@ pub async fn audit_log(
         })
         .collect()
 }
+
 /// Submissions per call, partner and day; only `partner`'s when given.
 pub async fn day_counts(
     db: &Storage,
@@ -239,7 +243,6 @@ pub async fn day_counts(
          FROM submissions{filter} GROUP BY call_id, partner_id, substr(submitted_at, 1, 10) \
          ORDER BY day, call_id, partner_id"
     );
-
     let mut query = Sql::new(&sql);
     if let Some(partner) = partner {
         query = query.bind(partner);

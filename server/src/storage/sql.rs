@@ -201,6 +201,19 @@ where
     sqlx::query_as_with(sql, arguments).fetch_all(on).await
 }
 
+async fn first<'e, DB, E, A>(
+    sql: &'e str,
+    arguments: A,
+    on: E,
+) -> Result<Option<DB::Row>, sqlx::Error>
+where
+    DB: Database,
+    E: Executor<'e, Database = DB>,
+    A: IntoArguments<'e, DB> + 'e,
+{
+    sqlx::query_with(sql, arguments).fetch_optional(on).await
+}
+
 async fn execute<'e, DB, E, A>(sql: &'e str, arguments: A, on: E) -> Result<u64, sqlx::Error>
 where
     DB: Database,
@@ -307,9 +320,31 @@ impl Sql {
         })
     }
 
-    /// The first row it returns, if any.
-    pub async fn fetch_optional(self, on: impl Target) -> Result<Option<Row>, StorageError> {
-        Ok(self.fetch_all(on).await?.into_iter().next())
+    /// The first row it returns, if any (the rest are not read).
+    pub async fn fetch_optional(self, mut on: impl Target) -> Result<Option<Row>, StorageError> {
+        let started = Instant::now();
+        Ok(match on.on() {
+            On::SqliteReaders(pool, metrics) => {
+                let found = first(&self.text, sqlite(self.values)?, pool).await?;
+                metrics.storage("staff_read", started.elapsed());
+                found.map(Row::Sqlite)
+            }
+            On::PostgresPool(pool, metrics) => {
+                let text = dollar(&self.text);
+                let found = first(&text, postgres(self.values)?, pool).await?;
+                metrics.storage("staff_read", started.elapsed());
+                found.map(Row::Postgres)
+            }
+            On::SqliteTx(conn) => first(&self.text, sqlite(self.values)?, conn)
+                .await?
+                .map(Row::Sqlite),
+            On::PostgresTx(conn) => {
+                let text = dollar(&self.text);
+                first(&text, postgres(self.values)?, conn)
+                    .await?
+                    .map(Row::Postgres)
+            }
+        })
     }
 
     /// The first row it returns; an error when there is none.
