@@ -92,7 +92,28 @@ pub async fn public_summary(
                     *ideas.entry(coding.code).or_default() += 1;
                     submissions.entry(coding.code).or_default().insert(key.0);
                 }
-                let name_of = |id: i64| codes.iter().find(|c| c.id == id).map(|c| c.name.clone());
+                // A code is named only when a published idea carries it, or
+                // when, applied to nothing, it is the parent of one that is
+                // named: a code applied only to unpublished ideas (one named
+                // after a person, say) never appears, even as a parent.
+                let applied: BTreeSet<i64> = codings.iter().map(|c| c.code).collect();
+                let mut named: BTreeSet<i64> = ideas.keys().copied().collect();
+                let mut frontier: Vec<i64> = named.iter().copied().collect();
+                while let Some(id) = frontier.pop() {
+                    let parent = codes.iter().find(|c| c.id == id).and_then(|c| c.parent);
+                    if let Some(parent) = parent
+                        && !applied.contains(&parent)
+                        && named.insert(parent)
+                    {
+                        frontier.push(parent);
+                    }
+                }
+                let name_of = |id: i64| {
+                    codes
+                        .iter()
+                        .find(|c| c.id == id && named.contains(&id))
+                        .map(|c| c.name.clone())
+                };
                 Ok(PublicSummary {
                     call: call.id.clone(),
                     title: call.title.clone(),
@@ -100,6 +121,7 @@ pub async fn public_summary(
                     uncoded: shown.len() - coded.len(),
                     codes: codes
                         .iter()
+                        .filter(|c| named.contains(&c.id))
                         .map(|c| PublicCodeCount {
                             code: c.name.clone(),
                             description: c.description.clone(),

@@ -470,10 +470,15 @@ async fn the_public_summary_counts_only_published_ideas_and_names_no_one() {
     let partly = submit_ok(&app, &secret).await;
     let code = new_code(&app, "Mentors", None).await;
     let other = new_code(&app, "Housing", Some(code)).await;
+    // A code named after a person, applied only to an idea that is then
+    // withheld: it must never be named in public.
+    let personal = new_code(&app, "Sam Example's story", None).await;
+    let _unused = new_code(&app, "Robin's draft code", None).await;
     for (reference, idea, code) in [
         (&shown, 1, code),
         (&shown, 2, other),
         (&withheld, 1, code),
+        (&partly, 2, personal),
         (&partly, 1, code),
         (&partly, 2, code),
     ] {
