@@ -237,7 +237,8 @@ async fn repeated_sigkill_under_load_loses_nothing_and_stores_nothing_twice() {
                                 let _ = address_rx.changed().await;
                             }
                         },
-                        409 | 503 => tokio::task::yield_now().await,
+                        // Still storing, or busy: pause as the widget does.
+                        409 | 503 => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
                         other => panic!("unexpected status {other}"),
                     }
                 }

@@ -33,8 +33,11 @@ async fn two_replicas_given_one_key_concurrently_store_one_record_with_one_refer
                 .header("origin", BECOME_ORIGIN)
                 .body(body.clone());
             async move {
-                // A 409 means "the other request is still storing": retry it,
-                // as the widget does, until the stored answer comes back.
+                // A 409 means "the other request is still storing": retry it
+                // after a pause, as the widget does, until the stored answer
+                // comes back. (Retrying without a pause would spend the
+                // connection's rate limit while the first request runs its
+                // safeguarding checks.)
                 loop {
                     let response = request
                         .try_clone()
@@ -47,7 +50,7 @@ async fn two_replicas_given_one_key_concurrently_store_one_record_with_one_refer
                             let body: Value = response.json().await.expect("json");
                             return body["reference"].as_str().expect("reference").to_owned();
                         }
-                        409 => tokio::task::yield_now().await,
+                        409 => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
                         other => panic!("unexpected status {other}"),
                     }
                 }
