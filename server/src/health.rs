@@ -12,8 +12,17 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/healthz", get(health))
 }
 
-/// 200 `{"status":"ok","storage":"ok"}`, or 503 when storage does not answer.
+/// 200 `{"status":"ok","storage":"ok","model":"ok"}`, or 503 when storage
+/// does not answer. `"model": "missing"` says the server runs without the
+/// sentence-embedding model (still healthy: every submission is stored).
 async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     state.storage.health().await?;
-    Ok(Json(json!({"status": "ok", "storage": "ok"})))
+    let model = if state.model.is_some() {
+        "ok"
+    } else {
+        "missing"
+    };
+    Ok(Json(
+        json!({"status": "ok", "storage": "ok", "model": model}),
+    ))
 }

@@ -18,6 +18,7 @@ pub mod http;
 pub mod intake;
 pub mod limits;
 pub mod metrics;
+pub mod model;
 pub mod moderation;
 pub mod openapi;
 pub mod outbox;
@@ -44,6 +45,26 @@ pub use config::Config;
 use http::problem::ApiError;
 use intake::rate_limit::RateLimiter;
 use storage::Storage;
+
+/// The model from `model_dir`, or `None` (with a warning saying what to do)
+/// when it cannot be loaded: the server still starts and stores every
+/// submission.
+async fn load_model(config: &Config) -> Option<model::Model> {
+    let (dir, threads) = (config.model_dir.clone(), config.model_threads);
+    let loaded = tokio::task::spawn_blocking(move || model::Model::shared(&dir, threads))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    match loaded {
+        Ok(model) => {
+            tracing::info!(dir = %config.model_dir.display(), threads = config.model_threads, "the sentence-embedding model is loaded");
+            Some(model)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "running without the sentence-embedding model: the analyses and the safeguarding check use words only");
+            None
+        }
+    }
+}
 
 /// Failures at start.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +98,12 @@ pub struct AppState {
     /// Who sent each call's counted submissions, for the counts by code,
     /// per call state.
     pub respondents: Arc<codebook::counts::RespondentCache>,
+    /// The sentence-embedding model, or `None` when its files are missing
+    /// (the word-based methods only; said in the log, on `/healthz` and on
+    /// the dashboard).
+    pub model: Option<model::Model>,
+    /// The safeguarding net (phrases, and the model when it is loaded).
+    pub safeguarding: safeguarding::Net,
 }
 
 /// A built server, bound and ready to run.
@@ -107,6 +134,18 @@ impl Application {
             addr: config.bind,
             source,
         })?;
+        let model = load_model(&config).await;
+        let safeguarding = safeguarding::Net::new(model.clone());
+        if safeguarding.has_model() {
+            // The examples are embedded now, in the background, rather than
+            // on the first submission.
+            let warming = safeguarding.clone();
+            tokio::spawn(async move {
+                if let Err(error) = warming.warm().await {
+                    tracing::warn!(%error, "the safeguarding examples could not be embedded");
+                }
+            });
+        }
         let limits = serve::ConnectionLimits {
             header_timeout: config.header_timeout,
             idle_timeout: config.idle_timeout,
@@ -122,6 +161,8 @@ impl Application {
             publication: Arc::default(),
             analysis: Arc::default(),
             respondents: Arc::default(),
+            model,
+            safeguarding,
         };
         Ok(Self {
             listener,

@@ -15,6 +15,11 @@ pub const MAX_TRACKED_CLIENTS: usize = 100_000;
 /// Characters kept on each side of a safeguarding phrase: enough for staff
 /// to judge the passage without opening the submission.
 pub const SAFEGUARDING_CONTEXT_CHARS: usize = 80;
+/// Pieces of a submission the safeguarding model compares one by one: five
+/// long ideas in ordinary sentences stay under it, and beyond it
+/// neighbouring sentences are compared together, so no body can make the
+/// check cost more than about a second on the model's urgent thread.
+pub const SAFEGUARDING_MAX_SENTENCES: usize = 160;
 /// How long a browser may cache a CORS preflight: ten minutes keeps partner
 /// pages fast and a changed origin list effective soon.
 pub const CORS_MAX_AGE: Duration = Duration::from_secs(600);
@@ -305,3 +310,12 @@ pub const CAMPAIGN_VARIANTS_SHOWN: usize = 10;
 /// Members linked per campaign on the page (the API lists all): enough to
 /// open a sample, without a page of 500 links per campaign.
 pub const CAMPAIGN_MEMBERS_SHOWN: usize = 100;
+/// Tokens of a text the sentence-embedding model reads: all-MiniLM-L6-v2 was
+/// trained on up to 256 (its `max_seq_length`); a 250-word idea is about 320,
+/// and its first 256 carry its meaning.
+pub const MODEL_MAX_TOKENS: usize = 256;
+/// Texts run through the model at once: large enough that the matrix
+/// products keep the cores busy, small enough that padding every text to the
+/// longest in its batch wastes little, and one batch ends in well under a
+/// second on one core.
+pub const MODEL_BATCH_TEXTS: usize = 16;

@@ -48,6 +48,10 @@ pub mod names {
     pub const POSTGRES_BATCH_SIZE: &str = "cfi_postgres_batch_size";
     /// Gauge: flagged submissions not yet handled, at the last scrape.
     pub const SAFEGUARDING_FLAGS_OPEN: &str = "cfi_safeguarding_flags_open";
+    /// Gauges: safeguarding flags raised, and those staff marked "not a
+    /// concern", by `category` and `level`, at the last scrape.
+    pub const SAFEGUARDING_FLAGS: &str = "cfi_safeguarding_flags";
+    pub const SAFEGUARDING_NOT_A_CONCERN: &str = "cfi_safeguarding_flags_not_a_concern";
     /// Gauge: messages waiting in the outbox to be sent, at the last scrape.
     pub const OUTBOX_QUEUED: &str = "cfi_outbox_messages_queued";
     /// Gauge: age in seconds of the oldest message waiting in the outbox (0
@@ -139,6 +143,16 @@ impl Metrics {
             inner
                 .recorder
                 .register_gauge(&Key::from_static_name(name), &METADATA)
+                .set(value);
+        }
+    }
+
+    /// A gauge with labels (the safeguarding counts per category).
+    pub(crate) fn gauge_labelled(&self, name: &'static str, labels: Vec<Label>, value: f64) {
+        if let Some(inner) = &self.inner {
+            inner
+                .recorder
+                .register_gauge(&Key::from_parts(name, labels), &METADATA)
                 .set(value);
         }
     }

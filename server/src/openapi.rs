@@ -114,8 +114,8 @@ pub fn document() -> Value {
                     "summary": "Liveness and a storage round trip",
                     "responses": {
                         "200": {"description": "Up", "content": {"application/json": {"schema": {
-                            "type": "object", "required": ["status", "storage"],
-                            "properties": {"status": {"const": "ok"}, "storage": {"const": "ok"}}
+                            "type": "object", "required": ["status", "storage", "model"],
+                            "properties": {"status": {"const": "ok"}, "storage": {"const": "ok"}, "model": {"enum": ["ok", "missing"], "description": "missing: running without the sentence-embedding model (word-based methods only)"}}
                         }}}},
                         "503": problem(&format!("Storage unavailable ({})", types::STORAGE))
                     }

@@ -19,6 +19,22 @@ use crate::{AppState, Router};
 pub async fn refresh(state: &AppState) -> Result<(), ApiError> {
     let open = state.storage.open_flag_count().await? as f64;
     state.metrics.gauge(names::SAFEGUARDING_FLAGS_OPEN, open);
+    for count in crate::safeguarding::persistence::counts(&state.storage).await? {
+        let labels = || {
+            vec![
+                ::metrics::Label::new("category", count.category.clone()),
+                ::metrics::Label::new("level", count.level.clone()),
+            ]
+        };
+        state
+            .metrics
+            .gauge_labelled(names::SAFEGUARDING_FLAGS, labels(), count.raised as f64);
+        state.metrics.gauge_labelled(
+            names::SAFEGUARDING_NOT_A_CONCERN,
+            labels(),
+            count.not_a_concern as f64,
+        );
+    }
     let outbox = crate::outbox::queue_stats(&state.storage).await?;
     state
         .metrics

@@ -69,6 +69,8 @@ struct RawConfig {
     session_idle_timeout_secs: Option<u64>,
     safeguarding_phrases: Option<Vec<String>>,
     smtp: Option<RawSmtp>,
+    model_dir: Option<PathBuf>,
+    model_threads: Option<usize>,
 }
 
 /// Submissions per client address; kept in memory only.
@@ -131,6 +133,12 @@ pub struct Config {
     /// The mail server for safeguarding alerts and acknowledgements; none
     /// means no email is sent (and no call may ask for any).
     pub smtp: Option<Smtp>,
+    /// Where the sentence-embedding model's files are (see `model`); when
+    /// they are missing the server runs with the word-based methods only.
+    pub model_dir: PathBuf,
+    /// Threads the model's background work may use (the embeddings worker):
+    /// by default all cores but one, so answering requests always has one.
+    pub model_threads: usize,
 }
 
 /// Values that override the configuration file: the command's flags, or
@@ -282,6 +290,13 @@ impl Config {
                 None => limits::SESSION_IDLE_TIMEOUT,
             },
             smtp,
+            model_dir: raw.model_dir.unwrap_or_else(crate::model::default_dir),
+            model_threads: match raw.model_threads {
+                Some(0) => return Err(invalid("model_threads", "must be at least 1")),
+                Some(n) => n,
+                None => std::thread::available_parallelism()
+                    .map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            },
         })
     }
 

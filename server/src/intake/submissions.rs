@@ -109,8 +109,15 @@ async fn store(
     let submission = Submission::parse(&raw, &call.rules).map_err(ApiError::Validation)?;
     let _guard = InFlight::enter(&state.in_flight, &call.id, key).ok_or(ApiError::InFlight)?;
     let spam = submission.honeypot_filled();
-    let flag = crate::safeguarding::find(&call.safeguarding_phrases, &submission);
-    let messages = crate::outbox::messages_for(call, &submission, flag.is_some(), spam);
+    // Checked before it is stored: nothing is listed or published unchecked.
+    let flag = state
+        .safeguarding
+        .check(&call.safeguarding_phrases, &submission)
+        .await;
+    let urgent = flag
+        .as_ref()
+        .is_some_and(|f| f.level == crate::safeguarding::FlagLevel::Urgent);
+    let messages = crate::outbox::messages_for(call, &submission, urgent, spam);
     let outcome = state
         .storage
         .submit(NewSubmission {

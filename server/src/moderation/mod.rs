@@ -25,6 +25,14 @@ pub enum ActionKind {
     HandleFlag,
     /// Undo an earlier action.
     Undo,
+    /// The moderator's decision to publish a flagged submission (as it is,
+    /// or after redactions). Handling a flag never publishes by itself.
+    Publish,
+    /// Staff raise a safeguarding flag after arrival: it alerts the
+    /// contacts like one found on arrival.
+    RaiseFlag,
+    /// The flag was noise: counted per category, so the net's noise shows.
+    NotAConcern,
 }
 
 impl ActionKind {
@@ -35,6 +43,9 @@ impl ActionKind {
         Self::Spam,
         Self::HandleFlag,
         Self::Undo,
+        Self::Publish,
+        Self::RaiseFlag,
+        Self::NotAConcern,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +56,9 @@ impl ActionKind {
             Self::Spam => "spam",
             Self::HandleFlag => "handle_flag",
             Self::Undo => "undo",
+            Self::Publish => "publish",
+            Self::RaiseFlag => "raise_flag",
+            Self::NotAConcern => "not_a_concern",
         }
     }
 
@@ -61,6 +75,9 @@ impl ActionKind {
             Self::Spam => "Marked as spam",
             Self::HandleFlag => "Handled the safeguarding flag",
             Self::Undo => "Undid an action",
+            Self::Publish => "Decided to publish",
+            Self::RaiseFlag => "Raised a safeguarding flag",
+            Self::NotAConcern => "Marked the flag not a concern",
         }
     }
 }
@@ -96,6 +113,16 @@ pub struct NewAction {
     pub undoes: Option<i64>,
     pub reason: String,
     pub staff: String,
+    /// For `raise_flag`: the flag's category and the alerts it sends.
+    pub raise: Option<RaisedFlag>,
+}
+
+/// A flag staff raise: its category id and the messages to queue in the
+/// same transaction (the alerts).
+#[derive(Debug, Clone)]
+pub struct RaisedFlag {
+    pub category: String,
+    pub messages: Vec<crate::storage::OutgoingMessage>,
 }
 
 /// What the actions not undone say about a submission.
@@ -109,8 +136,11 @@ pub struct ModerationState {
     pub redactions: Vec<ModerationAction>,
     /// Staff marked it as spam.
     pub spam: Option<ModerationAction>,
-    /// The safeguarding flag was handled (the note is the reason).
+    /// The safeguarding flag was handled (the note is the reason), or
+    /// marked not a concern.
     pub flag_handled: Option<ModerationAction>,
+    /// A moderator decided to publish it (needed for a flagged submission).
+    pub publish_decided: Option<ModerationAction>,
     /// Ids of actions that were undone.
     pub undone: HashSet<i64>,
 }
@@ -137,8 +167,11 @@ impl ModerationState {
                 }
                 ActionKind::Redact => state.redactions.push(action.clone()),
                 ActionKind::Spam => state.spam = Some(action.clone()),
-                ActionKind::HandleFlag => state.flag_handled = Some(action.clone()),
-                ActionKind::Undo => {}
+                ActionKind::HandleFlag | ActionKind::NotAConcern => {
+                    state.flag_handled = Some(action.clone());
+                }
+                ActionKind::Publish => state.publish_decided = Some(action.clone()),
+                ActionKind::RaiseFlag | ActionKind::Undo => {}
             }
         }
         state

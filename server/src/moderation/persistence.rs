@@ -119,7 +119,7 @@ pub async fn record_action(
         "INSERT INTO moderation_actions (submission_id, call_id, action, idea, field, \
              spans, undoes, reason, staff, at) \
              SELECT id, call_id, ?, ?, ?, ?, ?, ?, ?, ? FROM submissions WHERE reference = ? \
-             RETURNING id, call_id",
+             RETURNING id, call_id, submission_id",
     )
     .bind(new.action.as_str())
     .bind(idea)
@@ -137,6 +137,7 @@ pub async fn record_action(
     };
     let id: i64 = row.try_get("id")?;
     let call: String = row.try_get("call_id")?;
+    let submission_id: i64 = row.try_get("submission_id")?;
     Sql::new(crate::storage::publication::BUMP)
         .bind(&call)
         .execute(&mut tx)
@@ -150,11 +151,13 @@ pub async fn record_action(
                     .await?
                     .map(|r| r.try_get("action"))
                     .transpose()?;
-            kind.as_deref() == Some(ActionKind::HandleFlag.as_str())
+            [ActionKind::HandleFlag, ActionKind::NotAConcern]
+                .iter()
+                .any(|k| kind.as_deref() == Some(k.as_str()))
         }
         _ => false,
     };
-    if new.action == ActionKind::HandleFlag {
+    if matches!(new.action, ActionKind::HandleFlag | ActionKind::NotAConcern) {
         Sql::new("UPDATE submissions SET flag_open = ? WHERE reference = ?")
             .bind(false)
             .bind(reference)
@@ -162,12 +165,28 @@ pub async fn record_action(
             .await?;
     } else if reopen {
         Sql::new(
-            "UPDATE submissions SET flag_open = (flag_phrase IS NOT NULL) \
+            "UPDATE submissions SET flag_open = (flag_level = 'urgent') \
                  WHERE reference = ?",
         )
         .bind(reference)
         .execute(&mut tx)
         .await?;
+    } else if let (ActionKind::RaiseFlag, Some(raise)) = (new.action, &new.raise) {
+        // Urgent and open, whatever it was before; what was found on
+        // arrival (phrase, passage) stays.
+        Sql::new(
+            "UPDATE submissions SET flag_phrase = coalesce(flag_phrase, ''), \
+                 flag_level = 'urgent', flag_category = ?, flag_reason = ?, flag_open = ? \
+                 WHERE id = ?",
+        )
+        .bind(raise.category.as_str())
+        .bind(format!("raised by {}", new.staff))
+        .bind(true)
+        .bind(submission_id)
+        .execute(&mut tx)
+        .await?;
+        crate::storage::outbox::queue_in(&mut tx, submission_id, reference, &call, &raise.messages)
+            .await?;
     }
     let value = Some(ModerationAction {
         id,

@@ -10,7 +10,7 @@ use lettre::message::header::ContentType;
 
 use crate::config::{Call, Smtp};
 use crate::outbox::persistence::ClaimedMessage;
-use crate::safeguarding::category;
+use crate::safeguarding::category_words;
 use crate::storage::{MessageKind, StoredIdea};
 
 #[derive(Template)]
@@ -21,7 +21,7 @@ struct Alert<'a> {
     call_title: &'a str,
     call_id: &'a str,
     reference: &'a str,
-    category: &'static str,
+    category: String,
     link: String,
 }
 
@@ -82,7 +82,7 @@ pub fn build(smtp: &Smtp, call: &Call, message: &ClaimedMessage) -> Result<Messa
                 call_title: &call.title,
                 call_id: &call.id,
                 reference: &message.reference,
-                category: category(subject.flag_phrase.as_deref().unwrap_or_default()),
+                category: category_words(subject.flag_category.as_deref().unwrap_or("call-phrase")),
                 link: format!(
                     "{}/admin/submissions/{}",
                     smtp.staff_base_url, message.reference

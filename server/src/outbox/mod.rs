@@ -36,22 +36,11 @@ pub fn messages_for(
     flagged: bool,
     spam: bool,
 ) -> Vec<OutgoingMessage> {
-    let mut messages = Vec::new();
-    if flagged {
-        for (i, contact) in call.mail.safeguarding_contacts.iter().enumerate() {
-            let steps = u32::try_from(i).unwrap_or(u32::MAX);
-            messages.push(OutgoingMessage {
-                kind: if i == 0 {
-                    MessageKind::Alert
-                } else {
-                    MessageKind::Resend
-                },
-                recipient_name: Some(contact.name.clone()),
-                recipient: Some(contact.address.to_string()),
-                delay: call.mail.resend_after.saturating_mul(steps),
-            });
-        }
-    }
+    let mut messages = if flagged {
+        alerts_for(call)
+    } else {
+        Vec::new()
+    };
     if call.mail.acknowledgements && !spam && submission.respondent().email().is_some() {
         messages.push(OutgoingMessage {
             kind: MessageKind::Acknowledgement,
@@ -61,6 +50,31 @@ pub fn messages_for(
         });
     }
     messages
+}
+
+/// The alert to the call's first safeguarding contact and a resend to each
+/// next one, due one `resend_after` later than the one before (sent only if
+/// the flag is still open then): for an urgent flag on arrival or raised by
+/// staff.
+pub fn alerts_for(call: &Call) -> Vec<OutgoingMessage> {
+    call.mail
+        .safeguarding_contacts
+        .iter()
+        .enumerate()
+        .map(|(i, contact)| {
+            let steps = u32::try_from(i).unwrap_or(u32::MAX);
+            OutgoingMessage {
+                kind: if i == 0 {
+                    MessageKind::Alert
+                } else {
+                    MessageKind::Resend
+                },
+                recipient_name: Some(contact.name.clone()),
+                recipient: Some(contact.address.to_string()),
+                delay: call.mail.resend_after.saturating_mul(steps),
+            }
+        })
+        .collect()
 }
 
 /// How many messages wait to be sent and when the oldest was written (for

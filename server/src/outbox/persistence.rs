@@ -13,7 +13,7 @@ use crate::storage::{MessageKind, Sql, Storage, StorageError, StoredIdea, now_te
 /// The submission a taken message is about, as the worker needs it.
 #[derive(Debug, Clone)]
 pub struct MessageSubject {
-    pub flag_phrase: Option<String>,
+    pub flag_category: Option<String>,
     pub flag_open: bool,
     pub email: Option<String>,
     pub ideas: Vec<StoredIdea>,
@@ -161,7 +161,7 @@ pub async fn claim_messages(
 async fn claimed_message(db: &Storage, id: i64) -> Result<Option<ClaimedMessage>, StorageError> {
     let row = Sql::new(
         "SELECT o.id, o.kind, o.reference, o.call_id, o.recipient_name, o.recipient, \
-         o.attempts, s.id AS submission, s.flag_phrase, s.flag_open, s.email, s.ideas \
+         o.attempts, s.id AS submission, s.flag_category, s.flag_open, s.email, s.ideas \
          FROM outbox o LEFT JOIN submissions s ON s.id = o.submission_id \
          WHERE o.id = ?",
     )
@@ -173,7 +173,7 @@ async fn claimed_message(db: &Storage, id: i64) -> Result<Option<ClaimedMessage>
     let subject = match submission {
         None => None,
         Some(_) => Some(MessageSubject {
-            flag_phrase: row.try_get("flag_phrase")?,
+            flag_category: row.try_get("flag_category")?,
             flag_open: row
                 .try_get::<Option<bool>, _>("flag_open")?
                 .unwrap_or(false),

@@ -8,8 +8,9 @@
 //! - an individual who chose to be named (and is 18 or over) → their name;
 //! - an organisation that chose to be named → the organisation's name only;
 //! - anonymous, under 18, or an age band that is no longer known → "Anonymous";
-//! - honeypot spam, staff-marked spam, withheld submissions and submissions
-//!   with an unhandled safeguarding flag are left out, as are withheld ideas;
+//! - honeypot spam, staff-marked spam, withheld submissions and flagged
+//!   submissions (urgent or sensitive) until a moderator records the
+//!   decision to publish them are left out, as are withheld ideas;
 //! - redactions are applied ("[redacted]").
 //!
 //! What is published is built once per publication state and shared by
@@ -93,9 +94,11 @@ pub fn public_view(
     stored: &StoredSubmission,
     state: &ModerationState,
 ) -> Option<PublicSubmission> {
-    let unhandled_flag =
-        stored.flag_open || (stored.flag_phrase.is_some() && state.flag_handled.is_none());
-    if stored.spam || state.spam.is_some() || state.withheld.is_some() || unhandled_flag {
+    // A flagged submission (urgent or sensitive) waits for a moderator's
+    // decision to publish; an open flag keeps it out even then.
+    let undecided =
+        stored.flag_open || (stored.flag_phrase.is_some() && state.publish_decided.is_none());
+    if stored.spam || state.spam.is_some() || state.withheld.is_some() || undecided {
         return None;
     }
     let ideas: Vec<PublicIdea> = stored

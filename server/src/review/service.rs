@@ -129,6 +129,9 @@ pub struct ActionRequest {
     pub undoes: Option<i64>,
     /// Why; for a handled flag, what was done.
     pub reason: String,
+    /// For `raise_flag`: the category's id (`abuse`, `self-harm`...).
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 /// Checks an action against the submission's current state and records it.
@@ -167,7 +170,9 @@ pub async fn apply_action(
         undoes: None,
         reason,
         staff: staff.name.clone(),
+        raise: None,
     };
+    let flagged = submission.flag_phrase.is_some();
     match request.action {
         ActionKind::Withhold if current.withheld.is_some() => {
             return Err(ReviewError::Invalid("This submission is already withheld"));
@@ -209,11 +214,58 @@ pub async fn apply_action(
             new.spans = spans;
         }
         ActionKind::HandleFlag => {
-            if submission.flag_phrase.is_none() || !submission.flag_open {
+            if !flagged || !submission.flag_open {
                 return Err(ReviewError::Invalid(
                     "There is no open flag on this submission",
                 ));
             }
+        }
+        ActionKind::NotAConcern => {
+            if !flagged || current.flag_handled.is_some() {
+                return Err(ReviewError::Invalid(
+                    "There is no flag on this submission left to judge",
+                ));
+            }
+        }
+        ActionKind::Publish => {
+            if !flagged {
+                return Err(ReviewError::Invalid(
+                    "Only a flagged submission waits for a decision to publish",
+                ));
+            }
+            if submission.flag_open {
+                return Err(ReviewError::Invalid(
+                    "Handle the safeguarding flag first, then decide about publication",
+                ));
+            }
+            if current.publish_decided.is_some() {
+                return Err(ReviewError::Invalid(
+                    "The decision to publish is already recorded",
+                ));
+            }
+        }
+        ActionKind::RaiseFlag => {
+            if submission.flag_open {
+                return Err(ReviewError::Invalid(
+                    "This submission already has an open flag",
+                ));
+            }
+            let category = request
+                .category
+                .as_deref()
+                .and_then(crate::safeguarding::Category::from_id)
+                .filter(|c| crate::safeguarding::Category::HARMS.contains(c))
+                .ok_or(ReviewError::Invalid("Choose what the concern is about"))?;
+            let call = state
+                .config
+                .call(&submission.call)
+                .ok_or(ReviewError::NotFound(
+                    "This submission's call is not configured",
+                ))?;
+            new.raise = Some(crate::moderation::RaisedFlag {
+                category: category.id().to_owned(),
+                messages: crate::outbox::alerts_for(call),
+            });
         }
         ActionKind::Undo => {
             let target = request
@@ -222,6 +274,11 @@ pub async fn apply_action(
                 .ok_or(ReviewError::Invalid(
                     "Choose an action of this submission to undo",
                 ))?;
+            if target.action == ActionKind::RaiseFlag {
+                return Err(ReviewError::Invalid(
+                    "A raised flag is handled or marked not a concern, not undone",
+                ));
+            }
             if target.action == ActionKind::Undo || current.undone.contains(&target.id) {
                 return Err(ReviewError::Invalid("This action cannot be undone (again)"));
             }

@@ -62,12 +62,47 @@ pub(crate) async fn to_completion<T: Send + 'static>(
         .map_err(|e| StorageError::Task(e.to_string()))?
 }
 
-/// A safeguarding flag found on arrival: the phrase and the passage around
-/// it (see `safeguarding`), stored with the submission.
+/// A safeguarding flag found on arrival (see `safeguarding`), stored with
+/// the submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flag {
+    pub level: FlagLevel,
+    /// The category's id (`abuse`, `self-harm`, `call-phrase`...).
+    pub category: String,
+    /// The phrase found; empty when the model raised it.
     pub phrase: String,
+    /// Why, for staff: the phrase, or the example the text was closest to.
+    pub reason: String,
+    /// The passage around what was found.
     pub passage: String,
+}
+
+/// How pressing a flag is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagLevel {
+    /// Someone may be at risk now: the contacts are alerted.
+    Urgent,
+    /// The subject without a disclosure: a moderator decides before
+    /// publication; no alert.
+    Sensitive,
+}
+
+impl FlagLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Urgent => "urgent",
+            Self::Sensitive => "sensitive",
+        }
+    }
+
+    pub fn from_wire(text: &str) -> Option<Self> {
+        match text {
+            "urgent" => Some(Self::Urgent),
+            "sensitive" => Some(Self::Sensitive),
+            _ => None,
+        }
+    }
 }
 
 /// A valid submission ready to store.
@@ -137,12 +172,19 @@ pub struct StoredSubmission {
     pub spam: bool,
     pub submitted_at: String,
     pub ideas: Vec<StoredIdea>,
-    /// The safeguarding phrase found on arrival, if any.
+    /// The safeguarding phrase found on arrival, if any (empty when the
+    /// model raised the flag): `Some` exactly when it is flagged.
     pub flag_phrase: Option<String>,
     /// The passage around it.
     pub flag_passage: Option<String>,
-    /// Flagged and not yet handled.
+    /// Flagged urgent and not yet handled.
     pub flag_open: bool,
+    /// `urgent` or `sensitive` when flagged.
+    pub flag_level: Option<String>,
+    /// The flag's category id.
+    pub flag_category: Option<String>,
+    /// Why it was flagged, for staff.
+    pub flag_reason: Option<String>,
     /// When the retention command removed the personal data.
     pub personal_data_removed_at: Option<String>,
 }
@@ -167,11 +209,19 @@ struct Row {
     spam: bool,
     flag_phrase: Option<String>,
     flag_passage: Option<String>,
+    flag_level: Option<&'static str>,
+    flag_category: Option<String>,
+    flag_reason: Option<String>,
     submitted_at: Option<String>,
     messages: Vec<outbox::MessageRow>,
 }
 
 impl Row {
+    /// An urgent flag is open (listed first, alerting) until handled.
+    fn flag_open(&self) -> bool {
+        self.flag_level == Some(FlagLevel::Urgent.as_str())
+    }
+
     fn from_new(new: &NewSubmission) -> Self {
         let s = &new.submission;
         let r = s.respondent();
@@ -203,6 +253,9 @@ impl Row {
             spam: new.spam,
             flag_phrase: new.flag.as_ref().map(|f| f.phrase.clone()),
             flag_passage: new.flag.as_ref().map(|f| f.passage.clone()),
+            flag_level: new.flag.as_ref().map(|f| f.level.as_str()),
+            flag_category: new.flag.as_ref().map(|f| f.category.clone()),
+            flag_reason: new.flag.as_ref().map(|f| f.reason.clone()),
             submitted_at: new.submitted_at.clone(),
             messages: new
                 .messages
@@ -362,7 +415,8 @@ impl Storage {
 /// [`insert_new`] binds its values and PostgreSQL's batch its arrays.
 const INSERT_COLUMNS: &str = "reference, call_id, partner_id, idempotency_key, body_hash, \
      capacity, name, organisation, email, perspectives, age_band, publication_chosen, \
-     publication, ideas, spam, submitted_at, flag_phrase, flag_passage, flag_open";
+     publication, ideas, spam, submitted_at, flag_phrase, flag_passage, flag_open, flag_level, \
+     flag_category, flag_reason";
 
 /// The INSERT of a new submission on SQLite (PostgreSQL stores a batch in
 /// one statement, `postgres::batch_insert`); a row whose key or reference is
@@ -402,7 +456,10 @@ where
         .push_bind(submitted_at)
         .push_bind(row.flag_phrase.as_deref())
         .push_bind(row.flag_passage.as_deref())
-        .push_bind(row.flag_phrase.is_some());
+        .push_bind(row.flag_open())
+        .push_bind(row.flag_level)
+        .push_bind(row.flag_category.as_deref())
+        .push_bind(row.flag_reason.as_deref());
     values.push_unseparated(") ON CONFLICT DO NOTHING");
     query
 }
@@ -427,6 +484,9 @@ pub(crate) struct SubmissionRow {
     flag_phrase: Option<String>,
     flag_passage: Option<String>,
     flag_open: bool,
+    flag_level: Option<String>,
+    flag_category: Option<String>,
+    flag_reason: Option<String>,
     personal_data_removed_at: Option<String>,
 }
 
@@ -452,6 +512,9 @@ impl TryFrom<SubmissionRow> for StoredSubmission {
             flag_phrase: row.flag_phrase,
             flag_passage: row.flag_passage,
             flag_open: row.flag_open,
+            flag_level: row.flag_level,
+            flag_category: row.flag_category,
+            flag_reason: row.flag_reason,
             personal_data_removed_at: row.personal_data_removed_at,
         })
     }
@@ -464,4 +527,5 @@ pub(crate) fn stored(rows: Vec<SubmissionRow>) -> Result<Vec<StoredSubmission>, 
 
 pub(crate) const SELECT_COLUMNS: &str = "reference, call_id, partner_id, capacity, name, organisation, email, \
      perspectives, age_band, publication_chosen, publication, spam, submitted_at, ideas, \
-     flag_phrase, flag_passage, flag_open, personal_data_removed_at";
+     flag_phrase, flag_passage, flag_open, flag_level, flag_category, flag_reason, \
+     personal_data_removed_at";

@@ -91,6 +91,36 @@ pub(crate) fn after(delay: Duration) -> String {
     )
 }
 
+/// Queues `messages` about a stored submission inside `tx` (a flag staff
+/// raise alerts like one found on arrival), on either engine.
+pub(crate) async fn queue_in(
+    tx: &mut super::Tx,
+    submission_id: i64,
+    reference: &str,
+    call_id: &str,
+    messages: &[OutgoingMessage],
+) -> Result<(), StorageError> {
+    let created_at = now_text();
+    for message in messages {
+        let m = MessageRow::from_new(message);
+        super::Sql::new(
+            "INSERT INTO outbox (submission_id, reference, call_id, kind, recipient_name, \
+             recipient, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(submission_id)
+        .bind(reference)
+        .bind(call_id)
+        .bind(m.kind)
+        .bind(m.recipient_name)
+        .bind(m.recipient)
+        .bind(m.not_before)
+        .bind(created_at.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The outbox rows of a submission just inserted on SQLite, in the same
 /// transaction (the group commit's).
 pub(super) async fn insert_sqlite(

@@ -390,9 +390,15 @@ fn batch_insert<'a>(
     query.push("::text[], ");
     query.push_bind(optional(|r| r.flag_passage.as_deref()));
     query.push("::text[], ");
-    query.push_bind(flag(|r| r.flag_phrase.is_some()));
+    query.push_bind(flag(|r| r.flag_open()));
+    query.push("::boolean[], ");
+    query.push_bind(optional(|r| r.flag_level));
+    query.push("::text[], ");
+    query.push_bind(optional(|r| r.flag_category.as_deref()));
+    query.push("::text[], ");
+    query.push_bind(optional(|r| r.flag_reason.as_deref()));
     query.push(format!(
-        "::boolean[]) WITH ORDINALITY AS n ({INSERT_COLUMNS}, ord) \
+        "::text[]) WITH ORDINALITY AS n ({INSERT_COLUMNS}, ord) \
          ORDER BY call_id, idempotency_key, ord \
          ON CONFLICT DO NOTHING RETURNING id, reference, call_id)"
     ));

@@ -26,6 +26,7 @@ mod publication;
 mod redaction;
 mod replicas;
 mod review_helpers;
+mod safeguarding;
 mod sessions;
 mod similarity;
 mod staff_access;

@@ -109,6 +109,12 @@ async fn a_safeguarding_phrase_flags_on_arrival_lists_first_and_is_highlighted_e
     let detail = stored_one(&app, &flagged).await;
     assert_eq!(detail["submission"]["flag_phrase"], "hits me");
     assert_eq!(detail["submission"]["flag_open"], true);
+    assert_eq!(detail["submission"]["flag_level"], "urgent");
+    assert_eq!(detail["submission"]["flag_category"], "abuse");
+    assert_eq!(
+        detail["submission"]["flag_reason"],
+        "the phrase \"hits me\""
+    );
     assert!(
         detail["submission"]["flag_passage"]
             .as_str()

@@ -174,7 +174,7 @@ fn text(message: &Value) -> String {
 
 /// The mail settings added to the test configuration: `[smtp]` pointing at
 /// `catcher`, and the open call's contacts and acknowledgement settings.
-fn with_mail(text: String, smtp_port: u16, call_keys: &str) -> String {
+pub(crate) fn with_mail(text: String, smtp_port: u16, call_keys: &str) -> String {
     let text = text.replacen(
         "id = \"open-call\"\n",
         &format!("id = \"open-call\"\n{call_keys}\n"),
@@ -187,7 +187,7 @@ fn with_mail(text: String, smtp_port: u16, call_keys: &str) -> String {
     )
 }
 
-const ONE_CONTACT: &str =
+pub(crate) const ONE_CONTACT: &str =
     "safeguarding_contacts = [{ name = \"Lead\", email = \"lead@review.example\" }]";
 
 fn two_contacts(resend_after_secs: u64) -> String {
@@ -205,7 +205,7 @@ fn flagged_body() -> Value {
 }
 
 /// The outbox rows as stored: (reference, kind, state, attempts).
-async fn outbox_rows(database_url: &str) -> Vec<(String, String, String, i64)> {
+pub(crate) async fn outbox_rows(database_url: &str) -> Vec<(String, String, String, i64)> {
     use sqlx::Connection;
     let sql = "SELECT reference, kind, state, CAST(attempts AS BIGINT) FROM outbox ORDER BY id";
     if is_postgres() {
@@ -279,7 +279,7 @@ async fn a_flagged_submission_alerts_the_contact_within_a_minute_with_nothing_pe
     for expected in [
         reference.as_str(),
         "Open call",
-        "a child or young person in danger",
+        "Concern: abuse",
         &format!("https://review.example/admin/submissions/{reference}"),
     ] {
         assert!(body.contains(expected), "{expected:?} in {body}");

@@ -13,6 +13,7 @@
 //!                  [--readers 96]
 //!        cfi-bench --analysis [--engine sqlite|postgres] [--count 100000]
 //!        cfi-bench --campaigns [--copies 2000,4000,20000] [--others 1000]
+//!        cfi-bench --safeguarding [--model-dir DIR]
 //!
 //! Soak mode sends submissions at a steady rate and prints, every period, the
 //! server's resident memory and the period's latency percentiles, so growth
@@ -49,12 +50,18 @@
 //! ideas of their own, each size in a fresh process: the detection's time
 //! and that process's peak memory, beside the time only to sign the same
 //! texts (see [`campaigns`]).
+//!
+//! Safeguarding mode measures the safeguarding net on its labelled set:
+//! the confusion matrix per category on the held-out part, beside the
+//! phrases alone, and the threshold sweep on the tuning part (see
+//! [`safeguarding`]).
 
 mod admin;
 mod analysis;
 mod campaigns;
 mod load;
 mod published;
+mod safeguarding;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -128,6 +135,13 @@ struct Args {
     /// of near-copies at each `--copies`, with its time and peak memory.
     #[arg(long, conflicts_with_all = ["admin", "published", "analysis"])]
     campaigns: bool,
+    /// Safeguarding mode: the net (phrases and model) on the labelled set,
+    /// beside the phrases alone, no server.
+    #[arg(long, conflicts_with_all = ["admin", "published", "analysis", "campaigns"])]
+    safeguarding: bool,
+    /// Where the model's files are (default: the cache setup.sh fills).
+    #[arg(long, value_name = "DIR")]
+    model_dir: Option<PathBuf>,
     /// Campaign mode: near-copies in the campaign, one run each.
     #[arg(
         long,
@@ -278,6 +292,9 @@ async fn main() -> Result<(), String> {
     let bench = std::env::current_exe().map_err(|e| e.to_string())?;
     if args.campaigns {
         return campaigns::campaigns_bench(&args, &bench).await;
+    }
+    if args.safeguarding {
+        return safeguarding::safeguarding_bench(&args).await;
     }
     let binary: PathBuf = bench.with_file_name("cfi-server");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;

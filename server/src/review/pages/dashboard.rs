@@ -37,6 +37,18 @@ struct Dashboard {
     /// How many days of failures are kept (and counted).
     failures_kept_days: u64,
     alerts: Vec<AlertLine>,
+    /// The sentence-embedding model is loaded (else the net and the
+    /// analyses use words only, and staff are told).
+    model_loaded: bool,
+    /// Flags per category and level, with those marked not a concern.
+    flag_counts: Vec<FlagCountLine>,
+}
+
+struct FlagCountLine {
+    category: String,
+    level: String,
+    raised: i64,
+    not_a_concern: i64,
 }
 
 /// A safeguarding alert and its state.
@@ -106,6 +118,16 @@ pub async fn show(
             reference: m.reference,
         })
         .collect();
+    let flag_counts = crate::safeguarding::persistence::counts(&state.storage)
+        .await?
+        .into_iter()
+        .map(|c| FlagCountLine {
+            category: crate::safeguarding::category_words(&c.category),
+            level: c.level,
+            raised: c.raised,
+            not_a_concern: c.not_a_concern,
+        })
+        .collect();
     Ok(render(&Dashboard {
         staff: staff.name,
         total: counts.iter().map(|c| c.submissions).sum(),
@@ -119,6 +141,8 @@ pub async fn show(
         failed_sign_ins,
         failures_kept_days: AUTH_FAILURES_KEPT.as_secs() / (24 * 60 * 60),
         alerts,
+        model_loaded: state.model.is_some(),
+        flag_counts,
     }))
 }
 

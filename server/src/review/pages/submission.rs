@@ -34,6 +34,9 @@ struct SubmissionPage<'a> {
     ideas: Vec<IdeaView>,
     can_withhold: bool,
     can_mark_spam: bool,
+    /// No open flag: staff may raise one (ids and words of the categories).
+    can_raise_flag: bool,
+    categories: Vec<(&'static str, &'static str)>,
     audit: Vec<AuditRow>,
     /// Each email about it (alerts, resends, the acknowledgement) and its
     /// state, in plain words.
@@ -45,10 +48,18 @@ struct SubmissionPage<'a> {
 }
 
 struct FlagView {
-    phrase: String,
+    /// "Urgent" or "Sensitive".
+    level: &'static str,
+    urgent: bool,
+    /// What it is about, in words.
+    category: String,
+    /// Why it was raised: the phrase, or the example it was closest to.
+    reason: String,
     passage: Vec<Part>,
     open: bool,
     handled: Option<Handled>,
+    /// A moderator decided to publish it.
+    published: Option<Handled>,
 }
 
 struct Handled {
@@ -107,16 +118,28 @@ fn page<'a>(config: &Config, found: &'a Detail, coding: CodingView) -> Submissio
     let s = &found.submission;
     let state = &found.state;
     let call = config.call(&s.call);
-    let flag = s.flag_phrase.as_ref().map(|phrase| FlagView {
-        phrase: phrase.clone(),
+    let handled = |a: &crate::moderation::ModerationAction| Handled {
+        staff: a.staff.clone(),
+        at: when(&a.at),
+        reason: format!("{}: {}", a.action.label(), a.reason),
+    };
+    let urgent = s.flag_level.as_deref() != Some("sensitive");
+    let flag = s.flag_phrase.as_ref().map(|_| FlagView {
+        level: if urgent { "Urgent" } else { "Sensitive" },
+        urgent,
+        category: crate::safeguarding::category_words(
+            s.flag_category.as_deref().unwrap_or("call-phrase"),
+        ),
+        reason: s.flag_reason.clone().unwrap_or_default(),
         passage: flag_passage(s),
         open: s.flag_open,
-        handled: state.flag_handled.as_ref().map(|a| Handled {
-            staff: a.staff.clone(),
-            at: when(&a.at),
-            reason: a.reason.clone(),
-        }),
+        handled: state.flag_handled.as_ref().map(handled),
+        published: state.publish_decided.as_ref().map(handled),
     });
+    let categories: Vec<(&'static str, &'static str)> = crate::safeguarding::Category::HARMS
+        .iter()
+        .map(|c| (c.id(), c.words()))
+        .collect();
     let perspectives: Vec<String> = s
         .perspectives
         .iter()
@@ -208,6 +231,8 @@ fn page<'a>(config: &Config, found: &'a Detail, coding: CodingView) -> Submissio
         ideas,
         can_withhold: state.withheld.is_none(),
         can_mark_spam: state.spam.is_none(),
+        can_raise_flag: !s.flag_open,
+        categories,
         audit,
         emails: Vec::new(),
         coding,
@@ -244,6 +269,8 @@ pub struct ActionForm {
     undoes: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    category: String,
 }
 
 pub async fn act(
@@ -262,6 +289,7 @@ pub async fn act(
         text: none_if_empty(form.text),
         undoes: form.undoes.trim().parse().ok(),
         reason: form.reason,
+        category: none_if_empty(form.category),
     };
     apply_action(&state, &staff, &reference, request).await?;
     // A parsed reference holds only letters, digits and hyphens.

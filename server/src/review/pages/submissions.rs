@@ -120,10 +120,21 @@ fn row(config: &Config, s: &StoredSubmission, state: &ModerationState) -> Row {
             class: "",
             text: "Open flag",
         });
-    } else if s.flag_phrase.is_some() {
+    } else if s.flag_phrase.is_some() && state.flag_handled.is_some() {
         tags.push(Tag {
             class: " ok",
             text: "Flag handled",
+        });
+    } else if s.flag_phrase.is_some() {
+        tags.push(Tag {
+            class: " grey",
+            text: "Sensitive",
+        });
+    }
+    if s.flag_phrase.is_some() && state.publish_decided.is_none() && !s.spam {
+        tags.push(Tag {
+            class: " grey",
+            text: "Awaiting a publication decision",
         });
     }
     if s.spam {
