@@ -4,6 +4,7 @@
 //! router; `main` only parses arguments and runs it, so tests can spawn the
 //! whole server on port 0 with a fresh database.
 
+pub mod activity;
 pub mod analysis;
 pub mod assets;
 pub mod auth;
@@ -12,6 +13,7 @@ pub mod call_cache;
 pub mod cli;
 pub mod codebook;
 pub mod config;
+pub mod embeddings;
 pub mod errors;
 pub mod health;
 pub mod http;
@@ -88,6 +90,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     pub storage: Storage,
     pub in_flight: Arc<Mutex<HashSet<(String, uuid::Uuid)>>>,
+    /// Submissions being answered, so background work waits for a gap.
+    pub activity: Arc<activity::Activity>,
     pub limiter: Arc<RateLimiter>,
     /// Failed sign-ins and bearer tokens per client, to slow guessing.
     pub throttle: Arc<auth::throttle::Throttle>,
@@ -115,6 +119,9 @@ pub struct Application {
     port: u16,
     limits: serve::ConnectionLimits,
     metrics: metrics::Metrics,
+    /// The model, for the embeddings worker (when `embed_ideas` is on).
+    model: Option<model::Model>,
+    activity: Arc<activity::Activity>,
 }
 
 impl Application {
@@ -157,6 +164,7 @@ impl Application {
             config: Arc::new(config),
             storage: storage.clone(),
             in_flight: Arc::default(),
+            activity: Arc::default(),
             throttle: Arc::default(),
             publication: Arc::default(),
             analysis: Arc::default(),
@@ -164,7 +172,10 @@ impl Application {
             model,
             safeguarding,
         };
+        let embedding_model = state.model.clone().filter(|_| state.config.embed_ideas);
         Ok(Self {
+            model: embedding_model,
+            activity: Arc::clone(&state.activity),
             listener,
             config: Arc::clone(&state.config),
             router: router(state),
@@ -182,16 +193,23 @@ impl Application {
 
     /// Serves until `shutdown` completes, then lets requests in progress
     /// finish (their submissions commit), stops the outbox worker (after
-    /// the message it is sending) and closes storage.
+    /// the message it is sending) and the embeddings worker (after the
+    /// batch it is reading), and closes storage.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let upkeep = tokio::spawn(metrics_upkeep(self.metrics));
+        let upkeep = tokio::spawn(metrics_upkeep(self.metrics.clone()));
         let worker = outbox::Worker::start(self.storage.clone(), self.config);
+        let reader = self.model.map(|model| {
+            embeddings::Worker::start(self.storage.clone(), model, self.activity, self.metrics)
+        });
         let result = serve::serve(self.listener, self.router, self.limits, shutdown).await;
         if let Some(worker) = worker {
             worker.stop().await;
+        }
+        if let Some(reader) = reader {
+            reader.stop().await;
         }
         upkeep.abort();
         self.storage.close().await;

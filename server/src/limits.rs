@@ -169,6 +169,31 @@ pub const OUTBOX_LONGEST_RETRY: Duration = Duration::from_secs(10 * 60);
 /// about three hours of trying, long enough to outlast most outages; staff
 /// see the failure on the submission page.
 pub const OUTBOX_MAX_ATTEMPTS: i64 = 30;
+// Embeddings (each idea read for meaning, in the background).
+
+/// How often the embeddings worker looks for submissions to read when the
+/// queue was empty: new ideas reach the analyses within seconds, and the
+/// check (one indexed read) costs next to nothing when idle.
+pub const EMBEDDINGS_POLL: Duration = Duration::from_secs(2);
+/// Submissions the worker takes at a time (up to 4 × their ideas texts):
+/// one batch ends in a few seconds on one core, so a worker told to stop,
+/// or a burst of submissions arriving, waits at most that long.
+pub const EMBEDDINGS_BATCH: i64 = 4;
+/// How long a taken submission is reserved for the worker reading it: far
+/// longer than a batch takes; a worker that dies frees it after this.
+pub const EMBEDDINGS_LEASE: Duration = Duration::from_secs(5 * 60);
+/// How long no submission must have arrived before the worker takes the
+/// cores for a batch: a person's submission (and its urgent safeguarding
+/// check) never queues behind background reading; in a steady stream it
+/// waits for a gap, and catches up when the stream pauses.
+pub const EMBEDDINGS_QUIET: Duration = Duration::from_millis(300);
+/// The wait after a failed attempt to read a submission; it doubles after
+/// each failure up to [`EMBEDDINGS_LONGEST_RETRY`].
+pub const EMBEDDINGS_FIRST_RETRY: Duration = Duration::from_secs(10);
+/// The longest wait between two attempts: a fault fixed (the model's files
+/// put back, say) is picked up within the hour.
+pub const EMBEDDINGS_LONGEST_RETRY: Duration = Duration::from_secs(60 * 60);
+
 /// Alerts listed on the dashboard: the latest few.
 pub const DASHBOARD_ALERT_LINES: i64 = 20;
 

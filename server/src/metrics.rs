@@ -57,6 +57,15 @@ pub mod names {
     /// Gauge: age in seconds of the oldest message waiting in the outbox (0
     /// when none waits).
     pub const OUTBOX_OLDEST_AGE: &str = "cfi_outbox_oldest_message_age_seconds";
+    /// Gauge: submissions whose ideas wait to be read for meaning, at the
+    /// last scrape.
+    pub const EMBEDDINGS_QUEUED: &str = "cfi_embeddings_queued_submissions";
+    /// Gauge: ideas with a stored meaning vector, at the last scrape.
+    pub const EMBEDDINGS_STORED: &str = "cfi_embeddings_stored_ideas";
+    /// Counter: ideas read for meaning by this server's worker.
+    pub const IDEAS_EMBEDDED: &str = "cfi_embeddings_ideas_embedded_total";
+    /// Counter: submissions whose reading failed (each is tried again).
+    pub const EMBEDDINGS_FAILED: &str = "cfi_embeddings_failures_total";
 }
 
 /// Upper bounds of the storage latency buckets, in seconds: from a fast
@@ -127,6 +136,25 @@ impl Metrics {
                 .register_counter(&Key::from_parts(name, labels), &METADATA)
                 .increment(1);
         }
+    }
+
+    fn add(&self, name: &'static str, value: u64) {
+        if let Some(inner) = &self.inner {
+            inner
+                .recorder
+                .register_counter(&Key::from_static_name(name), &METADATA)
+                .increment(value);
+        }
+    }
+
+    /// Ideas read for meaning and stored.
+    pub fn ideas_embedded(&self, ideas: usize) {
+        self.add(names::IDEAS_EMBEDDED, ideas as u64);
+    }
+
+    /// A submission whose ideas could not be read for meaning.
+    pub fn embedding_failed(&self) {
+        self.add(names::EMBEDDINGS_FAILED, 1);
     }
 
     fn histogram(&self, name: &'static str, labels: Vec<Label>, value: f64) {

@@ -47,6 +47,13 @@ pub async fn refresh(state: &AppState) -> Result<(), ApiError> {
             (jiff::Timestamp::now().as_millisecond() - at.as_millisecond()).max(0) as f64 / 1000.0
         });
     state.metrics.gauge(names::OUTBOX_OLDEST_AGE, oldest_age);
+    let embeddings = crate::embeddings::persistence::totals(&state.storage).await?;
+    state
+        .metrics
+        .gauge(names::EMBEDDINGS_QUEUED, embeddings.queued as f64);
+    state
+        .metrics
+        .gauge(names::EMBEDDINGS_STORED, embeddings.stored as f64);
     Ok(())
 }
 

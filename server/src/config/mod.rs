@@ -71,6 +71,7 @@ struct RawConfig {
     smtp: Option<RawSmtp>,
     model_dir: Option<PathBuf>,
     model_threads: Option<usize>,
+    embed_ideas: Option<bool>,
 }
 
 /// Submissions per client address; kept in memory only.
@@ -139,6 +140,10 @@ pub struct Config {
     /// Threads the model's background work may use (the embeddings worker):
     /// by default all cores but one, so answering requests always has one.
     pub model_threads: usize,
+    /// Whether the embeddings worker reads each stored idea for meaning in
+    /// the background (when the model is loaded). On unless switched off;
+    /// with it off, the analyses use words only.
+    pub embed_ideas: bool,
 }
 
 /// Values that override the configuration file: the command's flags, or
@@ -297,6 +302,7 @@ impl Config {
                 None => std::thread::available_parallelism()
                     .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             },
+            embed_ideas: raw.embed_ideas.unwrap_or(true),
         })
     }
 

@@ -108,6 +108,16 @@ async fn store(
 
     let submission = Submission::parse(&raw, &call.rules).map_err(ApiError::Validation)?;
     let _guard = InFlight::enter(&state.in_flight, &call.id, key).ok_or(ApiError::InFlight)?;
+    let _busy = state.activity.begin();
+    // A retry of a submission stored before is answered from what was
+    // stored, without checking it again (a different body under the key,
+    // or an erased one, is told so by storage below).
+    if let Some((hash, receipt)) = state.storage.find_by_key(&call.id, key).await?
+        && hash == body_hash
+    {
+        tracing::info!(reference = %receipt.reference, call = %call.id, "submission replayed");
+        return Ok((StatusCode::OK, Json(receipt)).into_response());
+    }
     let spam = submission.honeypot_filled();
     // Checked before it is stored: nothing is listed or published unchecked.
     let flag = state

@@ -25,6 +25,10 @@ use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
 use crate::limits::{MODEL_BATCH_TEXTS, MODEL_MAX_TOKENS};
 
+/// The model's name, stored beside every vector it made, so a vector of
+/// another model is never compared with one of this.
+pub const NAME: &str = "all-MiniLM-L6-v2";
+
 /// The length of every embedding.
 pub const DIMENSIONS: usize = 384;
 

@@ -36,6 +36,8 @@ pub enum Value {
     Text(Option<String>),
     Int(Option<i64>),
     Bool(Option<bool>),
+    /// Bytes: SQLite's `BLOB`, PostgreSQL's `BYTEA` (an idea's embedding).
+    Bytes(Option<Vec<u8>>),
 }
 
 impl From<&str> for Value {
@@ -76,6 +78,11 @@ impl From<i64> for Value {
 impl From<Option<i64>> for Value {
     fn from(v: Option<i64>) -> Self {
         Self::Int(v)
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Self::Bytes(Some(v))
     }
 }
 impl From<bool> for Value {
@@ -169,6 +176,7 @@ where
     Option<String>: Encode<'q, DB> + Type<DB>,
     Option<i64>: Encode<'q, DB> + Type<DB>,
     Option<bool>: Encode<'q, DB> + Type<DB>,
+    Option<Vec<u8>>: Encode<'q, DB> + Type<DB>,
 {
     let mut arguments = DB::Arguments::default();
     for value in values {
@@ -176,6 +184,7 @@ where
             Value::Text(v) => arguments.add(v),
             Value::Int(v) => arguments.add(v),
             Value::Bool(v) => arguments.add(v),
+            Value::Bytes(v) => arguments.add(v),
         }
         .map_err(sqlx::Error::Encode)?;
     }

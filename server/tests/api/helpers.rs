@@ -40,6 +40,10 @@ pub struct Options {
     pub trust_forwarded_for: bool,
     /// Where the widget files are (none by default).
     pub assets_dir: Option<std::path::PathBuf>,
+    /// Read each stored idea for meaning in the background (off unless a
+    /// test looks at the vectors, so other tests do not share the cores
+    /// with the model).
+    pub embed_ideas: bool,
 }
 
 impl Default for Options {
@@ -53,6 +57,7 @@ impl Default for Options {
             session_idle_timeout_secs: 1_800,
             trust_forwarded_for: false,
             assets_dir: None,
+            embed_ideas: false,
         }
     }
 }
@@ -71,6 +76,7 @@ trust_forwarded_for = {trust_forwarded_for}
 header_timeout_secs = {header_timeout}
 idle_timeout_secs = {idle_timeout}
 max_connections = {max_connections}
+embed_ideas = {embed_ideas}
 review_origins = ["{REVIEW_ORIGIN}"]
 
 [rate_limit]
@@ -126,6 +132,7 @@ page_url = "https://review.example/ideas"
         max_connections = options.max_connections,
         session_idle_timeout = options.session_idle_timeout_secs,
         trust_forwarded_for = options.trust_forwarded_for,
+        embed_ideas = options.embed_ideas,
         assets_dir = options
             .assets_dir
             .as_ref()

@@ -14,6 +14,7 @@ mod commands;
 mod connections;
 mod crash;
 mod edges;
+mod embeddings;
 mod exports;
 mod guessing;
 mod helpers;

@@ -111,7 +111,7 @@ async fn drive(
     (elapsed, latencies, errors.load(Ordering::Relaxed))
 }
 
-fn uuid_v4() -> String {
+pub(crate) fn uuid_v4() -> String {
     let bytes: [u8; 16] = rand::random();
     let mut b = bytes;
     b[6] = (b[6] & 0x0f) | 0x40;

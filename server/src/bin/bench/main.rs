@@ -14,6 +14,7 @@
 //!        cfi-bench --analysis [--engine sqlite|postgres] [--count 100000]
 //!        cfi-bench --campaigns [--copies 2000,4000,20000] [--others 1000]
 //!        cfi-bench --safeguarding [--model-dir DIR]
+//!        cfi-bench --embeddings [--count 2000] [--model-dir DIR]
 //!
 //! Soak mode sends submissions at a steady rate and prints, every period, the
 //! server's resident memory and the period's latency percentiles, so growth
@@ -55,10 +56,18 @@
 //! the confusion matrix per category on the held-out part, beside the
 //! phrases alone, and the threshold sweep on the tuning part (see
 //! [`safeguarding`]).
+//!
+//! Embeddings mode measures the model's ideas read per second at each
+//! number of threads, and submission latency at a steady rate while the
+//! embeddings worker reads a backlog of `--count` seeded submissions,
+//! beside a run without the worker, with the server's resident memory (see
+//! [`embeddings`]). The other modes run the server with `embed_ideas =
+//! false`, so their figures do not include background reading.
 
 mod admin;
 mod analysis;
 mod campaigns;
+mod embeddings;
 mod load;
 mod published;
 mod safeguarding;
@@ -139,6 +148,11 @@ struct Args {
     /// beside the phrases alone, no server.
     #[arg(long, conflicts_with_all = ["admin", "published", "analysis", "campaigns"])]
     safeguarding: bool,
+    /// Embeddings mode: ideas read per second by the model, and
+    /// submission latency with the worker reading a backlog of `--count`
+    /// seeded submissions beside the same without it.
+    #[arg(long, conflicts_with_all = ["admin", "published", "analysis", "campaigns", "safeguarding"])]
+    embeddings: bool,
     /// Where the model's files are (default: the cache setup.sh fills).
     #[arg(long, value_name = "DIR")]
     model_dir: Option<PathBuf>,
@@ -173,6 +187,7 @@ fn config(database_url: &str) -> String {
 bind = "127.0.0.1:0"
 database_url = "{database_url}"
 review_origins = ["{ORIGIN}"]
+embed_ideas = false
 [rate_limit]
 submissions_per_minute = 100000000
 burst = 100000000
@@ -309,6 +324,9 @@ async fn main() -> Result<(), String> {
     }
     if args.analysis {
         return analysis::analysis_bench(&args, &binary, dir.path()).await;
+    }
+    if args.embeddings {
+        return embeddings::embeddings_bench(&args, &binary, dir.path()).await;
     }
     load::load_bench(&args, &binary, dir.path()).await
 }

@@ -40,6 +40,8 @@ struct Dashboard {
     /// The sentence-embedding model is loaded (else the net and the
     /// analyses use words only, and staff are told).
     model_loaded: bool,
+    /// Submissions whose ideas wait to be read for meaning.
+    reading: i64,
     /// Flags per category and level, with those marked not a concern.
     flag_counts: Vec<FlagCountLine>,
 }
@@ -142,6 +144,13 @@ pub async fn show(
         failures_kept_days: AUTH_FAILURES_KEPT.as_secs() / (24 * 60 * 60),
         alerts,
         model_loaded: state.model.is_some(),
+        reading: if state.config.embed_ideas {
+            crate::embeddings::persistence::totals(&state.storage)
+                .await?
+                .queued
+        } else {
+            0
+        },
         flag_counts,
     }))
 }
