@@ -14,6 +14,7 @@
 //!        cfi-bench --analysis [--engine sqlite|postgres] [--count 100000]
 //!        cfi-bench --campaigns [--copies 2000,4000,20000] [--others 1000]
 //!        cfi-bench --safeguarding [--model-dir DIR]
+//!        cfi-bench --quality [--model-dir DIR] [--weights 0.3,0.7]
 //!
 //! Soak mode sends submissions at a steady rate and prints, every period, the
 //! server's resident memory and the period's latency percentiles, so growth
@@ -55,12 +56,21 @@
 //! the confusion matrix per category on the held-out part, beside the
 //! phrases alone, and the threshold sweep on the tuning part (see
 //! [`safeguarding`]).
+//!
+//! Quality mode measures groups, similar ideas and suggested codes against
+//! people's codes on real public text (patient comments coded by NHS
+//! staff): words alone, meaning alone and their blend, in one run, with
+//! the groups' NMI and ARI, the same-label precision of the 5 most similar
+//! ideas and how often the first suggested code is right (see
+//! [`quality`]).
 
 mod admin;
+mod agreement;
 mod analysis;
 mod campaigns;
 mod load;
 mod published;
+mod quality;
 mod safeguarding;
 
 use std::path::{Path, PathBuf};
@@ -139,6 +149,13 @@ struct Args {
     /// beside the phrases alone, no server.
     #[arg(long, conflicts_with_all = ["admin", "published", "analysis", "campaigns"])]
     safeguarding: bool,
+    /// Quality mode: the analyses against people's codes on real public
+    /// text, words beside meaning and their blend, no server.
+    #[arg(long, conflicts_with_all = ["admin", "published", "analysis", "campaigns", "safeguarding"])]
+    quality: bool,
+    /// Quality mode: more words' weights to measure, beside the server's.
+    #[arg(long, value_delimiter = ',', value_name = "W,W")]
+    weights: Vec<f32>,
     /// Where the model's files are (default: the cache setup.sh fills).
     #[arg(long, value_name = "DIR")]
     model_dir: Option<PathBuf>,
@@ -295,6 +312,9 @@ async fn main() -> Result<(), String> {
     }
     if args.safeguarding {
         return safeguarding::safeguarding_bench(&args).await;
+    }
+    if args.quality {
+        return quality::quality_bench(&args).await;
     }
     let binary: PathBuf = bench.with_file_name("cfi-server");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
