@@ -45,6 +45,9 @@ target/server/cfi-bench --admin --engine postgres --count 100000
 # pages and API cold and warm.
 target/server/cfi-bench --analysis --engine sqlite --count 100000
 target/server/cfi-bench --analysis --engine postgres --count 100000
+# Groups, similar ideas and suggested codes against people's codes on real
+# public text (patient comments coded by NHS staff): words, meaning, blend.
+target/server/cfi-bench --quality
 # Campaign detection alone over one campaign of 2,000, 4,000 and 20,000
 # near-copies with small edits beside 1,000 other ideas, each in a fresh
 # process: its time and peak memory, beside the time only to sign the texts.

@@ -30,6 +30,9 @@ pub struct IdeaText {
 pub struct Corpus {
     pub version: PublicationVersion,
     pub ideas: Vec<IdeaText>,
+    /// One unit meaning vector per idea, in the order of `ideas`, if every
+    /// idea has one (see [`Corpus::with_meaning`]).
+    meaning: Option<Vec<Vec<f32>>>,
     /// Similar ideas and groups, computed on first use.
     similarity: super::similar::Similarity,
     /// The campaigns found in these ideas, computed on first use.
@@ -37,13 +40,53 @@ pub struct Corpus {
 }
 
 impl Corpus {
+    /// The ideas' words only: the analyses compare words.
     pub fn new(version: PublicationVersion, ideas: Vec<IdeaText>) -> Self {
         Self {
             version,
             ideas,
+            meaning: None,
             similarity: super::similar::Similarity::default(),
             campaigns: OnceLock::new(),
         }
+    }
+
+    /// The ideas with their meaning: `meaning` holds one sentence embedding
+    /// per idea, in the order of `ideas` (the model's
+    /// [`crate::model::DIMENSIONS`] numbers, all finite). Similar ideas,
+    /// groups and suggested codes then blend words and meaning. Anything
+    /// else (a vector missing, of another length, not finite, or all
+    /// zeros) and the corpus is words only, as [`Corpus::new`]: a partial
+    /// meaning would make ideas with and without it incomparable. Vectors
+    /// are scaled to length 1.
+    pub fn with_meaning(
+        version: PublicationVersion,
+        ideas: Vec<IdeaText>,
+        meaning: Vec<Vec<f32>>,
+    ) -> Self {
+        let usable = meaning.len() == ideas.len()
+            && meaning.iter().all(|v| {
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.len() == crate::model::DIMENSIONS && norm.is_finite() && norm > 0.0
+            });
+        let meaning = usable.then(|| {
+            meaning
+                .into_iter()
+                .map(|v| {
+                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    v.into_iter().map(|x| x / norm).collect()
+                })
+                .collect()
+        });
+        Self {
+            meaning,
+            ..Self::new(version, ideas)
+        }
+    }
+
+    /// The ideas' meaning vectors, if the corpus has them.
+    pub fn meaning(&self) -> Option<&[Vec<f32>]> {
+        self.meaning.as_deref()
     }
 
     /// The similarity model and groups of this corpus.

@@ -1,6 +1,7 @@
 //! Groups of similar ideas over a whole call: [`super::kmeans`] on the
-//! ideas' vectors, each group named by the words that set it apart from the
-//! rest; ideas close to no group go to "other". A code can be applied to a
+//! ideas' vectors (their words, joined with their meaning where the corpus
+//! has it), each group named by the words its ideas' writers used that set
+//! it apart from the rest; ideas close to no group go to "other". A code can be applied to a
 //! whole group at once, through the codebook's service.
 
 use std::collections::{BTreeMap, HashMap};
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::corpus::{Corpus, IdeaText, corpus};
-use super::kmeans::{group_count, k_means};
+use super::kmeans::{Space, group_count, k_means};
 use super::service::AnalysisError;
 use super::similar::{Model, NO_CALL, ready};
 use crate::AppState;
@@ -71,22 +72,33 @@ fn group_words(model: &Model, members: &[usize], total: usize) -> Vec<String> {
         .collect()
 }
 
-/// Groups the ideas of a corpus.
+/// Groups the ideas of a corpus, about √(ideas / 2) groups.
 pub fn group(model: &Model, ideas: &[IdeaText]) -> Groups {
-    let usable: Vec<usize> = (0..model.vectors.len())
-        .filter(|&i| !model.vectors[i].is_empty())
-        .collect();
-    let mut other: Vec<usize> = (0..model.vectors.len())
-        .filter(|&i| model.vectors[i].is_empty())
-        .collect();
+    group_in(model, ideas, None)
+}
+
+/// Groups the ideas of a corpus into `k` groups at most (the bench asks
+/// for as many as people's codes), or about √(ideas / 2) if `None`. With
+/// meaning every idea is grouped; without, those with no words that count
+/// are in "other".
+pub fn group_in(model: &Model, ideas: &[IdeaText], k: Option<usize>) -> Groups {
+    let meaning = model.meaning();
+    let has_point = |i: &usize| meaning.is_some() || !model.vectors[*i].is_empty();
+    let (usable, mut other): (Vec<usize>, Vec<usize>) =
+        (0..model.vectors.len()).partition(has_point);
     if usable.is_empty() {
         return Groups {
             groups: Vec::new(),
             other,
         };
     }
-    let k = group_count(usable.len());
-    let assigned = k_means(&model.vectors, &usable, model.terms.len(), k);
+    let k = k.unwrap_or_else(|| group_count(usable.len())).max(1);
+    let space = Space {
+        words: &model.vectors,
+        terms: model.terms.len(),
+        meaning,
+    };
+    let assigned = k_means(&space, &usable, k);
     let mut by_group: BTreeMap<usize, Vec<(usize, f32)>> = BTreeMap::new();
     for (&i, &(c, fit)) in usable.iter().zip(&assigned) {
         if fit >= MIN_GROUP_FIT {

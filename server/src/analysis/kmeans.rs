@@ -1,4 +1,5 @@
-//! Spherical k-means over the ideas' TF-IDF vectors, seeded the same way
+//! Spherical k-means over the ideas' TF-IDF vectors (joined with their
+//! meaning where the corpus has it, see [`Space`]), seeded the same way
 //! every time (greedy k-means++ from a fixed seed), so the same ideas always
 //! make the same groups; [`super::groups`] names and keeps them.
 
@@ -18,35 +19,79 @@ pub fn group_count(n: usize) -> usize {
     k.clamp(1, MAX_GROUPS)
 }
 
-/// Dot products of one sparse vector with every centre; centres are stored
-/// term by term (`centres[term * k + c]`), so each of the vector's terms
-/// reads `k` neighbouring numbers.
-fn centre_scores(vector: &[(u32, f32)], centres: &[f32], k: usize, scores: &mut [f32]) {
-    scores.fill(0.0);
-    for &(term, weight) in vector {
-        let start = term as usize * k;
-        if let Some(row) = centres.get(start..start + k) {
-            for (score, centre) in scores.iter_mut().zip(row) {
-                *score += weight * centre;
+/// The points k-means groups: each idea's words (its TF-IDF vector) and,
+/// where the corpus has them, its meaning (a unit sentence embedding), as
+/// one vector [√w·words ; √(1−w)·meaning] of length 1 whose dot products
+/// are the blended similarity w·words + (1−w)·meaning. Without meaning the
+/// points are the words' vectors as they are.
+pub(super) struct Space<'a> {
+    pub words: &'a [Sparse],
+    /// How many terms the words' vectors use.
+    pub terms: usize,
+    /// One unit vector per idea, aligned with `words`, and `w`.
+    pub meaning: Option<(&'a [Vec<f32>], f32)>,
+}
+
+impl Space<'_> {
+    /// Coordinates of a point: the terms, then the meaning's dimensions.
+    fn dimensions(&self) -> usize {
+        self.terms
+            + self
+                .meaning
+                .map_or(0, |(m, _)| m.first().map_or(0, Vec::len))
+    }
+
+    /// Each non-zero coordinate of the idea at `i`, in order.
+    fn each(&self, i: usize, mut f: impl FnMut(usize, f32)) {
+        let (words, meaning) = match self.meaning {
+            Some((_, w)) => (w.sqrt(), (1.0 - w).max(0.0).sqrt()),
+            None => (1.0, 0.0),
+        };
+        if words > 0.0 {
+            for &(t, x) in self.words.get(i).map_or(&[][..], |v| v) {
+                f(t as usize, words * x);
+            }
+        }
+        if let Some((vectors, _)) = self.meaning
+            && meaning > 0.0
+        {
+            for (d, &x) in vectors.get(i).map_or(&[][..], |v| v).iter().enumerate() {
+                f(self.terms + d, meaning * x);
             }
         }
     }
 }
 
-/// The best centre for each vector and its score, over as many threads as
-/// the machine has cores (the result does not depend on how many).
-fn assign(vectors: &[Sparse], centres: &[f32], k: usize) -> Vec<(usize, f32)> {
+/// Dot products of one point with every centre; centres are stored
+/// coordinate by coordinate (`centres[coordinate * k + c]`), so each of the
+/// point's coordinates reads `k` neighbouring numbers.
+fn centre_scores(space: &Space, i: usize, centres: &[f32], k: usize, scores: &mut [f32]) {
+    scores.fill(0.0);
+    space.each(i, |coordinate, weight| {
+        let start = coordinate * k;
+        if let Some(row) = centres.get(start..start + k) {
+            for (score, centre) in scores.iter_mut().zip(row) {
+                *score += weight * centre;
+            }
+        }
+    });
+}
+
+/// The best centre for each idea of `part` and its score, over as many
+/// threads as the machine has cores (the result does not depend on how
+/// many).
+fn assign(space: &Space, part: &[usize], centres: &[f32], k: usize) -> Vec<(usize, f32)> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let chunk = vectors.len().div_ceil(threads).max(1);
+    let chunk = part.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = vectors
+        let handles: Vec<_> = part
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     let mut scores = vec![0.0f32; k];
                     part.iter()
-                        .map(|vector| {
-                            centre_scores(vector, centres, k, &mut scores);
+                        .map(|&i| {
+                            centre_scores(space, i, centres, k, &mut scores);
                             scores
                                 .iter()
                                 .enumerate()
@@ -71,24 +116,21 @@ fn assign(vectors: &[Sparse], centres: &[f32], k: usize) -> Vec<(usize, f32)> {
 /// Greedy k-means++ seeding from a fixed seed: each next centre is the best
 /// of a few candidates drawn in proportion to their distance from the
 /// centres so far. Returns the chosen ideas.
-fn seeds(vectors: &[Sparse], usable: &[usize], terms: usize, k: usize) -> Vec<usize> {
+fn seeds(space: &Space, usable: &[usize], k: usize) -> Vec<usize> {
     let mut rng = StdRng::seed_from_u64(GROUP_SEED);
-    let mut dense = vec![0.0f32; terms];
+    let mut dense = vec![0.0f32; space.dimensions()];
     let mut similarity_to = |seed: usize, best: &[f32]| -> (Vec<f32>, f64) {
-        for &(t, w) in &vectors[seed] {
-            dense[t as usize] = w;
-        }
+        space.each(seed, |d, w| dense[d] = w);
         let updated: Vec<f32> = usable
             .iter()
             .zip(best)
             .map(|(&i, &b)| {
-                let s: f32 = vectors[i].iter().map(|&(t, w)| w * dense[t as usize]).sum();
+                let mut s = 0.0f32;
+                space.each(i, |d, w| s += w * dense[d]);
                 s.max(b)
             })
             .collect();
-        for &(t, _) in &vectors[seed] {
-            dense[t as usize] = 0.0;
-        }
+        space.each(seed, |d, _| dense[d] = 0.0);
         let potential = updated.iter().map(|&s| f64::from(1.0 - s).max(0.0)).sum();
         (updated, potential)
     };
@@ -129,28 +171,18 @@ fn seeds(vectors: &[Sparse], usable: &[usize], terms: usize, k: usize) -> Vec<us
 /// Spherical k-means: each idea goes to the centre it is most like, each
 /// centre becomes the normalised sum of its ideas, until nothing moves or
 /// after [`GROUP_ROUNDS`]. Returns each usable idea's group and score.
-pub(super) fn k_means(
-    vectors: &[Sparse],
-    usable: &[usize],
-    terms: usize,
-    k: usize,
-) -> Vec<(usize, f32)> {
-    let chosen = seeds(vectors, usable, terms, k);
+pub(super) fn k_means(space: &Space, usable: &[usize], k: usize) -> Vec<(usize, f32)> {
+    let chosen = seeds(space, usable, k);
     let k = chosen.len();
-    let mut centres = vec![0.0f32; terms * k];
+    let mut centres = vec![0.0f32; space.dimensions() * k];
     for (c, &seed) in chosen.iter().enumerate() {
-        for &(t, w) in &vectors[seed] {
-            centres[t as usize * k + c] = w;
-        }
+        space.each(seed, |d, w| centres[d * k + c] = w);
     }
-    let part: Vec<Sparse> = usable.iter().map(|&i| vectors[i].clone()).collect();
-    let mut assigned = assign(&part, &centres, k);
+    let mut assigned = assign(space, usable, &centres, k);
     for _ in 0..GROUP_ROUNDS {
         centres.fill(0.0);
-        for (vector, &(c, _)) in part.iter().zip(&assigned) {
-            for &(t, w) in vector {
-                centres[t as usize * k + c] += w;
-            }
+        for (&i, &(c, _)) in usable.iter().zip(&assigned) {
+            space.each(i, |d, w| centres[d * k + c] += w);
         }
         let mut norms = vec![0.0f32; k];
         for row in centres.chunks(k) {
@@ -165,7 +197,7 @@ pub(super) fn k_means(
                 }
             }
         }
-        let next = assign(&part, &centres, k);
+        let next = assign(space, usable, &centres, k);
         let moved = next.iter().zip(&assigned).any(|(a, b)| a.0 != b.0);
         assigned = next;
         if !moved {

@@ -2,10 +2,15 @@
 //! hosted model, no network) and the same for the same data:
 //!
 //! - a [`Model`] per corpus: the TF-IDF vectors of [`super::text`] and an
-//!   inverted index (for each term, the ideas that use it);
+//!   inverted index (for each term, the ideas that use it), and, where the
+//!   corpus has them, the ideas' meaning vectors (sentence embeddings, see
+//!   [`Corpus::with_meaning`]);
 //! - the ideas most like one idea: cosine similarity scored through the
 //!   postings of the idea's strongest terms, then checked exactly, each with
-//!   the shared words that explain it. Other ideas of the same submission
+//!   the shared words that explain it. With meaning, the similarity is the
+//!   blend w·words + (1−w)·meaning ([`WORDS_WEIGHT`]): every idea's meaning
+//!   is compared, its words through the postings, and the best candidates
+//!   are checked exactly. Other ideas of the same submission
 //!   are left out: they are on the same page already, and one person
 //!   writing about one subject twice says nothing about the call.
 //!
@@ -26,7 +31,9 @@ use super::text::{Sparse, Term, dot, tf_idf};
 use crate::AppState;
 use crate::limits::{
     SHARED_WORDS, SIMILAR_CANDIDATES, SIMILAR_IDEAS, SIMILAR_MIN_SCORE, SIMILAR_QUERY_TERMS,
+    WORDS_WEIGHT,
 };
+use crate::model::cosine;
 
 /// What is derived from one corpus, computed on first use.
 #[derive(Default)]
@@ -44,10 +51,30 @@ pub struct Model {
     postings: Vec<Vec<(u32, f32)>>,
     /// The position of each submission's first idea in the corpus.
     first_idea: HashMap<String, usize>,
+    /// The ideas' meaning, if the corpus has it.
+    meaning: Option<Meaning>,
+}
+
+/// The ideas' meaning beside their words.
+struct Meaning {
+    /// One unit vector per idea of the corpus, in its order.
+    vectors: Vec<Vec<f32>>,
+    /// The share of the words in a similarity, 0 to 1; the meaning has the
+    /// rest.
+    words_weight: f32,
 }
 
 impl Model {
+    /// Words only: TF-IDF cosine similarity.
     pub fn build(ideas: &[IdeaText]) -> Self {
+        Self::build_with(ideas, None, WORDS_WEIGHT)
+    }
+
+    /// Words and, if given, meaning (one unit vector per idea, as
+    /// [`Corpus::meaning`] holds them), the words weighing `words_weight`
+    /// (0 to 1) in every similarity: [`WORDS_WEIGHT`] in the server, other
+    /// values only to measure (the bench).
+    pub fn build_with(ideas: &[IdeaText], meaning: Option<&[Vec<f32>]>, words_weight: f32) -> Self {
         let built = tf_idf(
             ideas
                 .iter()
@@ -73,6 +100,38 @@ impl Model {
             vectors: built.vectors,
             postings,
             first_idea,
+            meaning: meaning
+                .filter(|m| m.len() == ideas.len())
+                .map(|vectors| Meaning {
+                    vectors: vectors.to_vec(),
+                    words_weight: words_weight.clamp(0.0, 1.0),
+                }),
+        }
+    }
+
+    /// The ideas' meaning vectors and the words' weight, if the model has
+    /// them.
+    pub fn meaning(&self) -> Option<(&[Vec<f32>], f32)> {
+        self.meaning
+            .as_ref()
+            .map(|m| (m.vectors.as_slice(), m.words_weight))
+    }
+
+    /// The similarity of two ideas: the cosine of their words, blended
+    /// with that of their meaning where the model has it.
+    pub fn similarity(&self, a: usize, b: usize) -> f32 {
+        let (Some(va), Some(vb)) = (self.vectors.get(a), self.vectors.get(b)) else {
+            return 0.0;
+        };
+        let words = dot(va, vb);
+        match &self.meaning {
+            None => words,
+            Some(m) => match (m.vectors.get(a), m.vectors.get(b)) {
+                (Some(ma), Some(mb)) => {
+                    m.words_weight * words + (1.0 - m.words_weight) * cosine(ma, mb)
+                }
+                _ => words,
+            },
         }
     }
 
@@ -105,6 +164,16 @@ impl Model {
                 }
             }
         }
+        // With meaning, every idea's meaning counts: an idea that says the
+        // same in other words shares no term.
+        if let Some(m) = &self.meaning
+            && let Some(own) = m.vectors.get(of)
+        {
+            let w = m.words_weight;
+            for (score, other) in partial.iter_mut().zip(&m.vectors) {
+                *score = w * *score + (1.0 - w) * cosine(own, other);
+            }
+        }
         let mut candidates: Vec<(u32, f32)> = partial
             .iter()
             .enumerate()
@@ -117,12 +186,15 @@ impl Model {
             candidates.truncate(SIMILAR_CANDIDATES);
         }
         candidates.sort_by(best_first);
-        // The exact cosine of the candidates, over all their terms.
+        // The exact similarity of the candidates, over all their terms.
         let mut scored: Vec<(usize, f32)> = candidates
             .into_iter()
             .filter_map(|(idea, _)| {
                 let vector = self.vectors.get(idea as usize)?;
-                Some((idea as usize, dot(query, vector)))
+                Some(match self.meaning {
+                    None => (idea as usize, dot(query, vector)),
+                    Some(_) => (idea as usize, self.similarity(of, idea as usize)),
+                })
             })
             .filter(|&(_, score)| score >= SIMILAR_MIN_SCORE)
             .collect();
@@ -161,7 +233,8 @@ impl Model {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Neighbour {
     pub position: usize,
-    /// Cosine similarity, 0 to 1.
+    /// Cosine similarity, 0 to 1 (blended with meaning where the model has
+    /// it).
     pub score: f32,
     /// The shared words that weigh most.
     pub words: Vec<String>,
@@ -179,10 +252,11 @@ pub(super) async fn ready(corpus: &Arc<Corpus>, with_groups: bool) -> Result<(),
         let held = corpus.similarity();
         let model = held.model.get_or_init(|| {
             let started = std::time::Instant::now();
-            let model = Model::build(&corpus.ideas);
+            let model = Model::build_with(&corpus.ideas, corpus.meaning(), WORDS_WEIGHT);
             tracing::info!(
                 ideas = corpus.ideas.len(),
                 terms = model.terms.len(),
+                meaning = model.meaning.is_some(),
                 ms = started.elapsed().as_millis(),
                 "similarity model built"
             );

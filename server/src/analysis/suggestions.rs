@@ -41,7 +41,7 @@ pub struct Suggestion {
 
 /// The codes of the ideas most like the idea at `position` among the coded
 /// ones (`coded`: codes by position), minus `refused` codes.
-fn suggest(
+pub fn suggest(
     corpus: &Corpus,
     model: &Model,
     position: usize,

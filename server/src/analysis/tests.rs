@@ -149,3 +149,175 @@ fn the_number_of_groups_grows_slowly_and_is_capped() {
     assert_eq!(group_count(300), 13);
     assert_eq!(group_count(100_000), MAX_GROUPS);
 }
+
+/// A meaning vector for a subject: mostly one direction of its own, a
+/// little of the idea's own, at unit length.
+fn meaning_of(subject: usize, idea: usize) -> Vec<f32> {
+    let mut v = vec![0.0f32; crate::model::DIMENSIONS];
+    v[subject] = 1.0;
+    v[100 + idea] = 0.3;
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.into_iter().map(|x| x / norm).collect()
+}
+
+fn version() -> crate::storage::PublicationVersion {
+    crate::storage::PublicationVersion {
+        staff_changes: 0,
+        submissions: 0,
+    }
+}
+
+/// Ideas on three subjects each written in words of its own, so that
+/// words alone cannot tell the subjects apart: the words repeat across
+/// subjects (each idea's words are those of idea n % 4), the meaning
+/// follows the subject (n % 3).
+fn said_differently() -> (Vec<IdeaText>, Vec<Vec<f32>>) {
+    let phrasings = [
+        "somewhere stable to live after leaving care",
+        "an adult who sticks around for years",
+        "carers paid properly for the work they do",
+        "rooms and keys and rent that can be afforded",
+    ];
+    let ideas: Vec<IdeaText> = (0..24)
+        .map(|n| {
+            idea(
+                &format!("REF-{n:04}"),
+                0,
+                "",
+                &format!("{} number{n}", phrasings[n % 4]),
+            )
+        })
+        .collect();
+    let meaning = (0..24).map(|n| meaning_of(n % 3, n)).collect();
+    (ideas, meaning)
+}
+
+#[test]
+fn a_corpus_has_meaning_only_with_one_finite_vector_of_the_models_size_per_idea() {
+    let (ideas, meaning) = said_differently();
+    let whole = super::corpus::Corpus::with_meaning(version(), ideas.clone(), meaning.clone());
+    assert_eq!(whole.meaning().map(<[_]>::len), Some(24));
+
+    let mut one_missing = meaning.clone();
+    one_missing.pop();
+    let mut one_short = meaning.clone();
+    one_short[3].truncate(10);
+    let mut one_not_finite = meaning.clone();
+    one_not_finite[5][0] = f32::NAN;
+    let mut one_zero = meaning;
+    one_zero[7] = vec![0.0; crate::model::DIMENSIONS];
+    for wrong in [one_missing, one_short, one_not_finite, one_zero] {
+        let corpus = super::corpus::Corpus::with_meaning(version(), ideas.clone(), wrong);
+        assert!(corpus.meaning().is_none());
+    }
+    assert!(
+        super::corpus::Corpus::new(version(), ideas)
+            .meaning()
+            .is_none()
+    );
+}
+
+#[test]
+fn meaning_vectors_are_kept_at_unit_length() {
+    let (ideas, mut meaning) = said_differently();
+    for x in &mut meaning[0] {
+        *x *= 3.0;
+    }
+    let corpus = super::corpus::Corpus::with_meaning(version(), ideas, meaning);
+    let first = &corpus.meaning().expect("the vectors are usable")[0];
+    let norm = first.iter().map(|x| x * x).sum::<f32>().sqrt();
+    assert!((norm - 1.0).abs() < 1e-5, "{norm}");
+}
+
+#[test]
+fn the_similarity_of_two_ideas_blends_their_words_and_their_meaning_by_the_weight() {
+    let (ideas, meaning) = said_differently();
+    let words = Model::build(&ideas);
+    let blended = Model::build_with(&ideas, Some(&meaning), 0.3);
+    for (a, b) in [(0, 4), (0, 3), (1, 2), (5, 9)] {
+        let expected =
+            0.3 * words.similarity(a, b) + 0.7 * crate::model::cosine(&meaning[a], &meaning[b]);
+        assert!((blended.similarity(a, b) - expected).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn ideas_that_mean_the_same_in_other_words_are_similar_only_with_meaning() {
+    let (ideas, meaning) = said_differently();
+    // Idea 0 is on subject 0, in the words of phrasing 0; idea 3 is on
+    // subject 0 too, in the words of phrasing 3, which it shares with no
+    // idea of subject 0 before it.
+    let words = Model::build(&ideas);
+    assert!(words.nearest(0, 5, |i| i == 3).is_empty());
+    let blended = Model::build_with(&ideas, Some(&meaning), crate::limits::WORDS_WEIGHT);
+    let near = blended.nearest(0, 5, |_| true);
+    assert_eq!(near.len(), 5);
+    assert!(near.iter().all(|n| n.position % 3 == 0), "{near:?}");
+    assert!(!blended.nearest(0, 5, |i| i == 3).is_empty());
+}
+
+#[test]
+fn groups_with_meaning_follow_the_meaning_and_are_named_by_words_their_ideas_use() {
+    let (ideas, meaning) = said_differently();
+    let model = Model::build_with(&ideas, Some(&meaning), crate::limits::WORDS_WEIGHT);
+    let groups = super::groups::group_in(&model, &ideas, Some(3));
+    assert_eq!(groups.groups.len(), 3, "{groups:?}");
+    assert!(groups.other.is_empty(), "{groups:?}");
+    for g in &groups.groups {
+        let subjects: HashSet<usize> = g.members.iter().map(|m| m % 3).collect();
+        assert_eq!(subjects.len(), 1, "{groups:?}");
+        for word in &g.words {
+            let used = g
+                .members
+                .iter()
+                .filter(|&&m| ideas[m].description.to_lowercase().contains(word.as_str()))
+                .count();
+            assert!(used >= 2, "{word} names a group its ideas do not use");
+        }
+    }
+}
+
+#[test]
+fn without_meaning_similar_ideas_and_groups_are_those_of_words_alone() {
+    let ideas = planted();
+    let words = Model::build(&ideas);
+    let none = Model::build_with(&ideas, None, 0.2);
+    assert!(none.meaning().is_none());
+    assert_eq!(group(&words, &ideas), group(&none, &ideas));
+    for of in 0..ideas.len() {
+        assert_eq!(
+            words.nearest(of, SIMILAR_IDEAS, |_| true),
+            none.nearest(of, SIMILAR_IDEAS, |_| true)
+        );
+    }
+}
+
+#[test]
+fn a_code_is_suggested_from_ideas_that_mean_the_same_in_other_words() {
+    use std::collections::HashMap;
+    let (ideas, meaning) = said_differently();
+    let corpus = super::corpus::Corpus::with_meaning(version(), ideas.clone(), meaning);
+    let model = Model::build_with(&ideas, corpus.meaning(), crate::limits::WORDS_WEIGHT);
+    // Ideas of subject 0 carry code 10, the others code 20. Idea 3 (subject
+    // 0) is to be coded: of the ideas using its words (7, 11, 15, 19, 23),
+    // only 15 is on its subject.
+    let coded: HashMap<usize, Vec<i64>> = (0..24)
+        .filter(|&i| i != 3)
+        .map(|i| (i, vec![if i % 3 == 0 { 10 } else { 20 }]))
+        .collect();
+    let code = |id: i64| crate::codebook::model::Code {
+        id,
+        call: "c".to_owned(),
+        name: format!("code {id}"),
+        description: String::new(),
+        parent: None,
+        created_by: "test".to_owned(),
+        created_at: String::new(),
+    };
+    let codes = [code(10), code(20)];
+    let with = super::suggestions::suggest(&corpus, &model, 3, &coded, &codes, &HashSet::new());
+    assert_eq!(with.first().map(|s| s.code), Some(10), "{with:?}");
+    let words = Model::build(&ideas);
+    let without = super::suggestions::suggest(&corpus, &words, 3, &coded, &codes, &HashSet::new());
+    assert_eq!(without.first().map(|s| s.code), Some(20), "{without:?}");
+}

@@ -15,6 +15,7 @@
 //!        cfi-bench --campaigns [--copies 2000,4000,20000] [--others 1000]
 //!        cfi-bench --safeguarding [--model-dir DIR]
 //!        cfi-bench --embeddings [--count 2000] [--model-dir DIR]
+//!        cfi-bench --quality [--model-dir DIR] [--weights 0.3,0.7]
 //!
 //! Soak mode sends submissions at a steady rate and prints, every period, the
 //! server's resident memory and the period's latency percentiles, so growth
@@ -63,13 +64,22 @@
 //! beside a run without the worker, with the server's resident memory (see
 //! [`embeddings`]). The other modes run the server with `embed_ideas =
 //! false`, so their figures do not include background reading.
+//!
+//! Quality mode measures groups, similar ideas and suggested codes against
+//! people's codes on real public text (patient comments coded by NHS
+//! staff): words alone, meaning alone and their blend, in one run, with
+//! the groups' NMI and ARI, the same-label precision of the 5 most similar
+//! ideas and how often the first suggested code is right (see
+//! [`quality`]).
 
 mod admin;
+mod agreement;
 mod analysis;
 mod campaigns;
 mod embeddings;
 mod load;
 mod published;
+mod quality;
 mod safeguarding;
 
 use std::path::{Path, PathBuf};
@@ -153,6 +163,13 @@ struct Args {
     /// seeded submissions beside the same without it.
     #[arg(long, conflicts_with_all = ["admin", "published", "analysis", "campaigns", "safeguarding"])]
     embeddings: bool,
+    /// Quality mode: the analyses against people's codes on real public
+    /// text, words beside meaning and their blend, no server.
+    #[arg(long, conflicts_with_all = ["admin", "published", "analysis", "campaigns", "safeguarding", "embeddings"])]
+    quality: bool,
+    /// Quality mode: more words' weights to measure, beside the server's.
+    #[arg(long, value_delimiter = ',', value_name = "W,W")]
+    weights: Vec<f32>,
     /// Where the model's files are (default: the cache setup.sh fills).
     #[arg(long, value_name = "DIR")]
     model_dir: Option<PathBuf>,
@@ -310,6 +327,9 @@ async fn main() -> Result<(), String> {
     }
     if args.safeguarding {
         return safeguarding::safeguarding_bench(&args).await;
+    }
+    if args.quality {
+        return quality::quality_bench(&args).await;
     }
     let binary: PathBuf = bench.with_file_name("cfi-server");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
