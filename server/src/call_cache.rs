@@ -78,4 +78,18 @@ impl<T> CallCache<T> {
             Some((version, Arc::clone(&built)));
         Ok(built)
     }
+
+    /// Drops what is held for `call`, so the next [`CallCache::get`] loads
+    /// it again (what it was derived from changed without the call's state
+    /// moving on: the analyses' meaning vectors arriving).
+    pub fn forget(&self, call: &str) {
+        if let Some(entry) = self
+            .calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(call)
+        {
+            *entry.latest.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
+    }
 }

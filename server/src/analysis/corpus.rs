@@ -33,6 +33,9 @@ pub struct Corpus {
     /// One unit meaning vector per idea, in the order of `ideas`, if every
     /// idea has one (see [`Corpus::with_meaning`]).
     meaning: Option<Vec<Vec<f32>>>,
+    /// Loaded while some of its ideas were still waiting to be read for
+    /// meaning: loaded again once they are.
+    meaning_pending: bool,
     /// Similar ideas and groups, computed on first use.
     similarity: super::similar::Similarity,
     /// The campaigns found in these ideas, computed on first use.
@@ -46,6 +49,7 @@ impl Corpus {
             version,
             ideas,
             meaning: None,
+            meaning_pending: false,
             similarity: super::similar::Similarity::default(),
             campaigns: OnceLock::new(),
         }
@@ -103,12 +107,37 @@ impl Corpus {
 /// The corpus of every call, the latest state of each.
 pub type CorpusCache = CallCache<Corpus>;
 
-/// The call's corpus in its current state, loaded if what is held is older.
+/// The call's corpus in its current state, loaded if what is held is older
+/// or was loaded before its ideas' meaning vectors were all stored.
 /// The caller checks that the call exists.
 pub async fn corpus(state: &AppState, call: &str) -> Result<Arc<Corpus>, AnalysisError> {
+    let held = load(state, call).await?;
+    if held.meaning_pending
+        && crate::embeddings::persistence::waiting(&state.storage, call).await? == 0
+    {
+        state.analysis.forget(call);
+        return load(state, call).await;
+    }
+    Ok(held)
+}
+
+/// Whether this server reads ideas for meaning (the model is loaded and
+/// `embed_ideas` is on): then the corpus uses the stored vectors.
+fn reads_meaning(state: &AppState) -> bool {
+    state.model.is_some() && state.config.embed_ideas
+}
+
+async fn load(state: &AppState, call: &str) -> Result<Arc<Corpus>, AnalysisError> {
     state
         .analysis
         .get(&state.storage, call, |version| async move {
+            // Counted before the vectors are read: a submission read in
+            // between is counted as waiting, and the corpus is loaded again.
+            let waiting = if reads_meaning(state) {
+                crate::embeddings::persistence::waiting(&state.storage, call).await?
+            } else {
+                0
+            };
             let submissions = state.storage.list(call).await?;
             let moderation = ModerationState::by_reference(
                 &crate::moderation::persistence::call_actions(&state.storage, call).await?,
@@ -127,7 +156,22 @@ pub async fn corpus(state: &AppState, call: &str) -> Result<Arc<Corpus>, Analysi
                     description: i.description,
                 }));
             }
-            Ok(Corpus::new(version, ideas))
+            if !reads_meaning(state) {
+                return Ok(Corpus::new(version, ideas));
+            }
+            let mut vectors =
+                crate::embeddings::persistence::for_call(&state.storage, call, crate::model::NAME)
+                    .await?;
+            let meaning: Option<Vec<Vec<f32>>> = ideas
+                .iter()
+                .map(|i| vectors.remove(&(i.reference.clone(), i.idea)))
+                .collect();
+            let mut corpus = match meaning {
+                Some(meaning) => Corpus::with_meaning(version, ideas, meaning),
+                None => Corpus::new(version, ideas),
+            };
+            corpus.meaning_pending = corpus.meaning.is_none() && waiting > 0;
+            Ok(corpus)
         })
         .await
 }

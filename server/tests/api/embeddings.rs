@@ -223,3 +223,88 @@ async fn workers_taking_at_the_same_time_never_take_the_same_submission() {
     b.close().await;
     app.stop().await;
 }
+
+/// Submits one idea and returns its reference.
+async fn one_idea(app: &TestApp, title: &str, description: &str) -> String {
+    let mut body = valid_body();
+    body["ideas"] = json!([{"title": title, "theme": null, "description": description}]);
+    submit_ok(app, &body).await
+}
+
+async fn similar_to(app: &TestApp, reference: &str) -> Vec<String> {
+    let found: Value = app
+        .client
+        .get(app.url(&format!(
+            "/api/admin/submissions/{reference}/similar?idea=1"
+        )))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    found["similar"]
+        .as_array()
+        .expect("similar")
+        .iter()
+        .map(|s| s["reference"].as_str().expect("reference").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn once_every_idea_is_read_similar_ideas_find_the_same_meaning_in_other_words() {
+    let app = spawn_app_with(Options {
+        embed_ideas: true,
+        ..Options::default()
+    })
+    .await;
+    let grandparents = one_idea(
+        &app,
+        "Money for grandparents",
+        "Grandparents bringing up their grandchildren get nothing to help them.",
+    )
+    .await;
+    let kinship = one_idea(
+        &app,
+        "Allowance for kinship carers",
+        "Relatives who care for a child should receive a weekly payment.",
+    )
+    .await;
+    one_idea(
+        &app,
+        "Faster broadband",
+        "Rural villages should have fibre internet connections.",
+    )
+    .await;
+    let db = storage(&app).await;
+    vectors_of(&db, "open-call", 3).await;
+    assert!(
+        similar_to(&app, &grandparents).await.contains(&kinship),
+        "the idea that says the same in other words is similar"
+    );
+    db.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_reading_for_meaning_similar_ideas_compare_words_only() {
+    let app = spawn_app().await;
+    let grandparents = one_idea(
+        &app,
+        "Money for grandparents",
+        "Grandparents bringing up their grandchildren get nothing to help them.",
+    )
+    .await;
+    let kinship = one_idea(
+        &app,
+        "Allowance for kinship carers",
+        "Relatives who care for a child should receive a weekly payment.",
+    )
+    .await;
+    assert!(
+        !similar_to(&app, &grandparents).await.contains(&kinship),
+        "no word in common: not similar by words"
+    );
+    app.stop().await;
+}
