@@ -48,6 +48,10 @@ target/server/cfi-bench --analysis --engine postgres --count 100000
 # Groups, similar ideas and suggested codes against people's codes on real
 # public text (patient comments coded by NHS staff): words, meaning, blend.
 target/server/cfi-bench --quality
+# The embeddings worker: ideas read per second at each thread count, and
+# submission latency at a steady rate while it reads a backlog of 2,000
+# seeded submissions, beside the same without it, with resident memory.
+target/server/cfi-bench --embeddings --count 2000
 # Campaign detection alone over one campaign of 2,000, 4,000 and 20,000
 # near-copies with small edits beside 1,000 other ideas, each in a fresh
 # process: its time and peak memory, beside the time only to sign the texts.
