@@ -58,7 +58,7 @@ pub struct Model {
 /// The ideas' meaning beside their words.
 struct Meaning {
     /// One unit vector per idea of the corpus, in its order.
-    vectors: Vec<Vec<f32>>,
+    vectors: Arc<[Vec<f32>]>,
     /// The share of the words in a similarity, 0 to 1; the meaning has the
     /// rest.
     words_weight: f32,
@@ -74,7 +74,11 @@ impl Model {
     /// [`Corpus::meaning`] holds them), the words weighing `words_weight`
     /// (0 to 1) in every similarity: [`WORDS_WEIGHT`] in the server, other
     /// values only to measure (the bench).
-    pub fn build_with(ideas: &[IdeaText], meaning: Option<&[Vec<f32>]>, words_weight: f32) -> Self {
+    pub fn build_with(
+        ideas: &[IdeaText],
+        meaning: Option<Arc<[Vec<f32>]>>,
+        words_weight: f32,
+    ) -> Self {
         let built = tf_idf(
             ideas
                 .iter()
@@ -103,7 +107,7 @@ impl Model {
             meaning: meaning
                 .filter(|m| m.len() == ideas.len())
                 .map(|vectors| Meaning {
-                    vectors: vectors.to_vec(),
+                    vectors,
                     words_weight: words_weight.clamp(0.0, 1.0),
                 }),
         }
@@ -112,9 +116,7 @@ impl Model {
     /// The ideas' meaning vectors and the words' weight, if the model has
     /// them.
     pub fn meaning(&self) -> Option<(&[Vec<f32>], f32)> {
-        self.meaning
-            .as_ref()
-            .map(|m| (m.vectors.as_slice(), m.words_weight))
+        self.meaning.as_ref().map(|m| (&*m.vectors, m.words_weight))
     }
 
     /// The similarity of two ideas: the cosine of their words, blended
@@ -170,7 +172,7 @@ impl Model {
             && let Some(own) = m.vectors.get(of)
         {
             let w = m.words_weight;
-            for (score, other) in partial.iter_mut().zip(&m.vectors) {
+            for (score, other) in partial.iter_mut().zip(m.vectors.iter()) {
                 *score = w * *score + (1.0 - w) * cosine(own, other);
             }
         }
@@ -252,7 +254,7 @@ pub(super) async fn ready(corpus: &Arc<Corpus>, with_groups: bool) -> Result<(),
         let held = corpus.similarity();
         let model = held.model.get_or_init(|| {
             let started = std::time::Instant::now();
-            let model = Model::build_with(&corpus.ideas, corpus.meaning(), WORDS_WEIGHT);
+            let model = Model::build_with(&corpus.ideas, corpus.shared_meaning(), WORDS_WEIGHT);
             tracing::info!(
                 ideas = corpus.ideas.len(),
                 terms = model.terms.len(),

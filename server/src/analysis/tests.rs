@@ -233,7 +233,7 @@ fn meaning_vectors_are_kept_at_unit_length() {
 fn the_similarity_of_two_ideas_blends_their_words_and_their_meaning_by_the_weight() {
     let (ideas, meaning) = said_differently();
     let words = Model::build(&ideas);
-    let blended = Model::build_with(&ideas, Some(&meaning), 0.3);
+    let blended = Model::build_with(&ideas, Some(meaning.clone().into()), 0.3);
     for (a, b) in [(0, 4), (0, 3), (1, 2), (5, 9)] {
         let expected =
             0.3 * words.similarity(a, b) + 0.7 * crate::model::cosine(&meaning[a], &meaning[b]);
@@ -249,7 +249,11 @@ fn ideas_that_mean_the_same_in_other_words_are_similar_only_with_meaning() {
     // idea of subject 0 before it.
     let words = Model::build(&ideas);
     assert!(words.nearest(0, 5, |i| i == 3).is_empty());
-    let blended = Model::build_with(&ideas, Some(&meaning), crate::limits::WORDS_WEIGHT);
+    let blended = Model::build_with(
+        &ideas,
+        Some(meaning.clone().into()),
+        crate::limits::WORDS_WEIGHT,
+    );
     let near = blended.nearest(0, 5, |_| true);
     assert_eq!(near.len(), 5);
     assert!(near.iter().all(|n| n.position % 3 == 0), "{near:?}");
@@ -259,7 +263,11 @@ fn ideas_that_mean_the_same_in_other_words_are_similar_only_with_meaning() {
 #[test]
 fn groups_with_meaning_follow_the_meaning_and_are_named_by_words_their_ideas_use() {
     let (ideas, meaning) = said_differently();
-    let model = Model::build_with(&ideas, Some(&meaning), crate::limits::WORDS_WEIGHT);
+    let model = Model::build_with(
+        &ideas,
+        Some(meaning.clone().into()),
+        crate::limits::WORDS_WEIGHT,
+    );
     let groups = super::groups::group_in(&model, &ideas, Some(3));
     assert_eq!(groups.groups.len(), 3, "{groups:?}");
     assert!(groups.other.is_empty(), "{groups:?}");
@@ -297,7 +305,7 @@ fn a_code_is_suggested_from_ideas_that_mean_the_same_in_other_words() {
     use std::collections::HashMap;
     let (ideas, meaning) = said_differently();
     let corpus = super::corpus::Corpus::with_meaning(version(), ideas.clone(), meaning);
-    let model = Model::build_with(&ideas, corpus.meaning(), crate::limits::WORDS_WEIGHT);
+    let model = Model::build_with(&ideas, corpus.shared_meaning(), crate::limits::WORDS_WEIGHT);
     // Ideas of subject 0 carry code 10, the others code 20. Idea 3 (subject
     // 0) is to be coded: of the ideas using its words (7, 11, 15, 19, 23),
     // only 15 is on its subject.

@@ -179,6 +179,15 @@ pub async fn waiting(db: &Storage, call: &str) -> Result<i64, StorageError> {
     .map_err(Into::into)
 }
 
+/// Submissions still to be read, over every call (the dashboard's count).
+pub async fn queued(db: &Storage) -> Result<i64, StorageError> {
+    Sql::new("SELECT count(*) AS n FROM embedding_queue")
+        .fetch_one(db)
+        .await?
+        .try_get("n")
+        .map_err(Into::into)
+}
+
 /// Submissions queued and ideas stored, over every call.
 pub async fn totals(db: &Storage) -> Result<Totals, StorageError> {
     let row = Sql::new(

@@ -2,7 +2,11 @@
 //! and the analysis pages' times.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use cfi_server::embeddings::{idea_text, persistence};
+use cfi_server::model::{Model, Priority, default_dir};
+use cfi_server::storage::Storage;
 
 use crate::admin::seeded_with;
 use crate::{Args, TOKEN, ms, percentile, proc_status_kib, rss_kib, start_server};
@@ -14,6 +18,92 @@ struct Truth {
     reference: String,
     idea: u64,
     campaign: Option<u64>,
+}
+
+/// Ideas the model reads for real in `--meaning` mode; see [`give_meaning`].
+const MEANING_READ: usize = 1_000;
+
+/// Gives every seeded idea a stored meaning vector, through the
+/// embeddings queue and store the worker uses, so the analyses are timed as
+/// on a server that has read them all. The model reads the first
+/// [`MEANING_READ`] ideas; reading 100,000 takes hours (the embeddings mode
+/// measures that), so each later idea gets the vector of one of those, in
+/// turn, moved by noise (cosine about 0.9 to it): the analyses' time
+/// depends on how many vectors there are and their length, not on which.
+async fn give_meaning(args: &Args, config_path: &Path) -> Result<(usize, usize), String> {
+    let config = std::fs::read_to_string(config_path).map_err(|e| e.to_string())?;
+    let url = config
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("database_url = \"")?
+                .strip_suffix('"')
+        })
+        .ok_or("the bench's configuration names no database")?;
+    let storage = Storage::open(url).await.map_err(|e| e.to_string())?;
+    let model_dir = args.model_dir.clone().unwrap_or_else(default_dir);
+    let model = Model::load(&model_dir, 1).map_err(|e| e.to_string())?;
+    let mut read: Vec<Vec<f32>> = Vec::new();
+    let mut stored = 0;
+    // xorshift: the same noise on every run, no dependency for it.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 40) as f32 / (1u64 << 24) as f32 * 0.088 - 0.044
+    };
+    loop {
+        let batch = persistence::take(&storage, Duration::from_secs(3600), 512)
+            .await
+            .map_err(|e| e.to_string())?;
+        if batch.is_empty() {
+            break;
+        }
+        for taken in batch {
+            let texts: Vec<String> = taken
+                .ideas
+                .iter()
+                .map(|i| idea_text(&i.title, &i.description))
+                .collect();
+            let vectors = if read.len() < MEANING_READ {
+                let vectors = model
+                    .embed_blocking(texts, Priority::Background)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                read.extend(vectors.iter().cloned());
+                vectors
+            } else {
+                (0..texts.len())
+                    .map(|k| {
+                        let base = &read[(stored + k) % read.len()];
+                        let moved: Vec<f32> = base.iter().map(|x| x + noise()).collect();
+                        let norm = moved.iter().map(|x| x * x).sum::<f32>().sqrt();
+                        moved.into_iter().map(|x| x / norm).collect()
+                    })
+                    .collect()
+            };
+            persistence::store(
+                &storage,
+                taken.submission_id,
+                cfi_server::model::NAME,
+                &vectors,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            stored += vectors.len();
+        }
+    }
+    // The server about to start reads the vectors with the model loaded.
+    let with_model = config.replace(
+        "embed_ideas = false",
+        &format!(
+            "embed_ideas = true\nmodel_dir = \"{}\"",
+            model_dir.display()
+        ),
+    );
+    std::fs::write(config_path, with_model).map_err(|e| e.to_string())?;
+    Ok((read.len().min(stored), stored))
 }
 
 /// B-cubed precision and recall of `detected` against `planted`, both
@@ -77,6 +167,16 @@ pub(crate) async fn analysis_bench(args: &Args, binary: &Path, dir: &Path) -> Re
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()
         .map_err(|e| format!("truth: {e}"))?;
+    if args.meaning {
+        let started = Instant::now();
+        let (read, stored) = give_meaning(args, &config_path).await?;
+        println!(
+            "meaning: {stored} ideas given a stored vector in {:.0} s ({read} read by the model, \
+             the others a read one's vector moved by noise); the analyses below blend words and \
+             meaning",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let mut server = start_server(binary, &config_path).await?;
     let http = reqwest::Client::new();
     let address = server.address.clone();

@@ -144,6 +144,10 @@ struct Args {
     /// `--count` ideas, and the analysis pages' times.
     #[arg(long, conflicts_with_all = ["admin", "published"])]
     analysis: bool,
+    /// Analysis mode: every idea read for meaning before the pages are
+    /// timed, as on a server with the model that has read them all.
+    #[arg(long, requires = "analysis")]
+    meaning: bool,
     /// Published mode: concurrent readers of each format.
     #[arg(long, default_value_t = 96, value_name = "N")]
     readers: usize,

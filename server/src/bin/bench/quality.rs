@@ -95,7 +95,7 @@ pub(crate) async fn quality_bench(args: &Args) -> Result<(), String> {
             .map(serde_json::from_str)
             .collect::<Result<_, _>>()
             .map_err(|e| format!("{name}: {e}"))?;
-        let meaning = embedded(&model, &weights_digest, &rows)?;
+        let meaning: std::sync::Arc<[Vec<f32>]> = embedded(&model, &weights_digest, &rows)?.into();
         let mut methods: Vec<(String, Option<f32>)> = vec![
             ("words".to_owned(), None),
             ("meaning".to_owned(), Some(0.0)),
@@ -107,7 +107,11 @@ pub(crate) async fn quality_bench(args: &Args) -> Result<(), String> {
         let labels = label_ids(&rows);
         for (method, weight) in methods {
             let started = Instant::now();
-            let f = measure(&rows, &labels, weight.map(|w| (meaning.as_slice(), w)));
+            let f = measure(
+                &rows,
+                &labels,
+                weight.map(|w| (std::sync::Arc::clone(&meaning), w)),
+            );
             println!(
                 "{:<15} {:<14} {:>6.3} {:>6.3} {:>6} {:>6.3} {:>6.2} {:>11.3} {:>5.3}/{:.3}   ({:.1} s)",
                 name,
@@ -191,7 +195,11 @@ fn read_cache(path: &Path, count: usize) -> Option<Vec<Vec<f32>>> {
 
 /// One method's figures: words alone if `meaning` is `None`, else the
 /// meaning vectors with the words weighing `w`.
-fn measure(rows: &[Row], labels: &[usize], meaning: Option<(&[Vec<f32>], f32)>) -> Figures {
+fn measure(
+    rows: &[Row],
+    labels: &[usize],
+    meaning: Option<(std::sync::Arc<[Vec<f32>]>, f32)>,
+) -> Figures {
     let ideas: Vec<IdeaText> = rows
         .iter()
         .enumerate()

@@ -145,9 +145,7 @@ pub async fn show(
         alerts,
         model_loaded: state.model.is_some(),
         reading: if state.config.embed_ideas {
-            crate::embeddings::persistence::totals(&state.storage)
-                .await?
-                .queued
+            crate::embeddings::persistence::queued(&state.storage).await?
         } else {
             0
         },
