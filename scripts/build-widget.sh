@@ -141,9 +141,11 @@ for f in dist/embed.js dist/assets/"$version"/*; do
   brotli_file "$f"
 done
 
+# The loader: 2 KB for loading the form, and half a kilobyte more for the
+# link to the review's own form where the form cannot run.
 loader_gz=$(wc -c <dist/embed.js.gz)
-if [ "$loader_gz" -gt 2048 ]; then
-  echo "embed.js is $loader_gz bytes gzipped, over the 2 KB budget" >&2
+if [ "$loader_gz" -gt 2560 ]; then
+  echo "embed.js is $loader_gz bytes gzipped, over the 2.5 KB budget" >&2
   exit 1
 fi
 # What a visitor downloads before the first control is usable (brotli: the
@@ -156,9 +158,11 @@ fi
 # Building every view node by node, so no HTML string reaches innerHTML on
 # pages that enforce Trusted Types, costs about 3.3 KB of it. The first
 # screen also says, when a retry was refused because the review team erased
-# what was sent, that the draft was cleared (about 0.4 KB).
-first_screen_budget=82500
-whole_form_budget=140000
+# what was sent, that the draft was cleared (about 0.4 KB). Taking every
+# question and heading from the rules crate, which the server's own form
+# shares, costs about 0.15 KB.
+first_screen_budget=82700
+whole_form_budget=140200
 one_wasm_budget=124500
 dir="dist/assets/$version"
 first_files=("$dir/cfi_widget_bg.wasm.br" "$dir/cfi_widget.js.br" "$dir/widget.css.br")

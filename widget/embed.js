@@ -1,5 +1,5 @@
 /*! Call for Ideas embed loader. Usage:
- <div id="call-for-ideas"></div>
+ <div id="call-for-ideas"><a href="https://REVIEW-HOST/calls/call-for-ideas/form">Send your ideas</a></div>
  <script src="https://REVIEW-HOST/embed.js" data-call="call-for-ideas"
    data-partner="become" data-target="#call-for-ideas" defer></script>
  Optional: data-accent="#e4003b". Several widgets may share a page. */
@@ -26,10 +26,39 @@
     host.style.minHeight = "0px";
   }
 
-  function fail(host, message) {
+  // What a person reads when the form cannot run here, before the link to
+  // the review's own form (which needs no script at all).
+  var NO_WASM = "This form cannot run in this browser, for example when WebAssembly is turned off for safety.";
+  var NOT_LOADED = "The form could not be loaded. Check your connection and reload the page.";
+  var NOT_STARTED = "The form could not start in this browser.";
+  var LINK = "Send your ideas on the review's own form";
+
+  // The review's own form for this call, from this partner's page.
+  function formUrl(base, call, partner) {
+    return base + "/calls/" + encodeURIComponent(call) + "/form" + (partner ? "?partner=" + encodeURIComponent(partner) : "");
+  }
+
+  // Replaces what is in `host` (the partner's own link, for people without
+  // JavaScript, or the reserve) with a sentence and a link to the review's
+  // own form in the same tab, built with DOM methods only, and says why in
+  // `cfi:error` (`no-webassembly`, `load-failed`).
+  function fail(host, code, message, href) {
     free(host);
-    host.textContent = message;
-    host.dispatchEvent(new CustomEvent("cfi:error", { bubbles: true, composed: true, detail: { kind: "load", message: message } }));
+    while (host.firstChild) host.removeChild(host.firstChild);
+    var p = d.createElement("p");
+    p.textContent = message + " ";
+    var link = d.createElement("a");
+    link.href = href;
+    link.textContent = LINK + ".";
+    p.appendChild(link);
+    host.appendChild(p);
+    host.dispatchEvent(new CustomEvent("cfi:error", { bubbles: true, composed: true, detail: { kind: "load", code: code, message: message, href: href } }));
+  }
+
+  // A request for the form's files failed (rather than the browser failing
+  // to start them): only then is the connection worth checking.
+  function requestFailed(error) {
+    return !!(error && error.cfiRequest);
   }
 
   // The room (px) the first screen takes in `host`: the demo call's start
@@ -54,9 +83,17 @@
     var dir = base + "/assets/" + VERSION + "/";
     var f = G.files[base];
     if (!f) {
+      var failed = function (e) {
+        var error = e instanceof Error ? e : new Error(String(e));
+        error.cfiRequest = true;
+        throw error;
+      };
       f = G.files[base] = {
-        wasm: fetch(dir + "cfi_widget_bg.wasm", { credentials: "omit" }),
-        glue: import(dir + "cfi_widget.js"),
+        wasm: fetch(dir + "cfi_widget_bg.wasm", { credentials: "omit" }).then(function (r) {
+          if (!r.ok) failed("HTTP " + r.status);
+          return r;
+        }, failed),
+        glue: import(dir + "cfi_widget.js").catch(failed),
       };
       // A failure is reported when a form needs these, not while warming.
       f.wasm.catch(Boolean);
@@ -77,8 +114,11 @@
     if (!G.loads[base]) {
       var f = files(base, true);
       G.loads[base] = f.glue.then(function (m) {
-        return m.default({ module_or_path: f.wasm }).then(function () {
-          return m;
+        // A failed download is told from a failed start (below).
+        return f.wasm.then(function () {
+          return m.default({ module_or_path: f.wasm }).then(function () {
+            return m;
+          });
         });
       });
     }
@@ -102,14 +142,18 @@
     }
     if (host.__cfi) return;
     host.__cfi = true;
+    var href = formUrl(base, call, a("partner"));
+    if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") return fail(host, "no-webassembly", NO_WASM, href);
     // Reserve the room the first screen takes at this width, unless the
     // page's stylesheet does (only a reserve there is in place before the
     // page's first paint). Kept until the person first clicks in the form
     // or types, when moving content no longer surprises anyone; not on
     // pointerdown or focus, which come before the click lands: the page
     // must not move under the pointer.
+    // The partner's link for people without JavaScript counts as empty.
     var cs = getComputedStyle(host);
-    if (!host.firstChild && !(parseFloat(cs.minHeight) > 0)) host.style.minHeight = reserve(host, cs) + "px";
+    var empty = !host.firstElementChild || (host.children.length === 1 && host.firstElementChild.tagName === "A");
+    if (empty && !(parseFloat(cs.minHeight) > 0)) host.style.minHeight = reserve(host, cs) + "px";
     var release = function () {
       free(host);
       ["click", "keydown"].forEach(function (t) {
@@ -128,11 +172,16 @@
           // A task of its own: starting the wasm and mounting the form in
           // one would block the page longer on a slow phone.
           setTimeout(function () {
-            m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, base + "/assets/" + VERSION + "/widget.css", definition);
+            try {
+              if (empty) while (host.firstChild) host.removeChild(host.firstChild);
+              m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, base + "/assets/" + VERSION + "/widget.css", definition);
+            } catch (e) {
+              fail(host, "load-failed", NOT_STARTED, href);
+            }
           });
         },
-        function () {
-          fail(host, "The Call for Ideas form could not be loaded. Check your connection and reload the page.");
+        function (e) {
+          fail(host, "load-failed", requestFailed(e) ? NOT_LOADED : NOT_STARTED, href);
         }
       );
     };

@@ -10,8 +10,10 @@
 
 pub mod call;
 pub mod errors;
+pub mod form;
 pub mod limits;
 pub mod model;
+pub mod questions;
 pub mod reference;
 pub mod text;
 pub mod wire;

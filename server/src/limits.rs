@@ -9,6 +9,15 @@ use std::time::Duration;
 /// field at its limit stay under 20 KB; 64 KB leaves room for non-Latin text
 /// (three bytes a character) without letting anyone post megabytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The most ideas a form posted to `/calls/{call}/form` is read for,
+/// whatever a call allows: field names carry the idea's number, and a forged
+/// one must not make a page of a million empty ideas.
+pub const FORM_IDEAS_READ: usize = 50;
+/// How long, and how often, a second "Send ideas" on that form waits for the
+/// first (a double tap) before saying the ideas are still being stored: 5 s,
+/// far longer than storing takes.
+pub const FORM_IN_FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+pub const FORM_IN_FLIGHT_WAITS: u32 = 20;
 /// Rate-limit buckets (and clients with failed sign-ins) kept before idle
 /// ones are dropped, bounding memory under a flood of distinct addresses.
 pub const MAX_TRACKED_CLIENTS: usize = 100_000;
@@ -187,6 +196,10 @@ pub const EMBEDDINGS_LEASE: Duration = Duration::from_secs(5 * 60);
 /// check) never queues behind background reading; in a steady stream it
 /// waits for a gap, and catches up when the stream pauses.
 pub const EMBEDDINGS_QUIET: Duration = Duration::from_millis(300);
+/// How often the worker, between two ideas, looks again whether the
+/// submission being answered is done: short beside the 50 ms a submission
+/// takes, long enough that waiting costs nothing.
+pub const EMBEDDINGS_YIELD: Duration = Duration::from_millis(5);
 /// The wait after a failed attempt to read a submission; it doubles after
 /// each failure up to [`EMBEDDINGS_LONGEST_RETRY`].
 pub const EMBEDDINGS_FIRST_RETRY: Duration = Duration::from_secs(10);

@@ -6,120 +6,9 @@
 //! body that would be sent, filtered to the fields of the current step, so
 //! the widget and the server can never disagree.
 
-use cfi_rules::{
-    AgeBand, CallRules, Capacity, FieldError, RawIdea, RawRespondent, RawSubmission, Submission,
-    count_words,
-};
+use cfi_rules::{AgeBand, CallRules, Capacity, FieldError, RawIdea, RawRespondent, RawSubmission};
 
-/// The steps of the form, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Step {
-    Start,
-    AboutYou,
-    Ideas,
-    Publishing,
-    Check,
-    Done,
-}
-
-impl Step {
-    /// The name stored with a saved draft.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Start => "start",
-            Step::AboutYou => "about_you",
-            Step::Ideas => "ideas",
-            Step::Publishing => "publishing",
-            Step::Check => "check",
-            Step::Done => "done",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Step> {
-        [
-            Step::Start,
-            Step::AboutYou,
-            Step::Ideas,
-            Step::Publishing,
-            Step::Check,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == name)
-    }
-
-    /// The step before this one, for the "Back" link.
-    pub fn previous(self) -> Option<Step> {
-        match self {
-            Step::Start | Step::Done => None,
-            Step::AboutYou => Some(Step::Start),
-            Step::Ideas => Some(Step::AboutYou),
-            Step::Publishing => Some(Step::Ideas),
-            Step::Check => Some(Step::Publishing),
-        }
-    }
-
-    /// The step after this one once its answers are valid.
-    pub fn next(self) -> Step {
-        match self {
-            Step::Start => Step::AboutYou,
-            Step::AboutYou => Step::Ideas,
-            Step::Ideas => Step::Publishing,
-            Step::Publishing => Step::Check,
-            Step::Check | Step::Done => Step::Done,
-        }
-    }
-
-    /// Whether an error at `pointer` belongs to this step.
-    pub fn owns(self, pointer: &str) -> bool {
-        step_of_pointer(pointer) == Some(self)
-    }
-}
-
-/// The step that shows the field an error points at (`None` for fields no
-/// step shows, such as the partner).
-pub fn step_of_pointer(pointer: &str) -> Option<Step> {
-    let path = pointer.trim_start_matches('#').trim_start_matches('/');
-    let head = path.split('/').next().unwrap_or_default();
-    match head {
-        "respondent" => Some(Step::AboutYou),
-        "ideas" => Some(Step::Ideas),
-        "publication" | "privacy_notice_read" => Some(Step::Publishing),
-        _ => None,
-    }
-}
-
-/// The id of the form control an error points at: `#/ideas/0/description`
-/// is `ideas-0-description`; an item of a list of checkboxes
-/// (`#/respondent/perspectives/2`) is the list's first checkbox,
-/// `respondent-perspectives`.
-pub fn field_id(pointer: &str) -> String {
-    let path = pointer.trim_start_matches('#').trim_start_matches('/');
-    let mut parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    if parts.first() == Some(&"respondent")
-        && parts.get(1) == Some(&"perspectives")
-        && parts.len() > 2
-    {
-        parts.truncate(2);
-    }
-    if parts.is_empty() {
-        return "form".into();
-    }
-    parts.join("-")
-}
-
-/// "You have 3 words remaining" / "You have 1 word too many", and whether the
-/// description is over the limit.
-pub fn word_count_message(text: &str, max: usize) -> (String, bool) {
-    let words = count_words(text);
-    let plural = |n: usize| if n == 1 { "word" } else { "words" };
-    if words > max {
-        let n = words - max;
-        (format!("You have {n} {} too many", plural(n)), true)
-    } else {
-        let n = max - words;
-        (format!("You have {n} {} remaining", plural(n)), false)
-    }
-}
+pub use cfi_rules::form::{Step, field_id, step_of_pointer, word_count_message};
 
 /// The `localStorage` key of the draft for one call on one partner's page.
 /// `slot` is the widget's place among the page's widgets for the same call
@@ -234,35 +123,9 @@ impl Draft {
             .and_then(Capacity::from_wire)
     }
 
-    /// The body that would be sent: the organisation only for organisations,
-    /// blank optional answers as null, and the empty honeypot.
+    /// The body that would be sent (see [`cfi_rules::form::as_sent`]).
     pub fn payload(&self, partner: Option<&str>) -> RawSubmission {
-        let mut raw = self.answers.clone();
-        raw.partner = partner.map(str::to_owned);
-        raw.website = Some(String::new());
-        let blank_to_none = |s: &mut Option<String>| {
-            if s.as_deref().is_some_and(|t| t.trim().is_empty()) {
-                *s = None;
-            }
-        };
-        let individual = self.capacity() == Some(Capacity::Individual);
-        if let Some(r) = raw.respondent.as_mut() {
-            if individual {
-                r.organisation = None;
-            }
-            blank_to_none(&mut r.email);
-            blank_to_none(&mut r.organisation);
-            blank_to_none(&mut r.name);
-            if r.perspectives.is_none() {
-                r.perspectives = Some(Vec::new());
-            }
-        }
-        if let Some(ideas) = raw.ideas.as_mut() {
-            for idea in ideas {
-                blank_to_none(&mut idea.theme);
-            }
-        }
-        raw
+        cfi_rules::form::as_sent(&self.answers, partner)
     }
 
     /// Every problem with the answers of `step` (all answers for the check
@@ -273,13 +136,7 @@ impl Draft {
         partner: Option<&str>,
         rules: &CallRules,
     ) -> Vec<FieldError> {
-        match Submission::parse(&self.payload(partner), rules) {
-            Ok(_) => Vec::new(),
-            Err(errors) => errors
-                .into_iter()
-                .filter(|e| step == Step::Check || step.owns(&e.pointer))
-                .collect(),
-        }
+        cfi_rules::form::errors_for(&self.answers, step, partner, rules)
     }
 
     /// Adds an empty idea if the call allows another; returns its index.
@@ -373,7 +230,7 @@ mod tests {
         assert_eq!(p.ideas.as_ref().expect("ideas")[0].theme, None);
         assert_eq!(p.partner.as_deref(), Some("become"));
         assert_eq!(p.website.as_deref(), Some(""));
-        assert!(Submission::parse(&p, &rules()).is_ok());
+        assert!(cfi_rules::Submission::parse(&p, &rules()).is_ok());
     }
 
     #[test]
@@ -402,63 +259,6 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].code, ErrorCode::TooManyWords);
         assert_eq!(field_id(&e[0].pointer), "ideas-0-description");
-    }
-
-    #[test]
-    fn pointers_map_to_fields_and_steps() {
-        assert_eq!(field_id("#/respondent/name"), "respondent-name");
-        assert_eq!(
-            field_id("#/respondent/perspectives/3"),
-            "respondent-perspectives"
-        );
-        assert_eq!(field_id("#/ideas/1/theme"), "ideas-1-theme");
-        assert_eq!(field_id("#/ideas"), "ideas");
-        assert_eq!(field_id("#/privacy_notice_read"), "privacy_notice_read");
-        assert_eq!(field_id("#/"), "form");
-        assert_eq!(step_of_pointer("#/ideas/0/title"), Some(Step::Ideas));
-        assert_eq!(
-            step_of_pointer("#/respondent/age_band"),
-            Some(Step::AboutYou)
-        );
-        assert_eq!(step_of_pointer("#/publication"), Some(Step::Publishing));
-        assert_eq!(step_of_pointer("#/partner"), None);
-    }
-
-    #[test]
-    fn steps_round_trip_and_chain() {
-        let mut s = Step::Start;
-        let mut seen = vec![s];
-        while s != Step::Done {
-            s = s.next();
-            seen.push(s);
-        }
-        assert_eq!(seen.len(), 6);
-        for s in &seen[..5] {
-            assert_eq!(Step::from_name(s.as_str()), Some(*s));
-        }
-        assert_eq!(Step::from_name("done"), None);
-        assert_eq!(Step::Check.previous(), Some(Step::Publishing));
-        assert_eq!(Step::Start.previous(), None);
-    }
-
-    #[test]
-    fn word_count_messages() {
-        assert_eq!(
-            word_count_message("", 250),
-            ("You have 250 words remaining".into(), false)
-        );
-        assert_eq!(
-            word_count_message("a b c d", 5),
-            ("You have 1 word remaining".into(), false)
-        );
-        assert_eq!(
-            word_count_message("a b c d e f", 5),
-            ("You have 1 word too many".into(), true)
-        );
-        assert_eq!(
-            word_count_message("a b c d e f g", 5),
-            ("You have 2 words too many".into(), true)
-        );
     }
 
     #[test]

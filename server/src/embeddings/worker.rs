@@ -2,8 +2,8 @@
 //! model is loaded and `embed_ideas` is on) and stopped with it. It waits
 //! for a quiet moment ([`EMBEDDINGS_QUIET`] without a submission
 //! arriving), takes up to [`EMBEDDINGS_BATCH`] queued submissions under a
-//! lease, reads their ideas with the model on its background threads, and
-//! stores the vectors. A submission that fails is tried again after a wait
+//! lease, reads their ideas one at a time with the model on its background
+//! threads (pausing while a submission is answered), and stores the vectors. A submission that fails is tried again after a wait
 //! that doubles each time; the others in its batch are not held back.
 
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use super::persistence::{self, Taken};
 use crate::activity::Activity;
 use crate::limits::{
     EMBEDDINGS_BATCH, EMBEDDINGS_FIRST_RETRY, EMBEDDINGS_LEASE, EMBEDDINGS_LONGEST_RETRY,
-    EMBEDDINGS_POLL, EMBEDDINGS_QUIET,
+    EMBEDDINGS_POLL, EMBEDDINGS_QUIET, EMBEDDINGS_YIELD,
 };
 use crate::metrics::Metrics;
 use crate::model::{Model, Priority};
@@ -100,19 +100,38 @@ async fn run(context: Context, mut stopped: watch::Receiver<bool>) {
     }
 }
 
-/// Reads a batch: all its ideas in one run of the model, or, when that
-/// fails, each submission alone, so one bad text holds back no other.
+/// Reads ideas one at a time, and before each waits while a submission is
+/// being answered: a submission arriving shares the cores with at most the
+/// rest of one idea (the threads' idle policy gives it the cores, but the
+/// caches and memory are still shared).
+async fn embed_between_submissions(
+    context: &Context,
+    texts: Vec<String>,
+) -> Result<Vec<Vec<f32>>, crate::model::ModelError> {
+    let mut vectors = Vec::with_capacity(texts.len());
+    for text in texts {
+        while !context.activity.is_quiet(std::time::Duration::ZERO) {
+            tokio::time::sleep(EMBEDDINGS_YIELD).await;
+        }
+        vectors.extend(
+            context
+                .model
+                .embed_blocking(vec![text], Priority::Background)
+                .await?,
+        );
+    }
+    Ok(vectors)
+}
+
+/// Reads a batch's ideas, or, when that fails, each submission's alone, so
+/// one bad text holds back no other.
 async fn read(context: &Context, batch: Vec<Taken>) {
     let texts: Vec<String> = batch
         .iter()
         .flat_map(|t| t.ideas.iter())
         .map(|i| super::idea_text(&i.title, &i.description))
         .collect();
-    match context
-        .model
-        .embed_blocking(texts, Priority::Background)
-        .await
-    {
+    match embed_between_submissions(context, texts).await {
         Ok(mut vectors) => {
             for taken in batch {
                 let rest = vectors.split_off(taken.ideas.len().min(vectors.len()));
@@ -128,11 +147,7 @@ async fn read(context: &Context, batch: Vec<Taken>) {
                     .iter()
                     .map(|i| super::idea_text(&i.title, &i.description))
                     .collect();
-                match context
-                    .model
-                    .embed_blocking(texts, Priority::Background)
-                    .await
-                {
+                match embed_between_submissions(context, texts).await {
                     Ok(vectors) => save(context, &taken, &vectors).await,
                     Err(error) => failed(context, &taken, &error.to_string()).await,
                 }

@@ -4,14 +4,17 @@
 //! done on arrival ([`safeguarding`]).
 
 pub mod calls;
+pub mod form;
 pub mod rate_limit;
 pub mod submissions;
 
 use crate::{AppState, Router};
 
-/// `/api/calls/{call}` and `/api/calls/{call}/submissions`.
+/// `/api/calls/{call}`, `/api/calls/{call}/submissions` and the form without
+/// scripts, `/calls/{call}/form`.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(calls::router())
         .merge(submissions::router())
+        .merge(form::router())
 }

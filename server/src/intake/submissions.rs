@@ -18,10 +18,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::calls::{human, status_at};
-use crate::config::Config;
+use crate::config::{Call, Config};
 use crate::http::client::client_bucket;
 use crate::http::problem::ApiError;
-use crate::storage::{NewSubmission, SubmitOutcome};
+use crate::storage::{NewSubmission, Receipt, SubmitOutcome};
 use crate::{AppState, Router};
 
 pub use crate::limits::MAX_BODY_BYTES;
@@ -82,31 +82,56 @@ async fn store(
     let (raw, body_hash) = parse_body(&body)?;
     check_partner(config, raw.partner.as_deref(), &headers)?;
 
-    match status_at(call, jiff::Timestamp::now()) {
-        CallStatus::Open => {}
-        status => {
-            // A retry of a submission stored before the close still gets its
-            // answer: the person did send it in time.
-            if let Some((hash, receipt)) = state.storage.find_by_key(&call.id, key).await?
-                && hash == body_hash
-            {
-                return Ok((StatusCode::OK, Json(receipt)).into_response());
-            }
-            if state.storage.was_erased(&call.id, key).await? {
-                return Err(ApiError::SubmissionErased);
-            }
-            return Err(match status {
-                CallStatus::NotYetOpen => ApiError::CallNotOpenYet {
-                    opens: human(&call.opens),
-                },
-                _ => ApiError::CallClosed {
-                    closes: human(&call.closes),
-                },
-            });
-        }
+    if let Some(stored) = answer_unless_open(&state, call, key, &body_hash).await? {
+        return Ok((StatusCode::OK, Json(stored)).into_response());
     }
-
     let submission = Submission::parse(&raw, &call.rules).map_err(ApiError::Validation)?;
+    let (status, receipt) = accept(&state, call, key, body_hash, submission).await?;
+    Ok((status, Json(receipt)).into_response())
+}
+
+/// `None` while `call` is open. Otherwise the refusal, except for a retry of
+/// a submission stored before the close, which still gets its receipt: the
+/// person did send it in time.
+pub(crate) async fn answer_unless_open(
+    state: &AppState,
+    call: &Call,
+    key: Uuid,
+    body_hash: &str,
+) -> Result<Option<Receipt>, ApiError> {
+    let status = status_at(call, jiff::Timestamp::now());
+    if status == CallStatus::Open {
+        return Ok(None);
+    }
+    if let Some((hash, receipt)) = state.storage.find_by_key(&call.id, key).await?
+        && hash == body_hash
+    {
+        return Ok(Some(receipt));
+    }
+    if state.storage.was_erased(&call.id, key).await? {
+        return Err(ApiError::SubmissionErased);
+    }
+    Err(match status {
+        CallStatus::NotYetOpen => ApiError::CallNotOpenYet {
+            opens: human(&call.opens),
+        },
+        _ => ApiError::CallClosed {
+            closes: human(&call.closes),
+        },
+    })
+}
+
+/// Stores a valid submission once under its key, after the safeguarding
+/// check, with its messages, in one transaction: the API and the server's
+/// own form both send ideas through here. A retry with the same answers is
+/// answered from what was stored (200), a new one is 201.
+pub(crate) async fn accept(
+    state: &AppState,
+    call: &Call,
+    key: Uuid,
+    body_hash: String,
+    submission: Submission,
+) -> Result<(StatusCode, Receipt), ApiError> {
     let _guard = InFlight::enter(&state.in_flight, &call.id, key).ok_or(ApiError::InFlight)?;
     let _busy = state.activity.begin();
     // A retry of a submission stored before is answered from what was
@@ -116,7 +141,7 @@ async fn store(
         && hash == body_hash
     {
         tracing::info!(reference = %receipt.reference, call = %call.id, "submission replayed");
-        return Ok((StatusCode::OK, Json(receipt)).into_response());
+        return Ok((StatusCode::OK, receipt));
     }
     let spam = submission.honeypot_filled();
     // Checked before it is stored: nothing is listed or published unchecked.
@@ -145,11 +170,11 @@ async fn store(
     match outcome {
         SubmitOutcome::Created(receipt) => {
             tracing::info!(reference = %receipt.reference, call = %call.id, spam, "submission stored");
-            Ok((StatusCode::CREATED, Json(receipt)).into_response())
+            Ok((StatusCode::CREATED, receipt))
         }
         SubmitOutcome::Replayed(receipt) => {
             tracing::info!(reference = %receipt.reference, call = %call.id, "submission replayed");
-            Ok((StatusCode::OK, Json(receipt)).into_response())
+            Ok((StatusCode::OK, receipt))
         }
         SubmitOutcome::KeyReused => Err(ApiError::KeyReused),
         SubmitOutcome::Erased => {

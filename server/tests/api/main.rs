@@ -16,6 +16,7 @@ mod crash;
 mod edges;
 mod embeddings;
 mod exports;
+mod form;
 mod guessing;
 mod helpers;
 mod hostile;

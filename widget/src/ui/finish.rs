@@ -2,6 +2,7 @@
 //! checked with "Change" links and sending, and the confirmation.
 
 use crate::markup::view;
+use cfi_rules::questions as q;
 use cfi_rules::wire::publication_shown;
 use cfi_rules::{AgeBand, Capacity, Publication};
 use leptos::prelude::*;
@@ -22,25 +23,17 @@ pub fn Publishing(ctx: Ctx) -> impl IntoView {
     let under_18 =
         Memo::new(move |_| draft.with(|d| d.age_band().is_some_and(AgeBand::is_under_18)));
     let organisation = draft.with_untracked(|d| d.capacity() == Some(Capacity::Organisation));
-    let named_label = if organisation {
-        "With my organisation's name"
-    } else {
-        "With my name"
-    };
+    let (named_label, named_hint) = q::named(organisation);
     let items: Vec<Choice> = vec![
         (
-            "named".into(),
+            Publication::Named.as_str().into(),
             named_label.into(),
-            Some(if organisation {
-                "Your organisation's name will be shown next to your ideas.".into()
-            } else {
-                "Your name will be shown next to your ideas.".into()
-            }),
+            Some(named_hint.into()),
         ),
         (
-            "anonymous".into(),
-            "Anonymously".into(),
-            Some("Your ideas will be published without any name.".into()),
+            Publication::Anonymous.as_str().into(),
+            q::ANONYMOUS.0.into(),
+            Some(q::ANONYMOUS.1.into()),
         ),
     ];
     view! {
@@ -50,23 +43,23 @@ pub fn Publishing(ctx: Ctx) -> impl IntoView {
             Step::Publishing,
             view! {
                 <ErrorSummary ctx=ctx />
-                <Heading text="Publishing and privacy" />
+                <Heading text=q::PUBLISHING_HEADING />
                 {move || {
                     under_18
                         .get()
                         .then(|| {
                             view! {
                                 <div class="cfi-inset">
-                                    "Because you are under 18, your ideas will be published anonymously, whatever you choose here."
+                                    {q::UNDER_18}
                                 </div>
                             }
                         })
                 }}
                 <Radios
                     ctx=ctx
-                    id="publication"
-                    legend="How would you like your ideas to be published?"
-                    hint="At the end of the review, every idea is published in full."
+                    id=q::PUBLICATION.id
+                    legend=q::PUBLICATION.label
+                    hint=q::PUBLICATION.hint.unwrap_or_default()
                     items=items
                     value=Signal::derive(move || draft.with(|d| d.answers.publication.clone()))
                     on_change=Callback::new(move |v: String| {
@@ -74,16 +67,16 @@ pub fn Publishing(ctx: Ctx) -> impl IntoView {
                     })
                 />
                 <p class="cfi-body">
-                    "The privacy notice explains how your answers are used and kept, and your rights. "
+                    {q::PRIVACY_EXPLAINED}
                     <a class="cfi-link" href=privacy_url target="_blank" rel="noopener noreferrer">
-                        "Read the privacy notice (opens in new tab)"
+                        {q::PRIVACY_LINK}
                     </a>
                 </p>
                 <Checkboxes
                     ctx=ctx
-                    id="privacy_notice_read"
-                    legend="Privacy notice"
-                    items=vec![("read".into(), "I have read the privacy notice".into())]
+                    id=q::PRIVACY_NOTICE.id
+                    legend=q::PRIVACY_NOTICE.label
+                    items=vec![("read".into(), q::PRIVACY_READ.into())]
                     selected=Signal::derive(move || {
                         if draft.with(|d| d.answers.privacy_notice_read == Some(true)) {
                             vec!["read".to_owned()]
@@ -112,7 +105,7 @@ fn row(ctx: Ctx, key: String, value: String, pointer: &'static str) -> impl Into
             <dd class="cfi-summary-value">{value}</dd>
             <dd class="cfi-summary-actions">
                 <button type="button" class="cfi-link-button" on:click=move |_| ctx.go_to_field(&pointer)>
-                    "Change"
+                    {q::CHANGE}
                     <span class="cfi-vh">{change}</span>
                 </button>
             </dd>
@@ -128,7 +121,7 @@ fn idea_row(ctx: Ctx, key: String, value: String, pointer: String) -> impl IntoV
             <dd class="cfi-summary-value cfi-pre">{value}</dd>
             <dd class="cfi-summary-actions">
                 <button type="button" class="cfi-link-button" on:click=move |_| ctx.go_to_field(&pointer)>
-                    "Change"
+                    {q::CHANGE}
                     <span class="cfi-vh">{change}</span>
                 </button>
             </dd>
@@ -165,13 +158,10 @@ pub fn Check(ctx: Ctx) -> impl IntoView {
         .and_then(Publication::from_wire);
     // The shared under-18 rule decides; the words say why when it did.
     let under_18 = age.is_some_and(AgeBand::is_under_18);
-    let published = match publication_shown(publication, age) {
-        Some(Publication::Anonymous) if under_18 => "Anonymously (you are under 18)".to_owned(),
-        Some(Publication::Named) if organisation => "With my organisation's name".into(),
-        Some(Publication::Named) => "With my name".into(),
-        Some(Publication::Anonymous) => "Anonymously".into(),
-        None => String::new(),
-    };
+    let published = publication_shown(publication, age)
+        .map(|p| q::published_as(p == Publication::Anonymous, under_18, organisation))
+        .unwrap_or_default()
+        .to_owned();
     let some = |s: &Option<String>| s.clone().unwrap_or_default();
     let ideas = d
         .ideas()
@@ -184,13 +174,13 @@ pub fn Check(ctx: Ctx) -> impl IntoView {
                 .as_deref()
                 .filter(|t| !t.is_empty())
                 .map(|t| label_of(&call.themes, t))
-                .unwrap_or_else(|| "None".into());
+                .unwrap_or_else(|| q::NO_THEME.into());
             view! {
-                <h4 class="cfi-heading-s">{format!("Idea {n}")}</h4>
+                <h4 class="cfi-heading-s">{q::idea_heading(n)}</h4>
                 <dl class="cfi-summary-list">
-                    {idea_row(ctx, format!("Title of idea {n}"), some(&idea.title), format!("#/ideas/{i}/title"))}
-                    {idea_row(ctx, format!("Theme of idea {n}"), theme, format!("#/ideas/{i}/theme"))}
-                    {idea_row(ctx, format!("Description of idea {n}"), some(&idea.description), format!("#/ideas/{i}/description"))}
+                    {idea_row(ctx, q::row_title(n), some(&idea.title), format!("#/ideas/{i}/title"))}
+                    {idea_row(ctx, q::row_theme(n), theme, format!("#/ideas/{i}/theme"))}
+                    {idea_row(ctx, q::row_description(n), some(&idea.description), format!("#/ideas/{i}/description"))}
                 </dl>
             }
         })
@@ -202,42 +192,42 @@ pub fn Check(ctx: Ctx) -> impl IntoView {
             Step::Check,
             view! {
                 <ErrorSummary ctx=ctx />
-                <Heading text="Check your answers before sending your ideas" />
-                <h3 class="cfi-heading-m">"About you"</h3>
+                <Heading text=q::CHECK_HEADING />
+                <h3 class="cfi-heading-m">{q::ABOUT_YOU_HEADING}</h3>
                 <dl class="cfi-summary-list">
                     {row(
                         ctx,
-                        "Answering".into(),
+                        q::ROW_CAPACITY.into(),
                         d.capacity().map(Capacity::label).unwrap_or_default().into(),
                         "#/respondent/capacity",
                     )}
                     {organisation
-                        .then(|| row(ctx, "Organisation".into(), some(&r.organisation), "#/respondent/organisation"))}
-                    {row(ctx, "Name".into(), some(&r.name), "#/respondent/name")}
-                    {row(ctx, "Email address".into(), some(&r.email), "#/respondent/email")}
-                    {row(ctx, "Which of these describe you".into(), perspectives, "#/respondent/perspectives")}
+                        .then(|| row(ctx, q::ROW_ORGANISATION.into(), some(&r.organisation), "#/respondent/organisation"))}
+                    {row(ctx, q::ROW_NAME.into(), some(&r.name), "#/respondent/name")}
+                    {row(ctx, q::ROW_EMAIL.into(), some(&r.email), "#/respondent/email")}
+                    {row(ctx, q::ROW_PERSPECTIVES.into(), perspectives, "#/respondent/perspectives")}
                     {row(
                         ctx,
-                        "Age".into(),
+                        q::ROW_AGE.into(),
                         age.map(|a| a.label().to_owned()).unwrap_or_default(),
                         "#/respondent/age_band",
                     )}
                 </dl>
-                <h3 class="cfi-heading-m">"Your ideas"</h3>
+                <h3 class="cfi-heading-m">{q::IDEAS_HEADING}</h3>
                 {ideas}
-                <h3 class="cfi-heading-m">"Publishing and privacy"</h3>
+                <h3 class="cfi-heading-m">{q::PUBLISHING_HEADING}</h3>
                 <dl class="cfi-summary-list">
-                    {row(ctx, "Published".into(), published, "#/publication")}
+                    {row(ctx, q::ROW_PUBLISHED.into(), published, "#/publication")}
                     {row(
                         ctx,
-                        "Privacy notice".into(),
-                        if d.answers.privacy_notice_read == Some(true) { "Read" } else { "Not read" }.into(),
+                        q::ROW_PRIVACY.into(),
+                        if d.answers.privacy_notice_read == Some(true) { q::PRIVACY_WAS_READ } else { q::PRIVACY_NOT_READ }.into(),
                         "#/privacy_notice_read",
                     )}
                 </dl>
-                <h3 class="cfi-heading-m">"Now send your ideas"</h3>
+                <h3 class="cfi-heading-m">{q::SEND_HEADING}</h3>
                 <p class="cfi-body">
-                    "By sending your ideas you confirm that, to the best of your knowledge, what you have written is true and does not identify a child or anyone else without their permission."
+                    {q::DECLARATION}
                 </p>
                 <SubmitPanel ctx=ctx />
             },
@@ -252,17 +242,17 @@ pub fn Done(ctx: Ctx) -> impl IntoView {
     let reference = ctx.reference.get_untracked().unwrap_or_default();
     view! {
         <div class="cfi-panel">
-            <h2 class="cfi-panel-title" id="cfi-heading" tabindex="-1">"Ideas sent"</h2>
+            <h2 class="cfi-panel-title" id="cfi-heading" tabindex="-1">{q::SENT_HEADING}</h2>
             <div class="cfi-panel-body">
-                "Your reference number"
+                {q::YOUR_REFERENCE}
                 <br />
                 <strong class="cfi-reference" id="cfi-reference">{reference}</strong>
             </div>
         </div>
-        <p class="cfi-body">"Keep this reference: quote it if you contact the review about your ideas, or want them removed."</p>
-        <h3 class="cfi-heading-m">"What happens next"</h3>
+        <p class="cfi-body">{q::KEEP_REFERENCE}</p>
+        <h3 class="cfi-heading-m">{q::WHAT_NEXT_HEADING}</h3>
         <p class="cfi-body">
-            "The review team will read every idea. At the end of the review, ideas are published as you chose; some may be withheld or edited to protect people's privacy. If you gave an email address, we will only use it to contact you about your ideas."
+            {q::WHAT_NEXT}
         </p>
         <p class="cfi-body">"Your answers have been removed from this device."</p>
         <button
@@ -273,7 +263,7 @@ pub fn Done(ctx: Ctx) -> impl IntoView {
                 ctx.go(Step::Start);
             }
         >
-            "Send more ideas"
+            {q::SEND_MORE}
         </button>
     }
 }

@@ -67,7 +67,7 @@ pub fn ErrorSummary(ctx: Ctx) -> impl IntoView {
                 >
                     <div role="alert">
                         <h2 class="cfi-error-summary-title" id="cfi-error-summary-title">
-                            "There is a problem"
+                            {cfi_rules::questions::ERROR_SUMMARY}
                         </h2>
                         <ul class="cfi-list cfi-error-summary-list">{items}</ul>
                     </div>
@@ -83,7 +83,7 @@ fn error_message(id: &str, message: Option<String>) -> impl IntoView + use<> {
     message.map(|m| {
         view! {
             <p class="cfi-error-message" id=error_id>
-                <span class="cfi-vh">"Error: "</span>
+                <span class="cfi-vh">{cfi_rules::questions::ERROR_PREFIX}</span>
                 {m}
             </p>
         }
@@ -179,7 +179,7 @@ pub fn WordCountField(
         <div class="cfi-form-group" class:cfi-form-group-error=move || error.get().is_some()>
             <label class="cfi-label cfi-label-s" for=id.clone()>{label}</label>
             <div class="cfi-hint" id=hint_id>
-                "You could cover:"
+                {cfi_rules::questions::YOU_COULD_COVER}
                 <ul class="cfi-list cfi-list-bullet">
                     {hints.into_iter().map(|h| view! { <li>{h}</li> }).collect_view()}
                 </ul>
@@ -196,7 +196,7 @@ pub fn WordCountField(
                 on:input=move |ev| on_input.run(event_target_value(&ev))
             ></textarea>
             <div class="cfi-hint cfi-vh" id=info_id>
-                {format!("You can enter up to {max_words} words")}
+                {cfi_rules::questions::word_limit(max_words)}
             </div>
             <div
                 class="cfi-count"
@@ -343,14 +343,16 @@ pub fn BackLink(ctx: Ctx, to: Step) -> impl IntoView {
                 ctx.go(to);
             }
         >
-            "Back"
+            {cfi_rules::questions::BACK}
         </button>
     }
 }
 
 /// The primary button that submits the step's form.
 #[component]
-pub fn ContinueButton(#[prop(default = "Continue")] text: &'static str) -> impl IntoView {
+pub fn ContinueButton(
+    #[prop(default = cfi_rules::questions::CONTINUE)] text: &'static str,
+) -> impl IntoView {
     view! {
         <button type="submit" class="cfi-button">
             {text}
@@ -382,7 +384,7 @@ pub fn Support(ctx: Ctx) -> impl IntoView {
                             view! {
                                 <br />
                                 <a href=u target="_blank" rel="noopener noreferrer">
-                                    {format!("Visit the {name} website (opens in new tab)")}
+                                    {cfi_rules::questions::visit_website(&name)}
                                 </a>
                             }
                         })}
@@ -393,15 +395,15 @@ pub fn Support(ctx: Ctx) -> impl IntoView {
         view! {
             <details class="cfi-details" prop:open=open>
                 <summary class="cfi-details-summary">
-                    <span class="cfi-details-text">"Get support: helplines"</span>
+                    <span class="cfi-details-text">{cfi_rules::questions::SUPPORT_SUMMARY}</span>
                 </summary>
                 <div class="cfi-details-body">
                     <p class="cfi-body">
-                        "If anything you write about, or anything in this form, upsets you, or you are worried about a child, you can talk to someone:"
+                        {cfi_rules::questions::SUPPORT_INTRO}
                     </p>
                     <ul class="cfi-list">{items}</ul>
                     <p class="cfi-body">
-                        "The review team responds to any safeguarding concern raised in an idea."
+                        {cfi_rules::questions::SUPPORT_RESPONDS}
                     </p>
                 </div>
             </details>

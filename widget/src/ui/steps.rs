@@ -1,6 +1,7 @@
 //! One component per step of the form.
 
 use crate::markup::view;
+use cfi_rules::questions as q;
 use cfi_rules::{AgeBand, Capacity, RawIdea};
 use leptos::prelude::*;
 
@@ -61,14 +62,11 @@ pub fn NotOpen(ctx: Ctx, closed: bool) -> impl IntoView {
         .call
         .with_value(|c| (c.title.clone(), c.opens_text.clone(), c.closes_text.clone()));
     let (heading, text) = if closed {
-        (
-            format!("{title} has closed"),
-            format!("This call for ideas closed at {closes}. You can no longer send ideas."),
-        )
+        (format!("{title} has closed"), q::closed(&closes))
     } else {
         (
             format!("{title} is not open yet"),
-            format!("You can send your ideas from {opens} until {closes}."),
+            q::not_open_yet(&opens, &closes),
         )
     };
     view! {
@@ -114,22 +112,18 @@ pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
                 }}
                 {paragraphs}
                 <p class="cfi-body">
-                    <strong>{format!("Send your ideas by {}.", c.closes_text)}</strong>
+                    <strong>{q::deadline(&c.closes_text)}</strong>
                 </p>
                 <p class="cfi-body">
-                    {format!(
-                        "You can send up to {} ideas. Each idea can be up to {} words.",
-                        c.limits.max_ideas,
-                        c.limits.max_words,
-                    )}
+                    {q::limits(c.limits.max_ideas, c.limits.max_words)}
                 </p>
-                <h3 class="cfi-heading-m">"How your ideas will be published"</h3>
+                <h3 class="cfi-heading-m">{q::HOW_PUBLISHED_HEADING}</h3>
                 <p class="cfi-body">
-                    "At the end of the review, every idea will be published in full, with your name or your organisation's name, unless you ask for it to be published anonymously. Ideas from people under 18 are always published anonymously. Your email address and age are never published."
+                    {q::HOW_PUBLISHED}
                 </p>
                 <p class="cfi-body">
                     <a class="cfi-link" href=c.privacy_notice_url.clone() target="_blank" rel="noopener noreferrer">
-                        "Read the privacy notice (opens in new tab)"
+                        {q::PRIVACY_LINK}
                     </a>
                 </p>
                 {restored
@@ -140,7 +134,7 @@ pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
                             </div>
                         }
                     })}
-                <ContinueButton text="Start now" />
+                <ContinueButton text=q::START />
         </form>
         <SavedOnDevice ctx=ctx />
     }
@@ -180,11 +174,11 @@ pub fn AboutYou(ctx: Ctx) -> impl IntoView {
             Step::AboutYou,
             view! {
                 <ErrorSummary ctx=ctx />
-                <Heading text="About you" />
+                <Heading text=q::ABOUT_YOU_HEADING />
                 <Radios
                     ctx=ctx
-                    id="respondent-capacity"
-                    legend="Are you answering as an individual or on behalf of an organisation?"
+                    id=q::CAPACITY.id
+                    legend=q::CAPACITY.label
                     items=capacity_items()
                     value=Signal::derive(move || draft.with(|d| d.respondent().capacity.clone()))
                     on_change=set(|r, v| r.capacity = Some(v))
@@ -193,18 +187,18 @@ pub fn AboutYou(ctx: Ctx) -> impl IntoView {
                     Some(Capacity::Organisation) => view! {
                         <TextField
                             ctx=ctx
-                            id="respondent-organisation"
-                            label="Name of your organisation"
-                            hint="We publish this with your ideas, unless you choose to be anonymous."
+                            id=q::ORGANISATION.id
+                            label=q::ORGANISATION.label
+                            hint=q::ORGANISATION.hint.unwrap_or_default()
                             autocomplete="organization"
                             value=organisation
                             on_input=set(|r, v| r.organisation = Some(v))
                         />
                         <TextField
                             ctx=ctx
-                            id="respondent-name"
-                            label="Your name (optional)"
-                            hint="So that we know who to contact. We never publish it when you answer for an organisation."
+                            id=q::NAME_FOR_ORGANISATION.id
+                            label=q::NAME_FOR_ORGANISATION.label
+                            hint=q::NAME_FOR_ORGANISATION.hint.unwrap_or_default()
                             autocomplete="name"
                             value=name
                             on_input=set(|r, v| r.name = Some(v))
@@ -214,9 +208,9 @@ pub fn AboutYou(ctx: Ctx) -> impl IntoView {
                     _ => view! {
                         <TextField
                             ctx=ctx
-                            id="respondent-name"
-                            label="Your name"
-                            hint="We publish this with your ideas, unless you choose to be anonymous."
+                            id=q::NAME.id
+                            label=q::NAME.label
+                            hint=q::NAME.hint.unwrap_or_default()
                             autocomplete="name"
                             value=name
                             on_input=set(|r, v| r.name = Some(v))
@@ -226,9 +220,9 @@ pub fn AboutYou(ctx: Ctx) -> impl IntoView {
                 }}
                 <TextField
                     ctx=ctx
-                    id="respondent-email"
-                    label="Email address (optional)"
-                    hint="Only for us to contact you about your ideas. It is never published."
+                    id=q::EMAIL.id
+                    label=q::EMAIL.label
+                    hint=q::EMAIL.hint.unwrap_or_default()
                     input_type="email"
                     autocomplete="email"
                     value=email
@@ -236,9 +230,9 @@ pub fn AboutYou(ctx: Ctx) -> impl IntoView {
                 />
                 <Checkboxes
                     ctx=ctx
-                    id="respondent-perspectives"
-                    legend="Which of these describe you?"
-                    hint="Select all that apply."
+                    id=q::PERSPECTIVES.id
+                    legend=q::PERSPECTIVES.label
+                    hint=q::PERSPECTIVES.hint.unwrap_or_default()
                     items=perspectives.into_iter().map(|p| (p.id, p.label)).collect()
                     selected=Signal::derive(move || {
                         draft.with(|d| d.respondent().perspectives.clone().unwrap_or_default())
@@ -249,9 +243,9 @@ pub fn AboutYou(ctx: Ctx) -> impl IntoView {
                 />
                 <Radios
                     ctx=ctx
-                    id="respondent-age_band"
-                    legend="How old are you?"
-                    hint="Your age is never published. If you are under 18, your ideas will always be published anonymously, whatever you choose later."
+                    id=q::AGE_BAND.id
+                    legend=q::AGE_BAND.label
+                    hint=q::AGE_BAND.hint.unwrap_or_default()
                     items=age_items
                     value=Signal::derive(move || draft.with(|d| d.respondent().age_band.clone()))
                     on_change=set(|r, v| r.age_band = Some(v))
@@ -300,18 +294,18 @@ fn IdeaFields(ctx: Ctx, index: usize, count: usize) -> impl IntoView {
     let theme_id2 = theme_id.clone();
     view! {
         <div class="cfi-idea" role="group" aria-labelledby=format!("idea-{index}-heading")>
-            <h3 class="cfi-heading-m" id=format!("idea-{index}-heading")>{format!("Idea {n}")}</h3>
+            <h3 class="cfi-heading-m" id=format!("idea-{index}-heading")>{q::idea_heading(n)}</h3>
             <TextField
                 ctx=ctx
                 id=format!("ideas-{index}-title")
-                label=format!("Title of idea {n}")
-                hint="A short headline for your idea."
+                label=q::idea_title(n)
+                hint=q::IDEA_TITLE_HINT
                 value=field(|i| &i.title)
                 on_input=set(|i, v| i.title = Some(v))
             />
             <div class="cfi-form-group" class:cfi-form-group-error=move || theme_error.get().is_some()>
                 <label class="cfi-label" for=theme_id.clone()>
-                    {format!("Theme of idea {n} (optional)")}
+                    {q::idea_theme(n)}
                 </label>
                 {move || {
                     theme_error
@@ -319,7 +313,7 @@ fn IdeaFields(ctx: Ctx, index: usize, count: usize) -> impl IntoView {
                         .map(|m| {
                             view! {
                                 <p class="cfi-error-message" id=format!("{theme_id2}-error")>
-                                    <span class="cfi-vh">"Error: "</span>
+                                    <span class="cfi-vh">{cfi_rules::questions::ERROR_PREFIX}</span>
                                     {m}
                                 </p>
                             }
@@ -332,7 +326,7 @@ fn IdeaFields(ctx: Ctx, index: usize, count: usize) -> impl IntoView {
                     prop:value=move || theme.get()
                     on:change=move |ev| set_theme.run(event_target_value(&ev))
                 >
-                    <option value="">"Choose a theme"</option>
+                    <option value="">{q::CHOOSE_THEME}</option>
                     {themes
                         .into_iter()
                         .map(|t| {
@@ -349,7 +343,7 @@ fn IdeaFields(ctx: Ctx, index: usize, count: usize) -> impl IntoView {
             <WordCountField
                 ctx=ctx
                 id=format!("ideas-{index}-description")
-                label=format!("Describe idea {n}")
+                label=q::idea_description(n)
                 hints=guidance
                 max_words=max_words
                 value=field(|i| &i.description)
@@ -367,7 +361,7 @@ fn IdeaFields(ctx: Ctx, index: usize, count: usize) -> impl IntoView {
                                 ctx.focus("cfi-heading".into());
                             }
                         >
-                            {format!("Remove idea {n}")}
+                            {q::remove_idea(n)}
                         </button>
                     }
                 })}
@@ -388,11 +382,9 @@ pub fn Ideas(ctx: Ctx) -> impl IntoView {
             Step::Ideas,
             view! {
                 <ErrorSummary ctx=ctx />
-                <Heading text="Your ideas" />
+                <Heading text=q::IDEAS_HEADING />
                 <p class="cfi-body" id="ideas">
-                    {format!(
-                        "Tell us what should change. You can send up to {max} ideas. Structure each one however you like."
-                    )}
+                    {q::ideas_intro(max)}
                 </p>
                 {move || {
                     let n = count.get();
@@ -416,14 +408,14 @@ pub fn Ideas(ctx: Ctx) -> impl IntoView {
                                     }
                                 }
                             >
-                                "Add another idea"
+                                {q::ADD_IDEA}
                             </button>
                         }
                             .into_any()
                     } else {
                         view! {
                             <p class="cfi-body">
-                                {format!("You have added the most ideas you can send ({max}).")}
+                                {q::most_ideas(max)}
                             </p>
                         }
                             .into_any()
