@@ -45,6 +45,9 @@ target/server/cfi-bench --admin --engine postgres --count 100000
 # pages and API cold and warm.
 target/server/cfi-bench --analysis --engine sqlite --count 100000
 target/server/cfi-bench --analysis --engine postgres --count 100000
+# The same once every idea is read for meaning: groups and similar ideas
+# blend words and meaning (384 more numbers per idea).
+target/server/cfi-bench --analysis --engine sqlite --count 100000 --meaning
 # Groups, similar ideas and suggested codes against people's codes on real
 # public text (patient comments coded by NHS staff): words, meaning, blend.
 target/server/cfi-bench --quality
