@@ -44,14 +44,17 @@
   // `cfi:error` (`no-webassembly`, `load-failed`).
   function fail(host, code, message, href) {
     free(host);
-    while (host.firstChild) host.removeChild(host.firstChild);
+    // A form that failed after attaching its shadow root would hide the
+    // light DOM: write where it shows.
+    var t = host.shadowRoot || host;
+    while (t.firstChild) t.removeChild(t.firstChild);
     var p = d.createElement("p");
     p.textContent = message + " ";
     var link = d.createElement("a");
     link.href = href;
     link.textContent = LINK + ".";
     p.appendChild(link);
-    host.appendChild(p);
+    t.appendChild(p);
     host.dispatchEvent(new CustomEvent("cfi:error", { bubbles: true, composed: true, detail: { kind: "load", code: code, message: message, href: href } }));
   }
 

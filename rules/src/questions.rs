@@ -219,6 +219,18 @@ pub const SEND_HEADING: &str = "Now send your ideas";
 pub const DECLARATION: &str = "By sending your ideas you confirm that, to the best of your knowledge, what you have written is true and does not identify a child or anyone else without their permission.";
 pub const SEND: &str = "Send ideas";
 
+// When the server's own form could not send (the widget says these in its
+// own words, with the draft it keeps on the device).
+
+/// The form's key was used before with other answers.
+pub const SENT_DIFFERENT: &str = "These answers are different from the ideas you already sent with this form. Press Send ideas to send them as new ideas.";
+/// What was sent under the form's key was erased at someone's request.
+pub const ERASED_BEFORE: &str = "What you sent us earlier with this form was removed by the review team at someone's request. Press Send ideas to send these answers as new ideas.";
+/// The same answers are still being saved (a double tap that took long).
+pub const STILL_SAVING: &str = "Your ideas are still being saved. Wait a moment, then press Send ideas again: they will not be sent twice.";
+/// Storage did not answer.
+pub const NOT_SAVED: &str = "We could not save your ideas just now. Your answers are still here: press Send ideas again in a minute.";
+
 // Sent.
 
 pub const SENT_HEADING: &str = "Ideas sent";
@@ -270,6 +282,10 @@ mod tests {
             HOW_PUBLISHED,
             UNDER_18,
             DECLARATION,
+            SENT_DIFFERENT,
+            ERASED_BEFORE,
+            STILL_SAVING,
+            NOT_SAVED,
             KEEP_REFERENCE,
             WHAT_NEXT,
             SUPPORT_RESPONDS,

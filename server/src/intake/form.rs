@@ -299,8 +299,19 @@ async fn step(
         }
         Action::Continue | Action::Send if at == Step::Start => (Step::AboutYou, Vec::new()),
         Action::Continue if at != Step::Check => {
-            let errors = form::errors_for(&form.answers, at, None, rules);
-            if errors.is_empty() {
+            let mut errors = form::errors_for(&form.answers, at, None, rules);
+            // Choosing "on behalf of an organisation" shows its name's field
+            // on the next page load: that field is not in error before the
+            // person has seen it (the widget shows it at once).
+            let unseen = at == Step::AboutYou
+                && form.organisation()
+                && !pairs.iter().any(|(k, _)| k == q::ORGANISATION.id);
+            if unseen {
+                errors.retain(|e| field_id(&e.pointer) != q::ORGANISATION.id);
+            }
+            if unseen && errors.is_empty() {
+                (at, errors)
+            } else if errors.is_empty() {
                 let next = if form.returning {
                     Step::Check
                 } else {
@@ -323,7 +334,9 @@ async fn step(
             {
                 return Ok(form.refused(&ApiError::RateLimited { retry_after_secs }));
             }
-            let sent = form::as_sent(&form.answers, None);
+            let mut sent = form::as_sent(&form.answers, None);
+            // The honeypot as posted: only a program fills it.
+            sent.website = form.answers.website.clone();
             let body_hash = hash_of(&sent);
             match answer_unless_open(&state, call, key, &body_hash).await {
                 Ok(Some(receipt)) => return Ok(form.sent(&receipt.reference.to_string())),
@@ -905,7 +918,22 @@ impl Form<'_> {
     fn refused(&self, error: &ApiError) -> Response {
         let (status, _, _, detail) = error.parts();
         let mut page = self.page(Step::Check, &[]);
-        page.problem = Some(detail);
+        page.problem = Some(match error {
+            // Sent before under this form's key with other answers (Back in
+            // the browser after sending, then a change), or erased since:
+            // these answers go as new ideas, under a new key.
+            ApiError::KeyReused => {
+                page.key = new_key().to_string();
+                q::SENT_DIFFERENT.to_owned()
+            }
+            ApiError::SubmissionErased => {
+                page.key = new_key().to_string();
+                q::ERASED_BEFORE.to_owned()
+            }
+            ApiError::InFlight => q::STILL_SAVING.to_owned(),
+            ApiError::Storage(_) | ApiError::Internal => q::NOT_SAVED.to_owned(),
+            _ => detail,
+        });
         (status, render(&page)).into_response()
     }
 }

@@ -188,3 +188,85 @@ async fn a_forged_idea_number_reads_no_more_ideas_than_the_call_allows() {
     assert!(!page.contains("far away"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_program_that_fills_the_hidden_field_is_stored_as_spam() {
+    let app = spawn_app().await;
+    let mut fields = answers("Cheap pills");
+    fields.retain(|(name, _)| *name != "website");
+    fields.extend([
+        ("website", "https://cheap-pills.example".to_owned()),
+        ("key", crate::helpers::new_key()),
+        ("step", "check".to_owned()),
+        ("action", "send".to_owned()),
+    ]);
+    let (status, page) = post(&app, "open-call", &fields).await;
+    assert_eq!(status, 200);
+    assert!(reference_in(&page).is_some(), "it looks sent");
+    let stored = app.stored("open-call").await;
+    assert_eq!(stored[0]["spam"], true);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn choosing_an_organisation_shows_its_field_before_asking_for_it() {
+    let app = spawn_app().await;
+    let mut fields = answers("For an organisation");
+    fields.retain(|(name, _)| name.starts_with("respondent-") && *name != "respondent-capacity");
+    fields.extend([
+        ("respondent-capacity", "organisation".to_owned()),
+        ("key", crate::helpers::new_key()),
+        ("step", "about_you".to_owned()),
+        ("action", "continue".to_owned()),
+    ]);
+    let (status, page) = post(&app, "open-call", &fields).await;
+    assert_eq!(status, 200, "no error for a field not seen yet");
+    assert!(!page.contains("There is a problem"));
+    assert!(page.contains("id=\"respondent-organisation\""));
+    // Left empty once seen, it is required, as in the widget.
+    fields.push(("respondent-organisation", String::new()));
+    let (status, page) = post(&app, "open-call", &fields).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("href=\"#respondent-organisation\""));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn other_answers_sent_again_under_the_same_form_go_as_new_ideas() {
+    let app = spawn_app().await;
+    let key = crate::helpers::new_key();
+    let send = |title: &str| {
+        let mut fields = answers(title);
+        fields.extend([
+            ("key", key.clone()),
+            ("step", "check".to_owned()),
+            ("action", "send".to_owned()),
+        ]);
+        fields
+    };
+    let (status, first) = post(&app, "open-call", &send("First answers")).await;
+    assert_eq!(status, 200);
+    // Back in the browser after sending, a change, and Send again.
+    let (status, page) = post(&app, "open-call", &send("Changed answers")).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Press Send ideas to send them as new ideas"));
+    assert!(!page.contains("Idempotency"));
+    assert!(
+        !page.contains(&format!("value=\"{key}\"")),
+        "a new key comes with the page"
+    );
+    let new_key = page
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a key")
+        .to_owned();
+    let mut fields = send("Changed answers");
+    fields.retain(|(name, _)| *name != "key");
+    fields.push(("key", new_key));
+    let (status, second) = post(&app, "open-call", &fields).await;
+    assert_eq!(status, 200);
+    assert_ne!(reference_in(&first), reference_in(&second));
+    assert_eq!(app.stored("open-call").await.len(), 2);
+    app.stop().await;
+}
