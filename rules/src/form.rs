@@ -164,6 +164,76 @@ pub fn errors_for(
     }
 }
 
+/// One piece of a call's first screen. The widget, the loader (which draws
+/// the screen from the call definition's `first_screen` before the form's
+/// code arrives) and the server's form all show [`first_screen`], each in
+/// its own markup.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Block {
+    /// The page's heading.
+    Heading { text: String },
+    /// A paragraph.
+    Text { text: String },
+    /// A paragraph in bold: the deadline, or why the call takes no ideas.
+    Strong { text: String },
+    /// A heading within the page.
+    Subheading { text: String },
+    /// A paragraph holding one link, which opens in a new tab.
+    Link { text: String, href: String },
+    /// The button that goes on to the first question.
+    Start { text: String },
+}
+
+/// The call's first screen: its title, introduction, deadline and limits,
+/// how ideas are published and the privacy notice, then "Start now"; when
+/// the call is not open, why and when it is (and no button).
+pub fn first_screen(call: &crate::CallDefinition) -> Vec<Block> {
+    use crate::CallStatus;
+    use crate::questions as q;
+    let text = |text: String| Block::Text { text };
+    let mut blocks = vec![Block::Heading {
+        text: match call.status {
+            CallStatus::Open => call.title.clone(),
+            CallStatus::NotYetOpen => q::not_open_yet_heading(&call.title),
+            CallStatus::Closed => q::closed_heading(&call.title),
+        },
+    }];
+    blocks.extend(
+        call.intro
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| text(p.to_owned())),
+    );
+    match call.status {
+        CallStatus::NotYetOpen => blocks.push(Block::Strong {
+            text: q::not_open_yet(&call.opens_text, &call.closes_text),
+        }),
+        CallStatus::Closed => blocks.push(Block::Strong {
+            text: q::closed(&call.closes_text),
+        }),
+        CallStatus::Open => blocks.extend([
+            Block::Strong {
+                text: q::deadline(&call.closes_text),
+            },
+            text(q::limits(call.limits.max_ideas, call.limits.max_words)),
+            Block::Subheading {
+                text: q::HOW_PUBLISHED_HEADING.to_owned(),
+            },
+            text(q::HOW_PUBLISHED.to_owned()),
+            Block::Link {
+                text: q::PRIVACY_LINK.to_owned(),
+                href: call.privacy_notice_url.clone(),
+            },
+            Block::Start {
+                text: q::START.to_owned(),
+            },
+        ]),
+    }
+    blocks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +293,89 @@ mod tests {
             word_count_message("a b c d e f g", 5),
             ("You have 2 words too many".into(), true)
         );
+    }
+
+    #[test]
+    fn the_first_screen_says_what_the_call_is_and_when_it_takes_ideas() {
+        let mut call: crate::CallDefinition = serde_json::from_value(serde_json::json!({
+            "id": "c", "title": "Tell us", "intro": "One.\n\n  Two. \n\n",
+            "opens": "2021-01-01T00:00:00Z", "closes": "2021-12-15T17:00:00Z",
+            "opens_text": "1 January", "closes_text": "15 December",
+            "is_open": true, "status": "open", "limits": {"max_ideas": 3, "max_words": 250},
+            "themes": [], "perspectives": [], "guidance": [],
+            "privacy_notice_url": "https://example.org/privacy", "support": []
+        }))
+        .expect("a call definition");
+        let open = first_screen(&call);
+        assert_eq!(
+            open[0],
+            Block::Heading {
+                text: "Tell us".into()
+            }
+        );
+        assert_eq!(
+            open[1],
+            Block::Text {
+                text: "One.".into()
+            }
+        );
+        assert_eq!(
+            open[2],
+            Block::Text {
+                text: "Two.".into()
+            }
+        );
+        assert_eq!(
+            open[3],
+            Block::Strong {
+                text: crate::questions::deadline("15 December")
+            }
+        );
+        assert!(open.contains(&Block::Link {
+            text: crate::questions::PRIVACY_LINK.into(),
+            href: "https://example.org/privacy".into()
+        }));
+        assert_eq!(
+            open.last(),
+            Some(&Block::Start {
+                text: crate::questions::START.into()
+            })
+        );
+        assert_eq!(
+            serde_json::to_value(&open[0]).expect("json"),
+            serde_json::json!({"kind": "heading", "text": "Tell us"})
+        );
+
+        call.status = crate::CallStatus::Closed;
+        let closed = first_screen(&call);
+        assert_eq!(
+            closed[0],
+            Block::Heading {
+                text: crate::questions::closed_heading("Tell us")
+            }
+        );
+        assert_eq!(
+            closed.last(),
+            Some(&Block::Strong {
+                text: crate::questions::closed("15 December")
+            })
+        );
+        assert!(!closed.iter().any(|b| matches!(b, Block::Start { .. })));
+
+        call.status = crate::CallStatus::NotYetOpen;
+        let early = first_screen(&call);
+        assert_eq!(
+            early[0],
+            Block::Heading {
+                text: crate::questions::not_open_yet_heading("Tell us")
+            }
+        );
+        assert_eq!(
+            early.last(),
+            Some(&Block::Strong {
+                text: crate::questions::not_open_yet("1 January", "15 December")
+            })
+        );
+        assert_eq!(early.len(), 4);
     }
 }

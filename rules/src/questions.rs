@@ -41,6 +41,16 @@ pub fn not_open_yet(opens_text: &str, closes_text: &str) -> String {
     format!("You can send your ideas from {opens_text} until {closes_text}.")
 }
 
+/// The first screen's heading before the call opens.
+pub fn not_open_yet_heading(title: &str) -> String {
+    format!("{title} is not open yet")
+}
+
+/// The first screen's heading after the call closed.
+pub fn closed_heading(title: &str) -> String {
+    format!("{title} has closed")
+}
+
 /// The call has closed.
 pub fn closed(closes_text: &str) -> String {
     format!("This call for ideas closed at {closes_text}. You can no longer send ideas.")

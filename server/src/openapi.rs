@@ -43,6 +43,20 @@ pub fn document() -> Value {
         "name": "call", "in": "path", "required": true,
         "schema": {"type": "string"}, "description": "The call's id, e.g. call-for-ideas"
     });
+    // Apart: one `json!` this deep passes the macro's recursion limit.
+    let first_screen = json!({
+        "type": "array",
+        "description": "The call's first screen in order, as the widget shows it (the loader draws it before the form's code arrives): a heading; paragraphs; `strong` the deadline, or why the call takes no ideas; `link` a paragraph with one link opening in a new tab; `start` the button, only while the call is open",
+        "items": {
+            "type": "object",
+            "properties": {
+                "kind": {"enum": ["heading", "text", "strong", "subheading", "link", "start"]},
+                "text": {"type": "string"},
+                "href": {"type": "string"}
+            },
+            "required": ["kind", "text"]
+        }
+    });
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -200,9 +214,10 @@ pub fn document() -> Value {
                     "support": {"type": "array", "items": {"$ref": "#/components/schemas/SupportLine"}},
                     "lang": {"type": "string", "description": "BCP 47 language of the form's own text"},
                     "dir": {"enum": ["ltr", "rtl"]},
-                    "page_url": {"type": "string", "description": "the review's own page for sending ideas"}
+                    "page_url": {"type": "string", "description": "the review's own page for sending ideas"},
+                    "first_screen": first_screen
                 },
-                "required": ["id", "title", "intro", "opens", "closes", "opens_text", "closes_text", "is_open", "status", "limits", "themes", "perspectives", "guidance", "privacy_notice_url", "support", "lang", "dir"]
+                "required": ["id", "title", "intro", "opens", "closes", "opens_text", "closes_text", "is_open", "status", "limits", "themes", "perspectives", "guidance", "privacy_notice_url", "support", "lang", "dir", "first_screen"]
             },
             "CodeSummary": {
                 "type": "object",

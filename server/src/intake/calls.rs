@@ -78,6 +78,15 @@ pub fn definition_of(call: &Call, now: Timestamp) -> CallDefinition {
     }
 }
 
+/// The definition as sent: with the call's first screen, which the loader
+/// draws before the form's code arrives.
+#[derive(serde::Serialize)]
+struct Published {
+    #[serde(flatten)]
+    definition: CallDefinition,
+    first_screen: Vec<cfi_rules::form::Block>,
+}
+
 async fn definition(
     State(state): State<AppState>,
     Path(call_id): Path<String>,
@@ -86,7 +95,13 @@ async fn definition(
         .config
         .call(&call_id)
         .ok_or(ApiError::NotFound("There is no call with this id"))?;
-    let mut response = Json(definition_of(call, Timestamp::now())).into_response();
+    let definition = definition_of(call, Timestamp::now());
+    let first_screen = cfi_rules::form::first_screen(&definition);
+    let mut response = Json(Published {
+        definition,
+        first_screen,
+    })
+    .into_response();
     // Short: whether the call is open changes at its opening and closing time.
     response.headers_mut().insert(
         header::CACHE_CONTROL,

@@ -24,13 +24,12 @@ use axum::routing::get;
 use cfi_rules::form::{self, Step, field_id, word_count_message};
 use cfi_rules::questions as q;
 use cfi_rules::{
-    AgeBand, CallStatus, Capacity, FieldError, Publication, RawIdea, RawRespondent, RawSubmission,
-    Submission,
+    AgeBand, Capacity, FieldError, Publication, RawIdea, RawRespondent, RawSubmission, Submission,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::calls::{human, status_at};
+use super::calls::definition_of;
 use super::submissions::{accept, answer_unless_open};
 use crate::config::Call;
 use crate::http::client::client_bucket;
@@ -122,6 +121,29 @@ pub struct ErrorLink {
     pub text: String,
 }
 
+/// One piece of the first screen, for the template.
+pub struct ScreenPart {
+    /// `text`, `strong`, `subheading`, `link`, `start` (or `heading`).
+    pub kind: &'static str,
+    pub text: String,
+    pub href: String,
+}
+
+impl From<form::Block> for ScreenPart {
+    fn from(block: form::Block) -> Self {
+        use form::Block;
+        let (kind, text, href) = match block {
+            Block::Heading { text } => ("heading", text, String::new()),
+            Block::Text { text } => ("text", text, String::new()),
+            Block::Strong { text } => ("strong", text, String::new()),
+            Block::Subheading { text } => ("subheading", text, String::new()),
+            Block::Link { text, href } => ("link", text, href),
+            Block::Start { text } => ("start", text, String::new()),
+        };
+        ScreenPart { kind, text, href }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "form.html")]
 pub struct Page {
@@ -141,11 +163,9 @@ pub struct Page {
     pub back: bool,
     pub support: Vec<Support>,
     pub privacy_url: String,
-    // The first screen, and a call that is not open.
-    pub intro: Vec<String>,
-    pub deadline: String,
-    pub limits: String,
-    pub closed: Option<String>,
+    /// The first screen after its heading (`cfi_rules::form::first_screen`,
+    /// as the widget and the loader show it).
+    pub first: Vec<ScreenPart>,
     // About you.
     pub capacity: Option<Group>,
     pub fields: Vec<Field>,
@@ -526,16 +546,12 @@ impl Form<'_> {
                 .find(|e| field_id(&e.pointer) == id)
                 .map(|e| e.detail.clone())
         };
-        let status = status_at(call, jiff::Timestamp::now());
-        let closed = match status {
-            CallStatus::Open => None,
-            CallStatus::NotYetOpen => {
-                Some(q::not_open_yet(&human(&call.opens), &human(&call.closes)))
-            }
-            CallStatus::Closed => Some(q::closed(&human(&call.closes))),
-        };
+        let mut first = form::first_screen(&definition_of(call, jiff::Timestamp::now()))
+            .into_iter()
+            .map(ScreenPart::from);
+        let first_heading = first.next().map(|p| p.text).unwrap_or_default();
         let heading = match step {
-            Step::Start => call.title.clone(),
+            Step::Start => first_heading,
             Step::AboutYou => q::ABOUT_YOU_HEADING.to_owned(),
             Step::Ideas => q::IDEAS_HEADING.to_owned(),
             Step::Publishing => q::PUBLISHING_HEADING.to_owned(),
@@ -574,16 +590,7 @@ impl Form<'_> {
                 })
                 .collect(),
             privacy_url: call.privacy_notice_url.clone(),
-            intro: call
-                .intro
-                .split("\n\n")
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            deadline: q::deadline(&human(&call.closes)),
-            limits: q::limits(call.limits.max_ideas, call.limits.max_words),
-            closed,
+            first: first.collect(),
             capacity: None,
             fields: Vec::new(),
             perspectives: None,

@@ -14,7 +14,24 @@ async fn the_call_definition_says_what_the_widget_needs() {
         .await
         .expect("sent");
     assert_eq!(response.status(), 200);
-    let call: cfi_rules::CallDefinition = response.json().await.expect("definition");
+    let body: Value = response.json().await.expect("json");
+    // The first screen the loader draws before the form's code arrives:
+    // the rules crate's, as the widget and the server's form show it.
+    let call: cfi_rules::CallDefinition = serde_json::from_value(body.clone()).expect("definition");
+    assert_eq!(
+        body["first_screen"],
+        serde_json::to_value(cfi_rules::form::first_screen(&call)).expect("json")
+    );
+    assert_eq!(body["first_screen"][0]["kind"], "heading");
+    assert_eq!(body["first_screen"][0]["text"], call.title.as_str());
+    let last = body["first_screen"]
+        .as_array()
+        .and_then(|b| b.last())
+        .cloned();
+    assert_eq!(
+        last,
+        Some(serde_json::json!({"kind": "start", "text": "Start now"}))
+    );
     assert_eq!(call.id, "open-call");
     assert!(call.is_open);
     assert_eq!(call.limits.max_ideas, 3);
@@ -38,6 +55,17 @@ async fn the_call_definition_says_what_the_widget_needs() {
     assert_eq!(closed["status"], "closed");
     assert_eq!(closed["is_open"], false);
     assert_eq!(closed["closes_text"], "5pm on 15 December 2021 (UK time)");
+    let first = closed["first_screen"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(first.iter().all(|b| b["kind"] != "start"), "{first:?}");
+    assert_eq!(
+        first.last().map(|b| &b["text"]),
+        Some(&Value::from(
+            "This call for ideas closed at 5pm on 15 December 2021 (UK time). You can no longer send ideas."
+        ))
+    );
     app.stop().await;
 }
 
