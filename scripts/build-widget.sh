@@ -141,16 +141,28 @@ for f in dist/embed.js dist/assets/"$version"/*; do
   brotli_file "$f"
 done
 
-# The loader: 2 KB for loading the form, and half a kilobyte more for the
-# link to the review's own form where the form cannot run.
+# The loader: 2 KB for loading the form, half a kilobyte more for the link
+# to the review's own form where the form cannot run, and 0.65 KB for
+# drawing the call's first screen before the wasm arrives.
 loader_gz=$(wc -c <dist/embed.js.gz)
-if [ "$loader_gz" -gt 2560 ]; then
-  echo "embed.js is $loader_gz bytes gzipped, over the 2.5 KB budget" >&2
+if [ "$loader_gz" -gt 3200 ]; then
+  echo "embed.js is $loader_gz bytes gzipped, over the 3.2 KB budget" >&2
   exit 1
 fi
-# What a visitor downloads before the first control is usable (brotli: the
-# main wasm, the glue, the chunks' loader it imports, the stylesheet), and
-# the whole form (those and the later steps' chunks). The targets are 60 KB
+# What a visitor downloads before the first control is usable: the loader
+# draws the call's first screen with the stylesheet (brotli; and the call's
+# definition, a few hundred bytes of JSON the form needs anyway). Target
+# 15 KB; the budget sits just above what the build reaches.
+first_control_budget=4900
+first_control=$(cat dist/embed.js.br "dist/assets/$version/widget.css.br" | wc -c)
+echo "== before the first control: $first_control bytes brotli (budget $first_control_budget)"
+if [ "$first_control" -gt "$first_control_budget" ]; then
+  echo "the loader and stylesheet are $first_control bytes brotli, over their $first_control_budget budget" >&2
+  exit 1
+fi
+# What a visitor downloads before the form takes that screen over (brotli:
+# the main wasm, the glue, the chunks' loader it imports, the stylesheet),
+# and the whole form (those and the later steps' chunks). The targets are 60 KB
 # and 90 KB; the budgets sit just above what the split build reaches, so
 # they can only shrink. The build without wasm-split has one wasm, checked
 # against its own budget (over the split budgets by design: it says so and
@@ -160,10 +172,13 @@ fi
 # screen also says, when a retry was refused because the review team erased
 # what was sent, that the draft was cleared (about 0.4 KB). Taking every
 # question and heading from the rules crate, which the server's own form
-# shares, costs about 0.15 KB.
-first_screen_budget=82700
-whole_form_budget=140200
-one_wasm_budget=124500
+# shares, costs about 0.15 KB. Drawing the first screen from the rules
+# crate's blocks, which the loader also draws, and taking over the loader's
+# screen (focus and an early "Start now" kept) cost about 2.3 KB of the main
+# wasm and 1.8 KB of the whole form.
+first_screen_budget=85100
+whole_form_budget=142000
+one_wasm_budget=126300
 dir="dist/assets/$version"
 first_files=("$dir/cfi_widget_bg.wasm.br" "$dir/cfi_widget.js.br" "$dir/widget.css.br")
 [ -f "$dir/__wasm_split.js" ] && first_files+=("$dir/__wasm_split.js.br")
@@ -174,14 +189,14 @@ if [ "$split" = no ]; then
   first_screen_budget=$one_wasm_budget whole_form_budget=$one_wasm_budget
   echo "   one wasm (no wasm-split): checked against the one-wasm budget"
 fi
-echo "== before the first control: $first_screen bytes brotli (budget $first_screen_budget)"
+echo "== before the form takes over: $first_screen bytes brotli (budget $first_screen_budget)"
 echo "== the whole form: $whole_form bytes brotli (budget $whole_form_budget)"
 if [ "$whole_form" -gt "$whole_form_budget" ]; then
   echo "the whole widget is $whole_form bytes brotli, over its $whole_form_budget budget" >&2
   exit 1
 fi
 if [ "$first_screen" -gt "$first_screen_budget" ]; then
-  echo "the widget's first screen is $first_screen bytes brotli, over its $first_screen_budget budget" >&2
+  echo "what the form needs to take over its first screen is $first_screen bytes brotli, over its $first_screen_budget budget" >&2
   exit 1
 fi
 # Subresource Integrity values for partners who pin the loader.

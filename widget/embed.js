@@ -44,6 +44,8 @@
   // `cfi:error` (`no-webassembly`, `load-failed`).
   function fail(host, code, message, href) {
     free(host);
+    // The first screen, if its definition comes after this, is not drawn.
+    host.__cfiMounted = true;
     // A form that failed after attaching its shadow root would hide the
     // light DOM: write where it shows.
     var t = host.shadowRoot || host;
@@ -56,6 +58,65 @@
     p.appendChild(link);
     t.appendChild(p);
     host.dispatchEvent(new CustomEvent("cfi:error", { bubbles: true, composed: true, detail: { kind: "load", code: code, message: message, href: href } }));
+  }
+
+  // Said under "Start now" when it is pressed before the form's code has
+  // arrived: the form goes on to the first question as soon as it starts.
+  var STARTING = "Opening the first question. This can take a few seconds on a slow connection.";
+
+  // Draws the call's first screen (`first_screen` of its definition, the
+  // blocks the form itself shows) in the shadow root with DOM methods only,
+  // in the form's own markup, so nothing moves when the form takes it over.
+  // Shown once the stylesheet has loaded; a "Start now" pressed meanwhile is
+  // kept in `data-started` for the form to act on.
+  function draw(host, c, css) {
+    var root = host.shadowRoot || host.attachShadow({ mode: "open" });
+    var el = function (tag, cls, text, parent) {
+      var e = d.createElement(tag);
+      if (cls) e.className = cls;
+      if (text) e.textContent = text;
+      if (parent) parent.appendChild(e);
+      return e;
+    };
+    var link = el("link");
+    link.rel = "stylesheet";
+    link.href = css;
+    var screen = el("div");
+    screen.id = "cfi-first";
+    screen.hidden = true;
+    screen.lang = c.lang || "en";
+    screen.dir = c.dir || "ltr";
+    var form = el("form", "cfi-form", "", el("div", "cfi", "", screen));
+    form.noValidate = true;
+    c.first_screen.forEach(function (b) {
+      var t = b.text;
+      // No ids: the form's own screen, hidden beside this one until it takes
+      // over, has them.
+      if (b.kind === "heading") el("h2", "cfi-heading-l", t, form);
+      else if (b.kind === "subheading") el("h3", "cfi-heading-m", t, form);
+      else if (b.kind === "strong") el("strong", "", t, el("p", "cfi-body", "", form));
+      else if (b.kind === "link") {
+        var a = el("a", "cfi-link", t, el("p", "cfi-body", "", form));
+        a.href = b.href;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+      } else if (b.kind === "start") el("button", "cfi-button", t, form).type = "submit";
+      else el("p", "cfi-body", t, form);
+    });
+    var status = el("div", "", "", form);
+    status.setAttribute("role", "status");
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      screen.setAttribute("data-started", "");
+      status.className = "cfi-body";
+      status.textContent = STARTING;
+    });
+    var show = function () {
+      screen.hidden = false;
+    };
+    link.onload = link.onerror = show;
+    root.appendChild(link);
+    root.appendChild(screen);
   }
 
   // A request for the form's files failed (rather than the browser failing
@@ -170,14 +231,26 @@
       // The call's definition comes at the same time as the wasm, not after.
       var definition = fetch(base + "/api/calls/" + encodeURIComponent(call), { credentials: "omit" });
       definition.catch(function () {});
+      var css = base + "/assets/" + VERSION + "/widget.css";
+      // The first screen, drawn from the definition while the wasm is on
+      // its way; the form takes it over when it starts.
+      definition
+        .then(function (r) {
+          return r.ok ? r.clone().json() : null;
+        })
+        .then(function (c) {
+          if (c && c.first_screen && !host.__cfiMounted) draw(host, c, css);
+        })
+        .catch(function () {});
       load(base).then(
         function (m) {
           // A task of its own: starting the wasm and mounting the form in
           // one would block the page longer on a slow phone.
           setTimeout(function () {
             try {
+              host.__cfiMounted = true;
               if (empty) while (host.firstChild) host.removeChild(host.firstChild);
-              m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, base + "/assets/" + VERSION + "/widget.css", definition);
+              m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, css, definition);
             } catch (e) {
               fail(host, "load-failed", NOT_STARTED, href);
             }

@@ -84,7 +84,7 @@ test("a closed call shows its closed message with the dates", async () => {
   const page = await context.newPage();
   await openWidget(page, env.site("review", "?call=closed-call"));
   assert.equal((await page.locator("#cfi-heading").textContent()).trim(), "Call for Evidence has closed");
-  assert.match(await page.locator(".cfi-body").first().textContent(), /closed at 5pm on 15 December 2021/);
+  assert.match(await page.locator(".cfi-body strong").textContent(), /closed at 5pm on 15 December 2021/);
   assert.equal(await page.locator("input, textarea").count(), 0);
   await context.close();
 });

@@ -53,17 +53,33 @@ pub fn mount(
     let document = host
         .owner_document()
         .ok_or_else(|| JsValue::from_str("the host element is not in a document"))?;
+    // The loader may have drawn the first screen already (`#cfi-first`, with
+    // the stylesheet): it stays until the form has rendered the same screen,
+    // then the form takes its place (see `ui::take_over`).
+    let mut has_css = false;
     let root = match host.shadow_root() {
         Some(root) => {
             // Not `innerHTML = ""`: Trusted Types forbid even that.
-            while let Some(child) = root.first_child() {
-                root.remove_child(&child)?;
+            let mut next = root.first_child();
+            while let Some(child) = next {
+                next = child.next_sibling();
+                let keep = match child.dyn_ref::<web_sys::Element>() {
+                    Some(e) if e.id() == ui::FIRST_SCREEN_ID => true,
+                    Some(e) if e.tag_name() == "LINK" && !has_css => {
+                        has_css = e.get_attribute("href") == css_url;
+                        has_css
+                    }
+                    _ => false,
+                };
+                if !keep {
+                    root.remove_child(&child)?;
+                }
             }
             root
         }
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
     };
-    if let Some(href) = css_url {
+    if let Some(href) = css_url.filter(|_| !has_css) {
         let link = document.create_element("link")?;
         link.set_attribute("rel", "stylesheet")?;
         link.set_attribute("href", &href)?;
@@ -79,6 +95,8 @@ pub fn mount(
     // page's language and direction; the call definition may say otherwise.
     container.set_attribute("lang", wire::DEFAULT_LANG)?;
     container.set_attribute("dir", wire::TextDirection::Ltr.as_str())?;
+    // Hidden while the loader's first screen shows.
+    container.set_hidden(root.get_element_by_id(ui::FIRST_SCREEN_ID).is_some());
     root.append_child(&container)?;
     let partner = partner.filter(|p| !p.is_empty());
     let slot = browser::widget_slot(&document, &host, &call, partner.as_deref());

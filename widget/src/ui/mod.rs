@@ -173,6 +173,39 @@ impl Ctx {
     }
 }
 
+/// The id of the first screen the loader draws before this code arrives
+/// (see `embed.js`).
+pub const FIRST_SCREEN_ID: &str = "cfi-first";
+
+/// Puts the form (in `container`, hidden while the loader's first screen
+/// showed) in the place of that screen, in one frame, so none shows both or
+/// neither and, as both draw the same blocks, nothing moves. The control
+/// that had focus there gets it here. Returns whether "Start now" was
+/// pressed on the loader's screen.
+fn take_over(root: &ShadowRoot, container: &HtmlElement) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(first) = root.get_element_by_id(FIRST_SCREEN_ID) else {
+        container.set_hidden(false);
+        return false;
+    };
+    let started = first.has_attribute("data-started");
+    let focused = root
+        .active_element()
+        .filter(|e| first.contains(Some(e)))
+        .map(|e| match e.class_name().split_whitespace().next() {
+            Some(class) => format!("{}.{class}", e.tag_name()),
+            None => e.tag_name(),
+        });
+    first.remove();
+    container.set_hidden(false);
+    if let Some(Ok(Some(e))) = focused.map(|s| container.query_selector(&s))
+        && let Ok(e) = e.dyn_into::<HtmlElement>()
+    {
+        let _ = e.focus();
+    }
+    started
+}
+
 /// What the loader gives: fetches the call (or reads the loader's fetch of
 /// it), then shows it.
 #[component]
@@ -192,6 +225,9 @@ pub fn App(
     let host = StoredValue::new_local(host);
     let root = StoredValue::new_local(root);
     let definition: RwSignal<Option<Result<CallDefinition, String>>> = RwSignal::new(None);
+    // "Start now" pressed on the loader's first screen.
+    let started = RwSignal::new(false);
+    let shadow = root;
     leptos::task::spawn_local(async move {
         let answer = match fetched {
             Some(fetched) => browser::read(fetched).await,
@@ -223,6 +259,12 @@ pub fn App(
         }
         browser::next_task().await;
         definition.set(Some(result));
+        // Once what the definition shows is rendered.
+        browser::after_render(move || {
+            if take_over(&shadow.get_value(), &container) {
+                started.set(true);
+            }
+        });
     });
 
     view! {
@@ -244,7 +286,7 @@ pub fn App(
                         page_url: call.page_url.clone(),
                         ..config.clone()
                     };
-                    view! { <Loaded call=call.clone() config=config host=host root=root /> }
+                    view! { <Loaded call=call.clone() config=config host=host root=root started=started /> }
                         .into_any()
                 }
             }}
@@ -259,6 +301,8 @@ fn Loaded(
     config: Config,
     host: StoredValue<HtmlElement, LocalStorage>,
     root: StoredValue<ShadowRoot, LocalStorage>,
+    /// "Start now" was pressed before this code arrived: go on as if here.
+    started: RwSignal<bool>,
 ) -> impl IntoView {
     let storage_key =
         crate::draft::storage_key(&config.call, config.partner.as_deref(), config.slot);
@@ -293,6 +337,12 @@ fn Loaded(
         root,
         waker: StoredValue::new_local(browser::Waker::default()),
     };
+
+    Effect::new(move |_| {
+        if started.get() && ctx.step.get_untracked() == Step::Start && status == CallStatus::Open {
+            ctx.go(Step::Start.next());
+        }
+    });
 
     // Save on every change, unless the person asked not to.
     Effect::new(move |_| {

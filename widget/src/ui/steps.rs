@@ -1,8 +1,9 @@
 //! One component per step of the form.
 
 use crate::markup::view;
+use cfi_rules::form::{Block, first_screen};
 use cfi_rules::questions as q;
-use cfi_rules::{AgeBand, Capacity, RawIdea};
+use cfi_rules::{AgeBand, CallStatus, Capacity, RawIdea};
 use leptos::prelude::*;
 
 use super::Ctx;
@@ -55,35 +56,57 @@ pub(super) fn step_form(ctx: Ctx, step: Step, children: impl IntoView) -> impl I
     }
 }
 
+/// The call's first screen from the shared rules, the same as the loader
+/// draws before this code arrives and the server's form shows: `Start` is
+/// left to the caller, which adds the button and what comes before it.
+fn blocks(blocks: Vec<Block>) -> impl IntoView {
+    blocks
+        .into_iter()
+        .map(|block| match block {
+            Block::Heading { text } => view! { <Heading text=text /> }.into_any(),
+            Block::Text { text } => view! { <p class="cfi-body">{text}</p> }.into_any(),
+            Block::Strong { text } => view! {
+                <p class="cfi-body">
+                    <strong>{text}</strong>
+                </p>
+            }
+            .into_any(),
+            Block::Subheading { text } => {
+                view! { <h3 class="cfi-heading-m">{text}</h3> }.into_any()
+            }
+            Block::Link { text, href } => view! {
+                <p class="cfi-body">
+                    <a class="cfi-link" href=href target="_blank" rel="noopener noreferrer">
+                        {text}
+                    </a>
+                </p>
+            }
+            .into_any(),
+            Block::Start { .. } => ().into_any(),
+        })
+        .collect_view()
+}
+
 /// The call's window is not open: says so, with the dates.
 #[component]
 pub fn NotOpen(ctx: Ctx, closed: bool) -> impl IntoView {
-    let (title, opens, closes) = ctx
-        .call
-        .with_value(|c| (c.title.clone(), c.opens_text.clone(), c.closes_text.clone()));
-    let (heading, text) = if closed {
-        (format!("{title} has closed"), q::closed(&closes))
-    } else {
-        (
-            format!("{title} is not open yet"),
-            q::not_open_yet(&opens, &closes),
-        )
-    };
-    view! {
-        <Heading text=heading />
-        <p class="cfi-body">{text}</p>
-    }
+    let screen = ctx.call.with_value(|c| {
+        let mut c = c.clone();
+        c.status = if closed {
+            CallStatus::Closed
+        } else {
+            CallStatus::NotYetOpen
+        };
+        first_screen(&c)
+    });
+    blocks(screen)
 }
 
 /// What the call is, its closing date, how answers are published.
 #[component]
 pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
-    let c = ctx.call.get_value();
-    let paragraphs = c
-        .intro
-        .split("\n\n")
-        .map(|p| view! { <p class="cfi-body">{p.to_owned()}</p> })
-        .collect_view();
+    let mut screen = ctx.call.with_value(first_screen);
+    let rest = screen.split_off(1.min(screen.len()));
     // Not `step_form`: the start step has no fields to check, and its form
     // must not reach the validation and sending code, which the later chunk
     // carries (see `later`).
@@ -97,7 +120,7 @@ pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
                 ctx.go(Step::Start.next());
             }
         >
-                <Heading text=c.title.clone() />
+                {blocks(screen)}
                 // After an erased submission was refused, the draft starts
                 // again here: say why.
                 {move || {
@@ -110,22 +133,7 @@ pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
                             }
                         })
                 }}
-                {paragraphs}
-                <p class="cfi-body">
-                    <strong>{q::deadline(&c.closes_text)}</strong>
-                </p>
-                <p class="cfi-body">
-                    {q::limits(c.limits.max_ideas, c.limits.max_words)}
-                </p>
-                <h3 class="cfi-heading-m">{q::HOW_PUBLISHED_HEADING}</h3>
-                <p class="cfi-body">
-                    {q::HOW_PUBLISHED}
-                </p>
-                <p class="cfi-body">
-                    <a class="cfi-link" href=c.privacy_notice_url.clone() target="_blank" rel="noopener noreferrer">
-                        {q::PRIVACY_LINK}
-                    </a>
-                </p>
+                {blocks(rest)}
                 {restored
                     .then(|| {
                         view! {
