@@ -484,7 +484,13 @@ fn edited_copy(n: usize) -> String {
 #[tokio::test]
 async fn thousands_of_edited_copies_are_one_campaign_with_every_member_and_nothing_else() {
     const COPIES: usize = 2_500;
-    let app = spawn_app().await;
+    // Without the model: reading 2,540 submissions for safeguarding would
+    // be most of this test's time, and campaigns are found from words.
+    let app = spawn_app_with(Options {
+        model: false,
+        ..Options::default()
+    })
+    .await;
     let mut own = Vec::new();
     for n in 0..40 {
         own.push(submit_ok(&app, &body(&[("My idea", &varied(n))])).await);

@@ -81,7 +81,15 @@ pub async fn process_setup() -> ProcessSetup {
     let config_path = dir.path().join("review.toml");
     std::fs::write(
         &config_path,
-        config_toml(&database_url, &Options::default()),
+        // Each start of the debug binary would load the model for seconds;
+        // what is stored is the same with it or without.
+        config_toml(
+            &database_url,
+            &Options {
+                model: false,
+                ..Options::default()
+            },
+        ),
     )
     .expect("config");
     ProcessSetup {

@@ -44,6 +44,13 @@ pub struct Options {
     /// test looks at the vectors, so other tests do not share the cores
     /// with the model).
     pub embed_ideas: bool,
+    /// Load the sentence-embedding model (on: the safeguarding net reads
+    /// every sentence sent with it). Off where a test sends thousands of
+    /// ideas, or starts the server binary again and again, to prove
+    /// something else: the model's work (or each start's load of it) would
+    /// be most of the test's time, and a server without the model's files
+    /// is a real configuration, checking with the phrases only.
+    pub model: bool,
 }
 
 impl Default for Options {
@@ -58,6 +65,7 @@ impl Default for Options {
             trust_forwarded_for: false,
             assets_dir: None,
             embed_ideas: false,
+            model: true,
         }
     }
 }
@@ -77,6 +85,7 @@ header_timeout_secs = {header_timeout}
 idle_timeout_secs = {idle_timeout}
 max_connections = {max_connections}
 embed_ideas = {embed_ideas}
+{model_dir}
 review_origins = ["{REVIEW_ORIGIN}"]
 
 [rate_limit]
@@ -133,6 +142,12 @@ page_url = "https://review.example/ideas"
         session_idle_timeout = options.session_idle_timeout_secs,
         trust_forwarded_for = options.trust_forwarded_for,
         embed_ideas = options.embed_ideas,
+        // A folder that holds no model: the server runs without one.
+        model_dir = if options.model {
+            ""
+        } else {
+            "model_dir = \"no-model-here\""
+        },
         assets_dir = options
             .assets_dir
             .as_ref()
