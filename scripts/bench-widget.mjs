@@ -137,7 +137,9 @@ function plainFor(html, screens) {
     const form = `<template shadowrootmode="open"><style>${CSS}</style>${screens[Math.min(i++, screens.length - 1)]}</template>`;
     const target = attrs.match(/data-target="#([^"]+)"/);
     if (target) {
-      out = out.replace(tag, "").replace(`id="${target[1]}"></div>`, `id="${target[1]}">${form}</div>`);
+      // In place of what the target holds (a link for people without JavaScript, or nothing).
+      const inside = new RegExp(`(id="${target[1]}"[^>]*>)[\\s\\S]*?</div>`);
+      out = out.replace(tag, "").replace(inside, (_, open) => `${open}${form}</div>`);
     } else {
       out = out.replace(tag, `<div>${form}</div>`);
     }
