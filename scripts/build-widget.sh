@@ -175,10 +175,11 @@ fi
 # shares, costs about 0.15 KB. Drawing the first screen from the rules
 # crate's blocks, which the loader also draws, and taking over the loader's
 # screen (focus and an early "Start now" kept) cost about 2.3 KB of the main
-# wasm and 1.8 KB of the whole form.
-first_screen_budget=85100
-whole_form_budget=142000
-one_wasm_budget=126300
+# wasm and 1.8 KB of the whole form; the theme's list reading its error
+# with it, about 0.2 KB.
+first_screen_budget=85200
+whole_form_budget=142300
+one_wasm_budget=126600
 dir="dist/assets/$version"
 first_files=("$dir/cfi_widget_bg.wasm.br" "$dir/cfi_widget.js.br" "$dir/widget.css.br")
 [ -f "$dir/__wasm_split.js" ] && first_files+=("$dir/__wasm_split.js.br")

@@ -60,11 +60,17 @@ test("a 422 from the server appears at its field", async () => {
     problem(route, 422, {
       type: "/problems/validation",
       title: "Some answers need changing",
-      errors: [{ pointer: "#/ideas/0/title", code: "too_long", detail: "The server refused this title" }],
+      errors: [
+        { pointer: "#/ideas/0/title", code: "too_long", detail: "The server refused this title" },
+        { pointer: "#/ideas/0/theme", code: "invalid_choice", detail: "Select a theme from the list, or leave it empty" },
+      ],
     }),
   );
   await page.getByRole("button", { name: "Send my ideas" }).click();
   await page.locator("#ideas-0-title-error").waitFor();
+  // The theme's list reads its error with it, as the text fields do.
+  assert.match(await page.locator("#ideas-0-theme-error").textContent(), /Select a theme from the list/);
+  assert.equal(await page.locator("#ideas-0-theme").getAttribute("aria-describedby"), "ideas-0-theme-error");
   assert.match(await page.locator("#ideas-0-title-error").textContent(), /The server refused this title/);
   assert.equal((await page.locator("#cfi-heading").textContent()).trim(), "Your ideas");
   await expectFocus(page, "cfi-error-summary");

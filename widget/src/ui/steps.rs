@@ -300,6 +300,7 @@ fn IdeaFields(ctx: Ctx, index: usize, count: usize) -> impl IntoView {
         move |_| ctx.error_for(&id)
     });
     let theme_id2 = theme_id.clone();
+    let theme_error_id = format!("{theme_id}-error");
     view! {
         <div class="cfi-idea" role="group" aria-labelledby=format!("idea-{index}-heading")>
             <h3 class="cfi-heading-m" id=format!("idea-{index}-heading")>{q::idea_heading(n)}</h3>
@@ -331,6 +332,8 @@ fn IdeaFields(ctx: Ctx, index: usize, count: usize) -> impl IntoView {
                     class="cfi-select"
                     id=theme_id.clone()
                     name=theme_id.clone()
+                    // Its error is read with it, as the other fields' are.
+                    aria-describedby=move || theme_error.get().map(|_| theme_error_id.clone())
                     prop:value=move || theme.get()
                     on:change=move |ev| set_theme.run(event_target_value(&ev))
                 >
