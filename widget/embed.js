@@ -49,6 +49,9 @@
     // A form that failed after attaching its shadow root would hide the
     // light DOM: write where it shows.
     var t = host.shadowRoot || host;
+    // "Start now" pressed on the first screen the loader drew: the person
+    // is waiting, so this is said at once and the link takes focus.
+    var waiting = t.querySelector && t.querySelector("[data-started]");
     while (t.firstChild) t.removeChild(t.firstChild);
     var p = d.createElement("p");
     p.textContent = message + " ";
@@ -56,7 +59,9 @@
     link.href = href;
     link.textContent = LINK + ".";
     p.appendChild(link);
+    if (waiting) p.setAttribute("role", "alert");
     t.appendChild(p);
+    if (waiting) link.focus();
     host.dispatchEvent(new CustomEvent("cfi:error", { bubbles: true, composed: true, detail: { kind: "load", code: code, message: message, href: href } }));
   }
 

@@ -27,16 +27,17 @@ async function heldBack(file) {
     );
   });
   let release;
+  // Resolves true to let the wasm through, false to fail its download.
   const released = new Promise((r) => (release = r));
   await context.route(/cfi_widget_bg\.wasm$/, async (route) => {
-    await released;
-    await route.continue();
+    if (await released) await route.continue();
+    else await route.abort();
   });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(env.site("review", file));
-  return { context, page, errors, release };
+  return { context, page, errors, release: () => release(true), fail: () => release(false) };
 }
 
 /** The loader's first screen, once shown (it waits for the stylesheet). */
@@ -52,6 +53,9 @@ for (const file of ["strict.html", "trusted-types.html"]) {
     const screen = await firstScreen(page);
     assert.equal((await screen.locator("h2").textContent()).trim(), "Call for Ideas");
     assert.match(await screen.textContent(), /Send your ideas by/);
+    // In the form's colours before the form has set them.
+    const start = screen.getByRole("button", { name: "Start now" });
+    assert.equal(await start.evaluate((b) => getComputedStyle(b).backgroundColor), "rgb(0, 112, 60)");
     // Nothing of the form itself yet: the wasm is still on its way.
     assert.equal(await page.locator("#cfi-heading").count(), 0);
     await screen.getByRole("button", { name: "Start now" }).click();
@@ -88,5 +92,23 @@ test("the form takes over the loader's first screen without moving it, and the f
   // Not pressed: the form stays on its first screen.
   assert.equal((await page.locator("#cfi-heading").textContent()).trim(), "Call for Ideas");
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("when the form's files fail after Start was pressed on the loader's screen, the fallback is said at once and its link has focus", async () => {
+  const { context, page, fail } = await heldBack("index.html");
+  const screen = await firstScreen(page);
+  await screen.getByRole("button", { name: "Start now" }).click();
+  await screen.getByRole("status").filter({ hasText: "Opening the first question" }).waitFor();
+  fail();
+  const alert = page.getByRole("alert").filter({ hasText: "Check your connection" });
+  await alert.waitFor();
+  assert.equal(await page.locator("#cfi-first").count(), 0);
+  const focused = await page.evaluate(() => {
+    const host = [...document.querySelectorAll("*")].find((e) => e.shadowRoot);
+    const a = host.shadowRoot.activeElement;
+    return a && `${a.tagName} ${a.getAttribute("href")}`;
+  });
+  assert.match(focused, /^A .*\/calls\/call-for-ideas\/form/);
   await context.close();
 });

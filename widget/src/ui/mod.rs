@@ -179,9 +179,11 @@ pub const FIRST_SCREEN_ID: &str = "cfi-first";
 
 /// Puts the form (in `container`, hidden while the loader's first screen
 /// showed) in the place of that screen, in one frame, so none shows both or
-/// neither and, as both draw the same blocks, nothing moves. The control
-/// that had focus there gets it here. Returns whether "Start now" was
-/// pressed on the loader's screen.
+/// neither and, as both draw the same blocks, nothing moves. Focus that was
+/// on the loader's screen goes to the same control here (same element and
+/// words), or else to the step's heading (a draft restored on a later
+/// step), never back to the page. Returns whether "Start now" was pressed
+/// on the loader's screen.
 fn take_over(root: &ShadowRoot, container: &HtmlElement) -> bool {
     use wasm_bindgen::JsCast;
     let Some(first) = root.get_element_by_id(FIRST_SCREEN_ID) else {
@@ -189,19 +191,31 @@ fn take_over(root: &ShadowRoot, container: &HtmlElement) -> bool {
         return false;
     };
     let started = first.has_attribute("data-started");
-    let focused = root
-        .active_element()
-        .filter(|e| first.contains(Some(e)))
-        .map(|e| match e.class_name().split_whitespace().next() {
-            Some(class) => format!("{}.{class}", e.tag_name()),
-            None => e.tag_name(),
-        });
+    let focused = root.active_element().filter(|e| first.contains(Some(e)));
     first.remove();
     container.set_hidden(false);
-    if let Some(Ok(Some(e))) = focused.map(|s| container.query_selector(&s))
-        && let Ok(e) = e.dyn_into::<HtmlElement>()
-    {
-        let _ = e.focus();
+    if let Some(was) = focused {
+        let same = container
+            .query_selector_all(&was.tag_name())
+            .ok()
+            .and_then(|list| {
+                (0..list.length())
+                    .filter_map(|i| list.item(i))
+                    .find(|n| n.text_content() == was.text_content())
+            });
+        let heading = || {
+            container
+                .query_selector("#cfi-heading")
+                .ok()
+                .flatten()
+                .map(web_sys::Node::from)
+        };
+        if let Some(e) = same
+            .or_else(heading)
+            .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+        {
+            let _ = e.focus();
+        }
     }
     started
 }
