@@ -121,29 +121,6 @@ pub struct ErrorLink {
     pub text: String,
 }
 
-/// One piece of the first screen, for the template.
-pub struct ScreenPart {
-    /// `text`, `strong`, `subheading`, `link`, `start` (or `heading`).
-    pub kind: &'static str,
-    pub text: String,
-    pub href: String,
-}
-
-impl From<form::Block> for ScreenPart {
-    fn from(block: form::Block) -> Self {
-        use form::Block;
-        let (kind, text, href) = match block {
-            Block::Heading { text } => ("heading", text, String::new()),
-            Block::Text { text } => ("text", text, String::new()),
-            Block::Strong { text } => ("strong", text, String::new()),
-            Block::Subheading { text } => ("subheading", text, String::new()),
-            Block::Link { text, href } => ("link", text, href),
-            Block::Start { text } => ("start", text, String::new()),
-        };
-        ScreenPart { kind, text, href }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "form.html")]
 pub struct Page {
@@ -163,9 +140,9 @@ pub struct Page {
     pub back: bool,
     pub support: Vec<Support>,
     pub privacy_url: String,
-    /// The first screen after its heading (`cfi_rules::form::first_screen`,
-    /// as the widget and the loader show it).
-    pub first: Vec<ScreenPart>,
+    /// The first screen (`cfi_rules::form::first_screen`, as the widget and
+    /// the loader show it); its heading is `heading`.
+    pub first: Vec<form::Block>,
     // About you.
     pub capacity: Option<Group>,
     pub fields: Vec<Field>,
@@ -546,10 +523,12 @@ impl Form<'_> {
                 .find(|e| field_id(&e.pointer) == id)
                 .map(|e| e.detail.clone())
         };
-        let mut first = form::first_screen(&definition_of(call, jiff::Timestamp::now()))
-            .into_iter()
-            .map(ScreenPart::from);
-        let first_heading = first.next().map(|p| p.text).unwrap_or_default();
+        // Its heading is the page's `h1`, as on every step.
+        let first = form::first_screen(&definition_of(call, jiff::Timestamp::now()));
+        let first_heading = match first.first() {
+            Some(form::Block::Heading { text }) => text.clone(),
+            _ => call.title.clone(),
+        };
         let heading = match step {
             Step::Start => first_heading,
             Step::AboutYou => q::ABOUT_YOU_HEADING.to_owned(),
@@ -590,7 +569,7 @@ impl Form<'_> {
                 })
                 .collect(),
             privacy_url: call.privacy_notice_url.clone(),
-            first: first.collect(),
+            first,
             capacity: None,
             fields: Vec::new(),
             perspectives: None,
