@@ -77,7 +77,30 @@ impl PostgresStore {
             .acquire_timeout(DATABASE_WAIT)
             // As on SQLite: a connection still in a transaction when it
             // comes back is closed rather than reused.
-            .after_release(|conn, _| Box::pin(super::sql::outside_transaction(conn)))
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    if !super::sql::outside_transaction(&mut *conn).await? {
+                        return Ok(false);
+                    }
+                    // sqlx counts transactions on the client, and a request
+                    // dropped while its BEGIN was on the wire leaves the
+                    // server in one with a count of 0 (sqlx issue 4393): the
+                    // next borrower's writes would run inside it, never
+                    // committed. The server knows: inside a block, now() is
+                    // the block's start; in the first statement of a
+                    // transaction it equals the statement's own start.
+                    let (inside,): (bool,) =
+                        sqlx::query_as("SELECT now() <> statement_timestamp()")
+                            .fetch_one(&mut *conn)
+                            .await?;
+                    if inside {
+                        tracing::warn!(
+                            "a connection left in a transaction by a dropped request is closed"
+                        );
+                    }
+                    Ok(!inside)
+                })
+            })
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
