@@ -141,6 +141,12 @@ impl Application {
             addr: config.bind,
             source,
         })?;
+        for token in &config.admin_tokens {
+            tracing::warn!(
+                token = %token.name,
+                "a token in the configuration's [[admin_tokens]] signs in with every staff role: give each person an account (/admin/accounts) and remove it"
+            );
+        }
         let model = load_model(&config).await;
         let safeguarding = safeguarding::Net::new(model.clone());
         if safeguarding.has_model() {
@@ -262,6 +268,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async {
             ApiError::NotFound("There is nothing at this address").into_response()
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard::guard,
+        ))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             state.config.body_timeout,
         ))

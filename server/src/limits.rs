@@ -93,6 +93,23 @@ pub const AUTH_ALARM_WINDOW: Duration = Duration::from_secs(60 * 60);
 /// the address) this long, for the dashboard's counts; then deleted.
 pub const AUTH_FAILURES_KEPT: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
+// Staff accounts and program tokens.
+
+/// A token for a program lasts at most a year: one left behind in a job
+/// stops working on its own.
+pub const PROGRAM_TOKEN_LONGEST: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+/// How long a new token lasts unless the administrator says otherwise.
+pub const PROGRAM_TOKEN_DEFAULT_DAYS: u64 = 90;
+/// What every program token starts with, so a secret scanner or a person
+/// reading a log can tell one when they see it.
+pub const PROGRAM_TOKEN_PREFIX: &str = "cfi_";
+/// The access record's default keeping, when the configuration names none:
+/// two years, long enough to answer a subject access request about who saw
+/// a submission during a review and its follow-up.
+pub const ACCESS_RECORD_DEFAULT_DAYS: u64 = 730;
+/// Lines the access record page shows, newest first.
+pub const ACCESS_RECORD_LINES: i64 = 500;
+
 // Storage.
 
 /// SQLite readers: staff reads run beside the one writer; a few suffice on

@@ -1,6 +1,6 @@
 //! `cfi-server --config FILE [--bind 127.0.0.1:PORT]`, or one of the
 //! commands in `cfi_server::cli` (`seed`, `retention`, `backup`,
-//! `restore`); `--help` lists every
+//! `restore`, `staff`); `--help` lists every
 //! flag and the environment variable that can stand for it.
 
 use std::io::Write;
@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use cfi_server::Application;
 use cfi_server::cli::backup::{BackupArgs, RestoreArgs};
+use cfi_server::cli::staff::StaffArgs;
 use cfi_server::cli::{self, ConfigArgs, RetentionArgs, SeedArgs};
 use cfi_server::config::Overrides;
 use clap::{CommandFactory, Parser, Subcommand};
@@ -38,6 +39,8 @@ enum Command {
     Backup(BackupArgs),
     /// Bring a backup back into an empty database.
     Restore(RestoreArgs),
+    /// Add or list staff accounts (the first administrator).
+    Staff(StaffArgs),
 }
 
 #[tokio::main]
@@ -55,6 +58,7 @@ async fn main() -> ExitCode {
         Some(Command::Retention(args)) => return cli::retention_command(args).await,
         Some(Command::Backup(args)) => return cli::backup::backup_command(args).await,
         Some(Command::Restore(args)) => return cli::backup::restore_command(args).await,
+        Some(Command::Staff(args)) => return cli::staff::staff_command(args).await,
         None => {}
     }
     let Some(config) = cli.config else {

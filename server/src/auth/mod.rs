@@ -17,9 +17,15 @@
 //! that is not right counts against its client ([`throttle`]), is logged
 //! once and is counted in the database for the dashboard.
 
+pub mod access;
+pub mod accounts;
+pub mod guard;
 pub mod pages;
 pub mod persistence;
+pub mod roles;
+pub mod staff_pages;
 pub mod throttle;
+pub mod tokens;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -37,6 +43,7 @@ use crate::http::problem::ApiError;
 use crate::limits::{AUTH_ALARM_FAILURES, AUTH_ALARM_WINDOW, AUTH_FAILURES_KEPT};
 use crate::storage::StorageError;
 pub use persistence::{FailedVia, FailureCounts, SessionOwner, SessionTimes};
+pub use roles::{Permission, Role, Roles};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "cfi_session";
@@ -45,16 +52,44 @@ pub use crate::limits::SESSION_LIFETIME;
 /// Who a token or session belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
-    /// The review team; the name is the token's configured name.
-    Staff(String),
+    /// The review team: an account (its email address), a program token
+    /// ("NAME (token)") or a configured token (its name), with its roles.
+    Staff { name: String, roles: Roles },
     /// A partner charity, by id.
     Partner(String),
 }
 
 impl Principal {
+    /// A configured `[[admin_tokens]]` token: every staff role.
+    fn configured_staff(name: &str) -> Self {
+        Self::Staff {
+            name: name.to_owned(),
+            roles: Roles::CONFIGURED_STAFF,
+        }
+    }
+
+    /// The roles held.
+    pub fn roles(&self) -> Roles {
+        match self {
+            Self::Staff { roles, .. } => *roles,
+            Self::Partner(_) => Roles::of([Role::Partner]),
+        }
+    }
+
+    /// The principal of an active account.
+    fn of_account(account: &accounts::Account) -> Self {
+        match (&account.partner_id, account.roles.contains(Role::Partner)) {
+            (Some(partner), true) => Self::Partner(partner.clone()),
+            _ => Self::Staff {
+                name: account.email.clone(),
+                roles: account.roles,
+            },
+        }
+    }
+
     fn owner(&self, token: String) -> SessionOwner {
         let (kind, name) = match self {
-            Self::Staff(name) => ("staff", name),
+            Self::Staff { name, .. } => ("staff", name),
             Self::Partner(id) => ("partner", id),
         };
         SessionOwner {
@@ -64,12 +99,12 @@ impl Principal {
         }
     }
 
-    /// The principal of a stored session, while the configuration still
-    /// has the token it signed in with (same owner, same digest): a token
-    /// removed or rotated ends its sessions.
+    /// The principal of a stored session of a configured token, while the
+    /// configuration still has the token it signed in with (same owner,
+    /// same digest): a token removed or rotated ends its sessions.
     fn from_owner(config: &Config, owner: SessionOwner) -> Option<Self> {
         let principal = match owner.kind.as_str() {
-            "staff" => Self::Staff(owner.name),
+            "staff" => Self::configured_staff(&owner.name),
             "partner" => Self::Partner(owner.name),
             _ => return None,
         };
@@ -84,7 +119,7 @@ fn configured_digests(config: &Config) -> impl Iterator<Item = (Principal, &str)
     let staff = config
         .admin_tokens
         .iter()
-        .map(|t| (Principal::Staff(t.name.clone()), t.sha256.as_str()));
+        .map(|t| (Principal::configured_staff(&t.name), t.sha256.as_str()));
     let partners = config.partners.iter().filter_map(|p| {
         p.token_sha256
             .as_deref()
@@ -134,14 +169,51 @@ pub async fn start_session(
     Ok(id)
 }
 
+/// Starts a session for the active account `account` (signed in by a
+/// sign-in link or single sign-on), ending the one the browser presented.
+pub async fn start_account_session(
+    state: &AppState,
+    account: &accounts::Account,
+    replaces: Option<&str>,
+) -> Result<String, StorageError> {
+    let id = hex::encode(rand::random::<[u8; 32]>());
+    let replaces = replaces.map(stored_id);
+    let owner = SessionOwner {
+        kind: "account".to_owned(),
+        name: account.id.to_string(),
+        token: String::new(),
+    };
+    persistence::start_session(
+        &state.storage,
+        &stored_id(&id),
+        &owner,
+        replaces.as_deref(),
+        session_times(&state.config),
+    )
+    .await?;
+    Ok(id)
+}
+
 /// Who the live session `id` belongs to, marking it used; a session whose
-/// token is no longer configured is ended.
+/// token is no longer configured, or whose account is deactivated, is
+/// ended. An account's roles are read here, at every request.
 async fn session_principal(state: &AppState, id: &str) -> Result<Option<Principal>, StorageError> {
     let stored = stored_id(id);
     let owner =
         persistence::use_session(&state.storage, &stored, session_times(&state.config)).await?;
     let Some(owner) = owner else { return Ok(None) };
-    match Principal::from_owner(&state.config, owner) {
+    let principal = if owner.kind == "account" {
+        let account = match owner.name.parse() {
+            Ok(account_id) => accounts::by_id(&state.storage, account_id).await?,
+            Err(_) => None,
+        };
+        account
+            .filter(|a| a.active)
+            .map(|a| Principal::of_account(&a))
+    } else {
+        Principal::from_owner(&state.config, owner)
+    };
+    match principal {
         Some(principal) => Ok(Some(principal)),
         None => {
             persistence::end_session(&state.storage, &stored).await?;
@@ -176,7 +248,7 @@ pub fn principal_for_token(config: &Config, token: &str) -> Option<Principal> {
         if let Ok(expected) = hex::decode(&configured.sha256)
             && constant_time_eq(&expected, &digest)
         {
-            found = Some(Principal::Staff(configured.name.clone()));
+            found = Some(Principal::configured_staff(&configured.name));
         }
     }
     for partner in &config.partners {
@@ -303,6 +375,10 @@ pub fn client_of(config: &Config, parts: &Parts) -> IpAddr {
 /// token) and counted in the database; past [`AUTH_ALARM_FAILURES`] across
 /// all clients, no client has free failures; while the client must wait,
 /// a wrong token is answered 429 with the wait, and not counted again.
+///
+/// Configured tokens are tried first; then, for a bearer token
+/// (`FailedVia::Bearer`), the live program tokens: those never sign a
+/// person in on the sign-in page.
 pub async fn check_token(
     state: &AppState,
     client: IpAddr,
@@ -311,6 +387,16 @@ pub async fn check_token(
 ) -> Result<Principal, ApiError> {
     if let Some(principal) = principal_for_token(&state.config, token) {
         return Ok(principal);
+    }
+    if via == FailedVia::Bearer
+        && !token.trim().is_empty()
+        && let Some(program) = tokens::live(&state.storage, token).await?
+        && program.role != Role::Partner
+    {
+        return Ok(Principal::Staff {
+            name: tokens::principal_name(&program.name),
+            roles: Roles::of([program.role]),
+        });
     }
     state
         .throttle
@@ -348,34 +434,42 @@ pub async fn failure_counts(state: &AppState) -> Result<FailureCounts, StorageEr
     persistence::auth_failure_counts(&state.storage, AUTH_FAILURES_KEPT).await
 }
 
-/// Anyone signed in: staff or a partner.
+/// Who is asking, from a bearer token or the session cookie; a cookie
+/// POST must come from a page of this server. Run once per request, by the
+/// guard ([`guard`]), which keeps the answer for the extractors below.
+pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal, ApiError> {
+    if let Some(token) = bearer_token(&parts.headers) {
+        let client = client_of(&state.config, parts);
+        return check_token(state, client, FailedVia::Bearer, token).await;
+    }
+    let Some(id) = session_cookie(&parts.headers) else {
+        return Err(ApiError::Unauthorized);
+    };
+    let principal = session_principal(state, &id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let safe_method = matches!(parts.method, Method::GET | Method::HEAD);
+    if !safe_method && !same_origin(&state.config, &parts.headers) {
+        return Err(ApiError::CrossSite);
+    }
+    Ok(principal)
+}
+
+/// Anyone signed in: staff or a partner (as the guard found them).
 #[derive(Debug, Clone)]
 pub struct Viewer(pub Principal);
 
-impl FromRequestParts<AppState> for Viewer {
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        if let Some(token) = bearer_token(&parts.headers) {
-            let client = client_of(&state.config, parts);
-            return check_token(state, client, FailedVia::Bearer, token)
-                .await
-                .map(Self);
-        }
-        let Some(id) = session_cookie(&parts.headers) else {
-            return Err(ApiError::Unauthorized);
-        };
-        let principal = session_principal(state, &id)
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
-        let safe_method = matches!(parts.method, Method::GET | Method::HEAD);
-        if !safe_method && !same_origin(&state.config, &parts.headers) {
-            return Err(ApiError::CrossSite);
-        }
-        Ok(Self(principal))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // Only a route the guard let through has one; any other is refused.
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .map(Self)
+            .ok_or(ApiError::Unauthorized)
     }
 }
 
@@ -383,22 +477,39 @@ impl FromRequestParts<AppState> for Viewer {
 /// without a staff token or session. A partner gets 403.
 #[derive(Debug, Clone)]
 pub struct Staff {
-    /// The token's configured name, for audit lines.
+    /// The account's email address or the token's name, for audit lines.
     pub name: String,
+    pub roles: Roles,
 }
 
-impl FromRequestParts<AppState> for Staff {
+impl Staff {
+    /// Whether the roles held grant `permission` (for what a route does
+    /// beyond what its entry in [`roles::ROUTES`] needs: one action of
+    /// several, a passage only safeguarding sees).
+    pub fn can(&self, permission: Permission) -> bool {
+        self.roles.can(permission)
+    }
+
+    /// `Ok` when [`Self::can`], else the 403 that names the role needed.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(permission.refusal()))
+        }
+    }
+}
+
+/// What a partner is told on a staff route.
+pub const PARTNER_REFUSAL: &str = "A partner's sign-in shows only that partner's submission counts";
+
+impl<S: Send + Sync> FromRequestParts<S> for Staff {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Viewer::from_request_parts(parts, state).await?.0 {
-            Principal::Staff(name) => Ok(Self { name }),
-            Principal::Partner(_) => Err(ApiError::Forbidden(
-                "A partner's sign-in shows only that partner's submission counts",
-            )),
+            Principal::Staff { name, roles } => Ok(Self { name, roles }),
+            Principal::Partner(_) => Err(ApiError::Forbidden(PARTNER_REFUSAL)),
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
             .route("/admin/sign-in", get(sign_in_page).post(sign_in))
             .route("/admin/sign-out", post(sign_out)),
     )
+    .merge(super::staff_pages::router())
 }
 
 /// `sign_in.html`: the sign-in form, with what went wrong if anything did.
@@ -151,7 +152,7 @@ async fn sign_in(
         Err(other) => return Err(other.into()),
     };
     let target = match &principal {
-        Principal::Staff(name) => {
+        Principal::Staff { name, .. } => {
             tracing::info!(staff = %name, "staff signed in");
             "/admin"
         }

@@ -18,6 +18,7 @@
 
 pub mod backup;
 pub mod planted;
+pub mod staff;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +48,8 @@ pub enum CommandError {
     Backup(#[from] crate::backup::BackupError),
     #[error("cannot write the truth file: {0}")]
     Truth(String),
+    #[error("{0}")]
+    Account(String),
 }
 
 /// The configuration file every command reads, and its overrides.
@@ -158,10 +161,12 @@ pub async fn retention_command(args: RetentionArgs) -> ExitCode {
     finish(run.await)
 }
 
-fn finish(result: Result<(), CommandError>) -> ExitCode {
+pub(crate) fn finish(result: Result<(), CommandError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error @ (CommandError::Usage(_) | CommandError::Config(_))) => {
+        Err(
+            error @ (CommandError::Usage(_) | CommandError::Config(_) | CommandError::Account(_)),
+        ) => {
             eprintln!("{error}");
             ExitCode::from(2)
         }

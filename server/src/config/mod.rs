@@ -67,6 +67,7 @@ struct RawConfig {
     idle_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
     session_idle_timeout_secs: Option<u64>,
+    access_record_days: Option<u64>,
     safeguarding_phrases: Option<Vec<String>>,
     smtp: Option<RawSmtp>,
     model_dir: Option<PathBuf>,
@@ -131,6 +132,9 @@ pub struct Config {
     pub max_connections: usize,
     /// A signed-in session unused this long ends.
     pub session_idle_timeout: std::time::Duration,
+    /// Lines of the access record (who read whose personal data) older
+    /// than this are deleted.
+    pub access_record_kept: std::time::Duration,
     /// The mail server for safeguarding alerts and acknowledgements; none
     /// means no email is sent (and no call may ask for any).
     pub smtp: Option<Smtp>,
@@ -293,6 +297,13 @@ impl Config {
                 Some(0) => return Err(invalid("session_idle_timeout_secs", "must be at least 1")),
                 Some(secs) => std::time::Duration::from_secs(secs),
                 None => limits::SESSION_IDLE_TIMEOUT,
+            },
+            access_record_kept: match raw.access_record_days {
+                Some(0) => return Err(invalid("access_record_days", "must be at least 1")),
+                Some(days) => std::time::Duration::from_secs(days.saturating_mul(24 * 60 * 60)),
+                None => std::time::Duration::from_secs(
+                    limits::ACCESS_RECORD_DEFAULT_DAYS * 24 * 60 * 60,
+                ),
             },
             smtp,
             model_dir: raw.model_dir.unwrap_or_else(crate::model::default_dir),

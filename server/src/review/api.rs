@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use super::filter::FilterQuery;
 use super::service::{
-    ActionRequest, apply_action, counts_for, detail, erase, search, set_publication, state_view,
+    ActionRequest, apply_action, counts_for, erase, read_detail, search, set_publication,
+    state_view,
 };
+use crate::auth::access::Door;
 use crate::auth::{Principal, Staff, Viewer};
 use crate::http::problem::ApiError;
 use crate::limits::{AUDIT_LOG_LINES, EXPORT_PAGE_ROWS, PER_PAGE};
@@ -177,11 +179,11 @@ async fn search_json(
 }
 
 async fn one_json(
-    _staff: Staff,
+    staff: Staff,
     State(state): State<AppState>,
     Path(reference): Path<Reference>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let found = detail(&state, &reference).await?;
+    let found = read_detail(&state, &staff, &reference, Door::Api).await?;
     let view = state_view(&state.config, &found.submission, &found.state);
     Ok(Json(serde_json::json!({
         "submission": found.submission,
@@ -262,7 +264,7 @@ async fn counts_json(
 ) -> Result<Response, ApiError> {
     let counts = counts_for(&state, &viewer).await?;
     Ok(match viewer {
-        Principal::Staff(_) => Json(serde_json::json!({ "days": counts })).into_response(),
+        Principal::Staff { .. } => Json(serde_json::json!({ "days": counts })).into_response(),
         Principal::Partner(partner) => {
             let days: Vec<PartnerDay> = counts
                 .into_iter()
@@ -285,5 +287,12 @@ async fn staff_counts_json(
     staff: Staff,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    counts_json(Viewer(Principal::Staff(staff.name)), State(state)).await
+    counts_json(
+        Viewer(Principal::Staff {
+            name: staff.name,
+            roles: staff.roles,
+        }),
+        State(state),
+    )
+    .await
 }

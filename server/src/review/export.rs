@@ -132,7 +132,7 @@ async fn next_page(mut pages: Pages) -> Result<Option<(Bytes, Pages)>, StorageEr
 /// read before the answer starts, so a database that cannot answer gets a
 /// 503; a failure later ends the download early (the client sees it cut).
 async fn export(
-    _staff: Staff,
+    staff: Staff,
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -148,6 +148,14 @@ async fn export(
             return Err(ApiError::NotFound("Exports are {call}.csv or {call}.json"));
         }
     };
+    crate::auth::access::record(
+        &state.storage,
+        &staff.name,
+        crate::auth::access::Read::Export { call: &call.id },
+        crate::auth::access::Door::Api,
+        state.config.access_record_kept,
+    )
+    .await?;
     let code_names = crate::codebook::persistence::codes(&state.storage, &call.id)
         .await?
         .into_iter()

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::filter::FilterQuery;
 use crate::AppState;
-use crate::auth::{Principal, Staff};
+use crate::auth::access::{self, Door, Read};
+use crate::auth::{Permission, Principal, Staff};
 use crate::config::Config;
 use crate::http::problem::ApiError;
 use crate::limits::{MAX_REASON_CHARS, PER_PAGE};
@@ -26,6 +27,10 @@ pub enum ReviewError {
     /// The request does not apply as asked (422); the text says why.
     #[error("{0}")]
     Invalid(&'static str),
+    /// The staff member's roles do not allow it (403); the text names the
+    /// role needed.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// Storage failed (503); the cause is logged where it is answered.
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
@@ -36,6 +41,7 @@ impl From<ReviewError> for ApiError {
         match error {
             ReviewError::NotFound(detail) => Self::NotFound(detail),
             ReviewError::Invalid(detail) => Self::InvalidAction(detail),
+            ReviewError::Forbidden(detail) => Self::Forbidden(detail),
             ReviewError::Storage(cause) => Self::Storage(cause),
         }
     }
@@ -91,6 +97,47 @@ pub struct Detail {
     pub state: ModerationState,
 }
 
+/// A submission with its personal data, for `staff` to read: the read is
+/// noted in the access record first (through `door`), and not answered if
+/// it cannot be.
+pub async fn read_detail(
+    state: &AppState,
+    staff: &Staff,
+    reference: &Reference,
+    door: Door,
+) -> Result<Detail, ReviewError> {
+    let found = detail(state, reference).await?;
+    let read = Read::Submission {
+        call: &found.submission.call,
+        reference: reference.as_str(),
+    };
+    access::record(
+        &state.storage,
+        &staff.name,
+        read,
+        door,
+        state.config.access_record_kept,
+    )
+    .await?;
+    Ok(found)
+}
+
+/// What an action needs beyond reading the submission: a flag's judgement
+/// is the safeguarding role's, raising one is anyone's who reads (a reader
+/// who sees a disclosure must be able to say so), the rest moderation's.
+fn needs(action: ActionKind) -> Permission {
+    match action {
+        ActionKind::HandleFlag | ActionKind::NotAConcern => Permission::Safeguard,
+        ActionKind::RaiseFlag => Permission::ReadIdeas,
+        ActionKind::Withhold
+        | ActionKind::WithholdIdea
+        | ActionKind::Redact
+        | ActionKind::Spam
+        | ActionKind::Undo
+        | ActionKind::Publish => Permission::Moderate,
+    }
+}
+
 pub async fn detail(state: &AppState, reference: &Reference) -> Result<Detail, ReviewError> {
     let submission =
         state
@@ -141,6 +188,10 @@ pub async fn apply_action(
     reference: &Reference,
     request: ActionRequest,
 ) -> Result<ModerationAction, ReviewError> {
+    let permission = needs(request.action);
+    if !staff.can(permission) {
+        return Err(ReviewError::Forbidden(permission.refusal()));
+    }
     let reason = request.reason.trim().to_owned();
     if reason.is_empty() {
         return Err(ReviewError::Invalid(
@@ -279,6 +330,10 @@ pub async fn apply_action(
                     "A raised flag is handled or marked not a concern, not undone",
                 ));
             }
+            let undone_needs = needs(target.action);
+            if !staff.can(undone_needs) {
+                return Err(ReviewError::Forbidden(undone_needs.refusal()));
+            }
             if target.action == ActionKind::Undo || current.undone.contains(&target.id) {
                 return Err(ReviewError::Invalid("This action cannot be undone (again)"));
             }
@@ -334,7 +389,9 @@ pub async fn counts_for(
     viewer: &Principal,
 ) -> Result<Vec<DayCount>, ReviewError> {
     Ok(match viewer {
-        Principal::Staff(_) => crate::review::persistence::day_counts(&state.storage, None).await?,
+        Principal::Staff { .. } => {
+            crate::review::persistence::day_counts(&state.storage, None).await?
+        }
         Principal::Partner(id) => crate::review::persistence::day_counts(&state.storage, Some(id))
             .await?
             .into_iter()

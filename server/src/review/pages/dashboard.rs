@@ -25,6 +25,10 @@ use crate::review::service::{counts_for, set_publication};
 #[template(path = "dashboard.html")]
 struct Dashboard {
     staff: String,
+    /// The roles held, in words.
+    roles: String,
+    /// Links to accounts, tokens and the access record.
+    administrator: bool,
     total: i64,
     open_flags: i64,
     flagged: i64,
@@ -79,7 +83,11 @@ pub async fn show(
     State(state): State<AppState>,
 ) -> Result<Response, HtmlError> {
     let config = &state.config;
-    let counts = counts_for(&state, &Principal::Staff(staff.name.clone())).await?;
+    let viewer = Principal::Staff {
+        name: staff.name.clone(),
+        roles: staff.roles,
+    };
+    let counts = counts_for(&state, &viewer).await?;
     let mut calls = Vec::new();
     for call in &config.calls {
         calls.push(CallRow {
@@ -131,6 +139,8 @@ pub async fn show(
         })
         .collect();
     Ok(render(&Dashboard {
+        roles: staff.roles.to_string(),
+        administrator: staff.can(crate::auth::Permission::Administer),
         staff: staff.name,
         total: counts.iter().map(|c| c.submissions).sum(),
         open_flags: counts.iter().map(|c| c.open_flags).sum(),

@@ -38,7 +38,7 @@ pub async fn show(
             format!("Submissions through {}", config.partner_name(id)),
             false,
         ),
-        Principal::Staff(_) => ("Submissions by partner".to_owned(), true),
+        Principal::Staff { .. } => ("Submissions by partner".to_owned(), true),
     };
     let calls = config
         .calls

@@ -13,6 +13,7 @@ use super::submissions::flag_passage;
 use super::{Part, capacity_words, partner_label, publication_words};
 use crate::AppState;
 use crate::analysis::pages::{IdeaSimilarity, idea_rows};
+use crate::auth::access::Door;
 use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
 use crate::codebook::pages::coding::{CodingView, coding_view};
 use crate::config::Config;
@@ -20,7 +21,7 @@ use crate::http::html::{render, when};
 use crate::http::problem::ApiError;
 use crate::moderation::{ActionKind, ModerationAction, redact};
 use crate::publication::public_view;
-use crate::review::service::{ActionRequest, Detail, apply_action, detail};
+use crate::review::service::{ActionRequest, Detail, apply_action, read_detail};
 use crate::storage::StoredSubmission;
 
 #[derive(Template)]
@@ -90,11 +91,11 @@ struct AuditRow {
 }
 
 pub async fn show(
-    StaffPage(_): StaffPage,
+    StaffPage(staff): StaffPage,
     State(state): State<AppState>,
     PagePath(reference): PagePath<Reference>,
 ) -> Result<Response, HtmlError> {
-    let found = detail(&state, &reference).await?;
+    let found = read_detail(&state, &staff, &reference, Door::Page).await?;
     let coding = coding_view(&state, &reference).await?;
     let mut shown = page(&state.config, &found, coding);
     shown.similarity = idea_rows(&state, &reference).await?;
