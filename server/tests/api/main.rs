@@ -28,6 +28,7 @@ mod publication;
 mod redaction;
 mod replicas;
 mod review_helpers;
+mod roles;
 mod safeguarding;
 mod sessions;
 mod similarity;
