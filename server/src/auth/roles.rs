@@ -396,6 +396,32 @@ pub fn access_for(method: &Method, route: &str) -> Option<Result<Access, ()>> {
     guarded.then_some(Err(()))
 }
 
+/// The table of every guarded route against every role, as the README
+/// shows it (a test keeps the two the same).
+pub fn markdown_table() -> String {
+    let mut table = String::from("| route |");
+    for role in Role::ALL {
+        table.push_str(&format!(" {role} |"));
+    }
+    table.push_str("\n| --- |");
+    for _ in Role::ALL {
+        table.push_str(" :-: |");
+    }
+    table.push('\n');
+    for (method, route, access) in ROUTES {
+        if matches!(access, Access::Public) {
+            continue;
+        }
+        table.push_str(&format!("| `{method} {route}` |"));
+        for role in Role::ALL {
+            let mark = if access.allows(Roles::of([role])) { " ✓ |" } else { "  |" };
+            table.push_str(mark);
+        }
+        table.push('\n');
+    }
+    table
+}
+
 impl Access {
     /// Whether `roles` may go through.
     pub fn allows(self, roles: Roles) -> bool {
@@ -445,6 +471,16 @@ mod tests {
         assert_eq!(
             access_for(&Method::HEAD, "/admin"),
             Some(Ok(Access::Needs(Permission::Overview)))
+        );
+    }
+
+    #[test]
+    fn the_readme_shows_the_table_as_it_is() {
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains(&markdown_table()),
+            "README.md's table of routes and roles differs from the code's; it should read:\n{}",
+            markdown_table()
         );
     }
 
