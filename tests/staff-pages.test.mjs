@@ -195,6 +195,28 @@ test('axe-core finds no violations on any staff, partner or published page', asy
     await page.goto(`${base}${path}`);
     await assertNoViolations(page, what);
   }
+  // The administrator's pages: empty, with a row, with an error, with a
+  // token just made, and the record of the reads above.
+  await page.goto(`${base}/admin/accounts`);
+  await assertNoViolations(page, 'accounts page with no account');
+  for (const outcome of ['with an account', 'with an error']) {
+    await page.getByLabel('Email address').fill('sam@example.org');
+    await page.getByLabel(/^reader:/).check();
+    await page.getByRole('button', { name: 'Add the account' }).click();
+    await page.waitForLoadState('load');
+    await assertNoViolations(page, `accounts page ${outcome}`);
+  }
+  assert.match(await page.getByRole('alert').innerText(), /already an account for sam@example.org/);
+  await page.goto(`${base}/admin/tokens`);
+  await assertNoViolations(page, 'tokens page with no token');
+  await page.getByLabel('What it is for').fill('Nightly export');
+  await page.getByRole('button', { name: 'Make the token' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.getByLabel('The token').inputValue(), /^cfi_[0-9a-f]{64}$/);
+  await assertNoViolations(page, 'tokens page with a token just made');
+  await page.goto(`${base}/admin/access`);
+  assert.match(await page.locator('table').innerText(), /keyboard reviewer/);
+  await assertNoViolations(page, 'who read what');
   await staff.close();
 
   const partner = await browser.newContext({ bypassCSP: true });
@@ -296,6 +318,33 @@ test('the review team can sign in, handle a flag, withhold an idea and sign out 
   const after = await context.request.get(`${base}/admin`, { maxRedirects: 0 });
   assert.equal(after.status(), 401, 'signed out: the dashboard asks to sign in again');
   assert.match(await after.text(), /Your token/);
+  await context.close();
+});
+
+test('an administrator adds a person with a role and then deactivates them with the keyboard alone', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, STAFF);
+  await page.goto(`${base}/admin/accounts`);
+  await tabTo(page, 'the email field', () => document.activeElement.id === 'new-email');
+  await assertFocusVisible(page);
+  await page.keyboard.type('kim@example.org');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Kim Safeguarding');
+  await tabTo(page, 'the safeguarding role', () => document.activeElement.id === 'new-safeguarding');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Space');
+  await tabTo(page, 'the add button', () => /Add the account/.test(document.activeElement.textContent));
+  await assertFocusVisible(page);
+  await pressEnterAndWait(page);
+  assert.match(await page.getByRole('status').innerText(), /Added kim@example.org with the roles safeguarding/);
+  const row = page.locator('tr', { hasText: 'kim@example.org' });
+  const activeId = await row.locator('input[name=active]').getAttribute('id');
+  await tabTo(page, "Kim's active box", (id) => document.activeElement.id === id, 200, activeId);
+  await page.keyboard.press('Space');
+  await tabTo(page, "Kim's save button", () => /Save kim@example.org/.test(document.activeElement.textContent));
+  await pressEnterAndWait(page);
+  assert.match(await page.getByRole('status').innerText(), /kim@example.org is deactivated/);
   await context.close();
 });
 

@@ -204,13 +204,11 @@ pub async fn change(
     let partner_id = partner_for(roles, partner_id, known_partner)?;
     let now = now_text();
     let mut tx = db.begin().await?;
-    let before = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM staff_accounts WHERE id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(&mut tx)
-    .await?
-    .ok_or(AccountError::Unknown)?;
+    let before = Sql::new(format!("SELECT {COLUMNS} FROM staff_accounts WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut tx)
+        .await?
+        .ok_or(AccountError::Unknown)?;
     let before = account(&before)?;
     Sql::new(
         "UPDATE staff_accounts SET roles = ?, partner_id = ?, active = ?, changed_at = ?, \
@@ -263,7 +261,7 @@ pub async fn change(
 
 /// Every account, active first, then by email.
 pub async fn list(db: &Storage) -> Result<Vec<Account>, StorageError> {
-    let rows = Sql::new(&format!(
+    let rows = Sql::new(format!(
         "SELECT {COLUMNS} FROM staff_accounts ORDER BY active DESC, email"
     ))
     .fetch_all(db)
@@ -273,20 +271,18 @@ pub async fn list(db: &Storage) -> Result<Vec<Account>, StorageError> {
 
 /// The account `id`, active or not.
 pub async fn by_id(db: &Storage, id: i64) -> Result<Option<Account>, StorageError> {
-    Sql::new(&format!(
-        "SELECT {COLUMNS} FROM staff_accounts WHERE id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await?
-    .as_ref()
-    .map(account)
-    .transpose()
+    Sql::new(format!("SELECT {COLUMNS} FROM staff_accounts WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(account)
+        .transpose()
 }
 
 /// The active account with this address (any case), if there is one.
 pub async fn active_by_email(db: &Storage, email: &str) -> Result<Option<Account>, StorageError> {
-    Sql::new(&format!(
+    Sql::new(format!(
         "SELECT {COLUMNS} FROM staff_accounts WHERE email = ? AND active = ?"
     ))
     .bind(email.trim().to_lowercase())
@@ -312,7 +308,7 @@ mod tests {
             None,
             known,
         )
-        .unwrap();
+        .expect("valid");
         assert_eq!(ok.email, "sam@example.org");
         assert_eq!(ok.name, "sam@example.org");
         for (email, roles, partner) in [
@@ -338,7 +334,7 @@ mod tests {
             Some("become"),
             known,
         )
-        .unwrap();
+        .expect("valid");
         assert_eq!(partner.partner_id.as_deref(), Some("become"));
     }
 }

@@ -414,7 +414,11 @@ pub fn markdown_table() -> String {
         }
         table.push_str(&format!("| `{method} {route}` |"));
         for role in Role::ALL {
-            let mark = if access.allows(Roles::of([role])) { " ✓ |" } else { "  |" };
+            let mark = if access.allows(Roles::of([role])) {
+                " ✓ |"
+            } else {
+                "  |"
+            };
             table.push_str(mark);
         }
         table.push('\n');
@@ -447,9 +451,9 @@ mod tests {
 
     #[test]
     fn roles_are_stored_and_read_back_by_name() {
-        let roles = Roles::parse("Reader, safeguarding").unwrap();
+        let roles = Roles::parse("Reader, safeguarding").expect("valid");
         assert_eq!(roles.stored(), "reader safeguarding");
-        assert_eq!(Roles::parse(&roles.stored()).unwrap(), roles);
+        assert_eq!(Roles::parse(&roles.stored()).expect("valid"), roles);
         assert_eq!(Roles::parse("reader boss"), Err("boss".to_owned()));
     }
 

@@ -148,7 +148,7 @@ const COLUMNS: &str = "id, name, role, created_by, created_at, expires_at, revok
 
 /// Every token, newest first.
 pub async fn list(db: &Storage) -> Result<Vec<ProgramToken>, StorageError> {
-    let rows = Sql::new(&format!(
+    let rows = Sql::new(format!(
         "SELECT {COLUMNS} FROM program_tokens ORDER BY id DESC"
     ))
     .fetch_all(db)
@@ -159,7 +159,7 @@ pub async fn list(db: &Storage) -> Result<Vec<ProgramToken>, StorageError> {
 /// The live token this is, if any.
 pub async fn live(db: &Storage, presented: &str) -> Result<Option<ProgramToken>, StorageError> {
     let now = now_text();
-    let row = Sql::new(&format!(
+    let row = Sql::new(format!(
         "SELECT {COLUMNS} FROM program_tokens WHERE token_hash = ? AND revoked_at IS NULL \
          AND expires_at > ?"
     ))

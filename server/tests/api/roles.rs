@@ -131,7 +131,7 @@ async fn each_action_on_a_submission_needs_its_own_role() {
     assert!(
         refused["detail"]
             .as_str()
-            .unwrap()
+            .expect("as expected")
             .contains("moderator role"),
         "{refused}"
     );
@@ -145,7 +145,7 @@ async fn each_action_on_a_submission_needs_its_own_role() {
     assert!(
         refused["detail"]
             .as_str()
-            .unwrap()
+            .expect("as expected")
             .contains("safeguarding role"),
         "{refused}"
     );
@@ -198,8 +198,9 @@ async fn an_administrator_adds_changes_and_deactivates_an_account_and_each_chang
     let listed = accounts_page(&app).await;
     assert_eq!(listed.matches("<tr id=\"account-").count(), 1, "{listed}");
     let id = {
-        let start = listed.find("<tr id=\"account-").unwrap() + "<tr id=\"account-".len();
-        listed[start..start + listed[start..].find('"').unwrap()].to_owned()
+        let start =
+            listed.find("<tr id=\"account-").expect("as expected") + "<tr id=\"account-".len();
+        listed[start..start + listed[start..].find('"').expect("as expected")].to_owned()
     };
     let changed = post_form(
         &app,
@@ -212,7 +213,7 @@ async fn an_administrator_adds_changes_and_deactivates_an_account_and_each_chang
         changed
             .text()
             .await
-            .unwrap()
+            .expect("as expected")
             .contains("now has the roles moderator")
     );
     let deactivated = post_form(
@@ -221,7 +222,13 @@ async fn an_administrator_adds_changes_and_deactivates_an_account_and_each_chang
         &[("role", "moderator")],
     )
     .await;
-    assert!(deactivated.text().await.unwrap().contains("is deactivated"));
+    assert!(
+        deactivated
+            .text()
+            .await
+            .expect("as expected")
+            .contains("is deactivated")
+    );
     let listed = accounts_page(&app).await;
     assert!(listed.contains("Deactivated"), "{listed}");
     let audit = get_json(&app, "/api/admin/audit").await;
@@ -277,7 +284,7 @@ async fn a_program_token_is_shown_once_and_works_with_its_role_until_revoked() {
     let signed_in = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap()
+        .expect("as expected")
         .post(app.url("/admin/sign-in"))
         .header("origin", app.url(""))
         .form(&[("token", token.as_str())])
@@ -286,11 +293,17 @@ async fn a_program_token_is_shown_once_and_works_with_its_role_until_revoked() {
         .expect("sent");
     assert_eq!(signed_in.status(), 401);
     let id = {
-        let start = listed.find("/admin/tokens/").unwrap() + "/admin/tokens/".len();
-        listed[start..start + listed[start..].find('/').unwrap()].to_owned()
+        let start = listed.find("/admin/tokens/").expect("as expected") + "/admin/tokens/".len();
+        listed[start..start + listed[start..].find('/').expect("as expected")].to_owned()
     };
     let revoked = post_form(&app, &format!("/admin/tokens/{id}/revoke"), &[]).await;
-    assert!(revoked.text().await.unwrap().contains("is revoked"));
+    assert!(
+        revoked
+            .text()
+            .await
+            .expect("as expected")
+            .contains("is revoked")
+    );
     assert_eq!(scrape(token).await, 401);
     let again = post_form(&app, &format!("/admin/tokens/{id}/revoke"), &[]).await;
     assert_eq!(again.status(), 422);
