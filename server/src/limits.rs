@@ -107,6 +107,13 @@ pub const PROGRAM_TOKEN_PREFIX: &str = "cfi_";
 /// two years, long enough to answer a subject access request about who saw
 /// a submission during a review and its follow-up.
 pub const ACCESS_RECORD_DEFAULT_DAYS: u64 = 730;
+/// A sign-in link works for this long after it was asked for: long enough
+/// for an email to arrive, short enough that an old email signs no one in.
+pub const SIGN_IN_LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// Links an account may be sent within [`SIGN_IN_LINK_LIFETIME`]: a person
+/// who asks again gets one, someone filling a stranger's inbox does not
+/// get more.
+pub const SIGN_IN_LINKS_AT_ONCE: i64 = 3;
 /// Lines the access record page shows, newest first.
 pub const ACCESS_RECORD_LINES: i64 = 500;
 

@@ -25,16 +25,39 @@ pub fn router() -> Router<AppState> {
     private_pages(
         Router::new()
             .route("/admin/sign-in", get(sign_in_page).post(sign_in))
+            .route("/admin/sign-in/email", post(ask_for_link))
+            .route("/admin/sign-in/link", get(link_page).post(use_link))
             .route("/admin/sign-out", post(sign_out)),
     )
     .merge(super::staff_pages::router())
 }
 
-/// `sign_in.html`: the sign-in form, with what went wrong if anything did.
+/// `sign_in.html`: the sign-in forms (email link, token), with what went
+/// wrong if anything did, or what was done.
 #[derive(Template)]
 #[template(path = "sign_in.html")]
 struct SignInPage<'a> {
     error: Option<&'a str>,
+    /// The id of the field the error is about.
+    error_field: &'a str,
+    notice: Option<String>,
+}
+
+impl SignInPage<'_> {
+    const BLANK: Self = Self {
+        error: None,
+        error_field: "email",
+        notice: None,
+    };
+}
+
+/// `sign_in_link.html`: what a sign-in link signs in, with its button.
+#[derive(Template)]
+#[template(path = "sign_in_link.html")]
+struct LinkPage<'a> {
+    account: Option<String>,
+    token: &'a str,
+    lasts: String,
 }
 
 /// `error.html`: an error as a page.
@@ -60,7 +83,7 @@ impl IntoResponse for HtmlError {
         let (status, _, title, detail) = self.0.parts();
         let retry_after = self.0.retry_after();
         let mut response = if status == StatusCode::UNAUTHORIZED {
-            render(&SignInPage { error: None })
+            render(&SignInPage::BLANK)
         } else {
             render(&ErrorPage {
                 title,
@@ -122,7 +145,7 @@ impl FromRequestParts<AppState> for ViewerPage {
 }
 
 async fn sign_in_page() -> Response {
-    render(&SignInPage { error: None })
+    render(&SignInPage::BLANK)
 }
 
 #[derive(Deserialize)]
@@ -145,6 +168,8 @@ async fn sign_in(
         Err(ApiError::Unauthorized) => {
             let mut response = render(&SignInPage {
                 error: Some("That token is not right: check it and try again."),
+                error_field: "token",
+                notice: None,
             });
             *response.status_mut() = StatusCode::UNAUTHORIZED;
             return Ok(response);
@@ -163,6 +188,124 @@ async fn sign_in(
     };
     let presented = session_cookie(headers);
     let id = start_session(&state, &principal, &form.token, presented.as_deref()).await?;
+    let mut response = Redirect::to(target).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie_header(Some(&id), over_https(&state.config, headers)),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct AskForLink {
+    email: String,
+}
+
+/// Queues a sign-in link for an active account with this address; the
+/// answer is the same whether there is one or not.
+async fn ask_for_link(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(form): Form<AskForLink>,
+) -> Result<Response, HtmlError> {
+    if !same_origin(&state.config, &parts.headers) {
+        return Err(ApiError::CrossSite.into());
+    }
+    let page = |error: &'static str, status: StatusCode| {
+        let mut response = render(&SignInPage {
+            error: Some(error),
+            error_field: "email",
+            notice: None,
+        });
+        *response.status_mut() = status;
+        response
+    };
+    let Ok(email) = super::accounts::parse_email(&form.email) else {
+        return Ok(page(
+            "Enter an email address in the correct format, like name@example.org.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    };
+    if state.config.smtp.is_none() {
+        return Ok(page(
+            "Sign-in links need the review's mail server, which is not set up: ask an administrator for a token.",
+            StatusCode::SERVICE_UNAVAILABLE,
+        ));
+    }
+    let asked = super::links::ask(&state.storage, &email).await?;
+    tracing::info!(outcome = ?asked, "a sign-in link was asked for");
+    Ok(render(&SignInPage {
+        error: None,
+        error_field: "email",
+        notice: Some(format!(
+            "If {email} has an account, a sign-in link is on its way to it. It works once, within {}. Nothing came? Check the address and your spam folder, or ask an administrator.",
+            minutes(crate::limits::SIGN_IN_LINK_LIFETIME)
+        )),
+    }))
+}
+
+fn minutes(d: std::time::Duration) -> String {
+    format!("{} minutes", d.as_secs() / 60)
+}
+
+#[derive(Deserialize)]
+struct LinkToken {
+    #[serde(default)]
+    token: String,
+}
+
+/// What a link signs in, with a button: opening it uses nothing up.
+async fn link_page(
+    State(state): State<AppState>,
+    PageQuery(query): PageQuery<LinkToken>,
+) -> Result<Response, HtmlError> {
+    let account = super::links::peek(&state.storage, query.token.trim()).await?;
+    let found = account.is_some();
+    let mut response = render(&LinkPage {
+        account: account.map(|a| a.email),
+        token: query.token.trim(),
+        lasts: minutes(crate::limits::SIGN_IN_LINK_LIFETIME),
+    });
+    if !found {
+        *response.status_mut() = StatusCode::GONE;
+    }
+    Ok(response)
+}
+
+/// Uses the link and starts the account's session; a link that does not
+/// work counts as a failed sign-in against the client.
+async fn use_link(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(form): Form<LinkToken>,
+) -> Result<Response, HtmlError> {
+    let headers = &parts.headers;
+    if !same_origin(&state.config, headers) {
+        return Err(ApiError::CrossSite.into());
+    }
+    let client = client_of(&state.config, &parts);
+    let Some(account) = super::links::redeem(&state.storage, form.token.trim()).await? else {
+        // Counted like a wrong token (the throttle, the log, the alarm).
+        let refused = check_token(&state, client, FailedVia::SignIn, "").await;
+        if let Err(error @ ApiError::TooManyAttempts { .. }) = refused {
+            return Err(error.into());
+        }
+        let mut response = render(&LinkPage {
+            account: None,
+            token: "",
+            lasts: minutes(crate::limits::SIGN_IN_LINK_LIFETIME),
+        });
+        *response.status_mut() = StatusCode::GONE;
+        return Ok(response);
+    };
+    tracing::info!(account = account.id, "signed in with a link");
+    let presented = session_cookie(headers);
+    let id = super::start_account_session(&state, &account, presented.as_deref()).await?;
+    let target = if account.partner_id.is_some() {
+        "/partner"
+    } else {
+        "/admin"
+    };
     let mut response = Redirect::to(target).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,

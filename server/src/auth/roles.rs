@@ -235,6 +235,9 @@ pub const ROUTES: &[(&str, &str, Access)] = {
     &[
         ("GET", "/admin/sign-in", Public),
         ("POST", "/admin/sign-in", Public),
+        ("POST", "/admin/sign-in/email", Public),
+        ("GET", "/admin/sign-in/link", Public),
+        ("POST", "/admin/sign-in/link", Public),
         ("POST", "/admin/sign-out", SignedIn),
         ("GET", "/admin", Needs(Overview)),
         ("GET", "/api/admin/counts", Needs(Overview)),

@@ -34,6 +34,14 @@ struct Acknowledgement<'a> {
     support: &'a [SupportLine],
 }
 
+#[derive(Template)]
+#[template(path = "mail/sign_in.txt")]
+struct SignIn<'a> {
+    name: &'a str,
+    link: String,
+    lasts: String,
+}
+
 /// Why a message is not built.
 #[derive(Debug)]
 pub enum Unsendable {
@@ -55,6 +63,41 @@ fn duration_words(d: std::time::Duration) -> String {
         (secs, "second")
     };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A sign-in link's email, to the account's address; not needed once its
+/// token is gone (the link was given up on).
+pub fn build_sign_in(smtp: &Smtp, message: &ClaimedMessage) -> Result<Message, Unsendable> {
+    let token = message.secret.as_deref().ok_or(Unsendable::NotNeeded)?;
+    let address = message
+        .recipient
+        .as_deref()
+        .ok_or_else(|| Unsendable::Broken("the sign-in link has no address.".into()))?;
+    let to = Mailbox::new(
+        message.recipient_name.clone(),
+        address
+            .parse()
+            .map_err(|_| Unsendable::Broken("the account's address is not valid.".into()))?,
+    );
+    let body = SignIn {
+        name: message.recipient_name.as_deref().unwrap_or(address),
+        link: format!(
+            "{}/admin/sign-in/link?token={token}",
+            smtp.staff_base_url.trim_end_matches('/')
+        ),
+        lasts: duration_words(crate::limits::SIGN_IN_LINK_LIFETIME),
+    }
+    .render()
+    .map_err(|e| Unsendable::Broken(format!("the message could not be written: {e}.")))?;
+    let domain = smtp.from.email.domain();
+    Message::builder()
+        .message_id(Some(format!("<sign-in.{}@{domain}>", message.id)))
+        .from(smtp.from.clone())
+        .to(to)
+        .subject("Your sign-in link for the Call for Ideas review")
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| Unsendable::Broken(format!("the message could not be built: {e}.")))
 }
 
 /// The email for `message`, or why there is none.
@@ -96,6 +139,7 @@ pub fn build(smtp: &Smtp, call: &Call, message: &ClaimedMessage) -> Result<Messa
             );
             (to, title, page.render())
         }
+        MessageKind::SignIn => return build_sign_in(smtp, message),
         MessageKind::Acknowledgement => {
             let address = subject.email.as_deref().ok_or(Unsendable::NotNeeded)?;
             let to = Mailbox::new(

@@ -90,6 +90,7 @@ pub fn describe(message: &MessageState) -> String {
         MessageKind::Alert => "Safeguarding alert",
         MessageKind::Resend => "Safeguarding alert sent again",
         MessageKind::Acknowledgement => "Acknowledgement to the respondent",
+        MessageKind::SignIn => "Sign-in link",
     };
     let to = message
         .recipient_name

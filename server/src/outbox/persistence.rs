@@ -32,6 +32,8 @@ pub struct ClaimedMessage {
     pub attempts: i64,
     /// `None` when the submission is gone.
     pub subject: Option<MessageSubject>,
+    /// A sign-in link's token, until the message is sent or given up.
+    pub secret: Option<String>,
 }
 
 /// A message's state, for the staff pages.
@@ -161,7 +163,7 @@ pub async fn claim_messages(
 async fn claimed_message(db: &Storage, id: i64) -> Result<Option<ClaimedMessage>, StorageError> {
     let row = Sql::new(
         "SELECT o.id, o.kind, o.reference, o.call_id, o.recipient_name, o.recipient, \
-         o.attempts, s.id AS submission, s.flag_category, s.flag_open, s.email, s.ideas \
+         o.attempts, o.secret, s.id AS submission, s.flag_category, s.flag_open, s.email, s.ideas \
          FROM outbox o LEFT JOIN submissions s ON s.id = o.submission_id \
          WHERE o.id = ?",
     )
@@ -193,6 +195,7 @@ async fn claimed_message(db: &Storage, id: i64) -> Result<Option<ClaimedMessage>
         recipient: row.try_get("recipient")?,
         attempts: row.try_get("attempts")?,
         subject,
+        secret: row.try_get("secret")?,
     }))
 }
 
@@ -242,15 +245,18 @@ async fn finish(
 ) -> Result<(), StorageError> {
     let sent_at = (state == "sent").then(now_text);
     let mut tx = db.begin().await?;
+    // A sign-in link's token is forgotten once its message is done with.
     Sql::new(
         "UPDATE outbox SET state = ?, lease_until = NULL, \
              last_error = coalesce(?, last_error), sent_at = ?, \
-             not_before = coalesce(?, not_before) WHERE id = ?",
+             not_before = coalesce(?, not_before), \
+             secret = CASE WHEN ? THEN secret ELSE NULL END WHERE id = ?",
     )
     .bind(state)
     .bind(error)
     .bind(&sent_at)
     .bind(&not_before)
+    .bind(state == "queued")
     .bind(id)
     .execute(&mut tx)
     .await?;

@@ -14,14 +14,14 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::mail::{Unsendable, build};
+use super::mail::{Unsendable, build, build_sign_in};
 use crate::config::{Config, Smtp, TlsMode};
 use crate::limits::{
     OUTBOX_BATCH, OUTBOX_FIRST_RETRY, OUTBOX_LEASE, OUTBOX_LONGEST_RETRY, OUTBOX_MAX_ATTEMPTS,
     OUTBOX_POLL, SMTP_TIMEOUT,
 };
 use crate::outbox::persistence::ClaimedMessage;
-use crate::storage::Storage;
+use crate::storage::{MessageKind, Storage};
 
 type Transport = AsyncSmtpTransport<Tokio1Executor>;
 
@@ -146,6 +146,11 @@ async fn send(
     message: ClaimedMessage,
 ) {
     let id = message.id;
+    if message.kind == MessageKind::SignIn {
+        let email = build_sign_in(smtp, &message);
+        deliver(storage, transport, message, email).await;
+        return;
+    }
     let Some(call) = config.call(&message.call_id) else {
         finish(
             id,
@@ -158,7 +163,19 @@ async fn send(
         );
         return;
     };
-    let email = match build(smtp, call, &message) {
+    let email = build(smtp, call, &message);
+    deliver(storage, transport, message, email).await;
+}
+
+/// Sends a built message and marks it, or marks why it was not built.
+async fn deliver(
+    storage: &Storage,
+    transport: &Transport,
+    message: ClaimedMessage,
+    email: Result<lettre::Message, Unsendable>,
+) {
+    let id = message.id;
+    let email = match email {
         Ok(email) => email,
         Err(Unsendable::NotNeeded) => {
             finish(

@@ -21,6 +21,8 @@ pub enum MessageKind {
     Resend,
     /// The respondent's acknowledgement.
     Acknowledgement,
+    /// A sign-in link to a staff account's address.
+    SignIn,
 }
 
 impl MessageKind {
@@ -29,6 +31,7 @@ impl MessageKind {
             Self::Alert => "alert",
             Self::Resend => "resend",
             Self::Acknowledgement => "acknowledgement",
+            Self::SignIn => "sign-in",
         }
     }
 
@@ -37,6 +40,7 @@ impl MessageKind {
             "alert" => Ok(Self::Alert),
             "resend" => Ok(Self::Resend),
             "acknowledgement" => Ok(Self::Acknowledgement),
+            "sign-in" => Ok(Self::SignIn),
             other => Err(StorageError::Corrupt(format!("message kind {other:?}"))),
         }
     }
@@ -89,6 +93,31 @@ pub(crate) fn after(delay: Duration) -> String {
             .and_then(|d| now.checked_add(d).ok())
             .unwrap_or(now),
     )
+}
+
+/// Queues a sign-in link's email to `recipient` inside `tx`: about no
+/// submission or call, with the link's token kept in `secret` until the
+/// message is sent or given up.
+pub(crate) async fn queue_sign_in(
+    tx: &mut super::Tx,
+    recipient_name: &str,
+    recipient: &str,
+    token: &str,
+) -> Result<(), StorageError> {
+    let now = now_text();
+    super::Sql::new(
+        "INSERT INTO outbox (reference, call_id, kind, recipient_name, recipient, not_before, \
+         created_at, secret) VALUES ('', '', ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(MessageKind::SignIn.as_str())
+    .bind(recipient_name)
+    .bind(recipient)
+    .bind(now.as_str())
+    .bind(now.as_str())
+    .bind(token)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Queues `messages` about a stored submission inside `tx` (a flag staff

@@ -31,6 +31,7 @@ mod review_helpers;
 mod roles;
 mod safeguarding;
 mod sessions;
+mod sign_in_links;
 mod similarity;
 mod staff_access;
 mod submissions;
