@@ -172,6 +172,14 @@ test('axe-core finds no violations on any staff, partner or published page', asy
   await page.getByLabel('Your token').fill('not the token');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await assertNoViolations(page, 'sign-in page with an error');
+  await page.getByLabel('Email address').fill('kim@example.org');
+  await page.getByRole('button', { name: 'Send me a sign-in link' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.getByRole('alert').innerText(), /mail server, which is not set up/);
+  await assertNoViolations(page, 'sign-in page asking for a link without a mail server');
+  await page.goto(`${base}/admin/sign-in/link?token=not-a-link`);
+  assert.match(await page.getByRole('alert').innerText(), /This sign-in link does not work/);
+  await assertNoViolations(page, 'a sign-in link that does not work');
 
   await signIn(page, STAFF);
   const pages = [
