@@ -52,5 +52,7 @@ cargo build -q --workspace --bins
 (cd tests && node --test admin-xss.test.mjs)
 step "staff, partner and published pages: axe-core and keyboard-only use (headless Chromium)"
 (cd tests && node --test staff-pages.test.mjs)
+step "single sign-on against a real OpenID Connect provider (headless Chromium)"
+(cd tests && node --test sso.test.mjs)
 
 step "all tests passed in $SECONDS s"

@@ -108,6 +108,9 @@ pub struct AppState {
     pub model: Option<model::Model>,
     /// The safeguarding net (phrases, and the model when it is loaded).
     pub safeguarding: safeguarding::Net,
+    /// Single sign-on with the review's identity provider, when `[oidc]`
+    /// is set up.
+    pub sso: Option<Arc<auth::oidc::Sso>>,
 }
 
 /// A built server, bound and ready to run.
@@ -164,6 +167,11 @@ impl Application {
             idle_timeout: config.idle_timeout,
             max_connections: config.max_connections,
         };
+        let config_sso = config
+            .oidc
+            .clone()
+            .and_then(auth::oidc::Sso::new)
+            .map(Arc::new);
         let state = AppState {
             metrics: metrics.clone(),
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
@@ -175,6 +183,7 @@ impl Application {
             publication: Arc::default(),
             analysis: Arc::default(),
             respondents: Arc::default(),
+            sso: config_sso,
             model,
             safeguarding,
         };

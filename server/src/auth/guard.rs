@@ -6,6 +6,7 @@
 //! metrics as problem+json.
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -33,6 +34,9 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let (mut parts, body) = request.into_parts();
     let principal = match authenticate(&state, &parts).await {
         Ok(principal) => principal,
+        Err(ApiError::Unauthorized) if page => {
+            return super::pages::sign_in_response(&state, StatusCode::UNAUTHORIZED);
+        }
         Err(error) => return refuse(page, error),
     };
     if !access.allows(principal.roles()) {

@@ -21,6 +21,7 @@ pub mod access;
 pub mod accounts;
 pub mod guard;
 pub mod links;
+pub mod oidc;
 pub mod pages;
 pub mod persistence;
 pub mod roles;

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
             .route("/admin/sign-out", post(sign_out)),
     )
     .merge(super::staff_pages::router())
+    .merge(super::oidc::router())
 }
 
 /// `sign_in.html`: the sign-in forms (email link, token), with what went
@@ -37,6 +38,8 @@ pub fn router() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "sign_in.html")]
 struct SignInPage<'a> {
+    /// The identity provider's name, when single sign-on is set up.
+    sso: Option<&'a str>,
     error: Option<&'a str>,
     /// The id of the field the error is about.
     error_field: &'a str,
@@ -45,6 +48,7 @@ struct SignInPage<'a> {
 
 impl SignInPage<'_> {
     const BLANK: Self = Self {
+        sso: None,
         error: None,
         error_field: "email",
         notice: None,
@@ -144,8 +148,18 @@ impl FromRequestParts<AppState> for ViewerPage {
     }
 }
 
-async fn sign_in_page() -> Response {
-    render(&SignInPage::BLANK)
+async fn sign_in_page(State(state): State<AppState>) -> Response {
+    sign_in_response(&state, StatusCode::OK)
+}
+
+/// The sign-in page as it is here (with single sign-on when set up).
+pub fn sign_in_response(state: &AppState, status: StatusCode) -> Response {
+    let mut response = render(&SignInPage {
+        sso: state.sso.as_deref().map(super::oidc::Sso::provider_name),
+        ..SignInPage::BLANK
+    });
+    *response.status_mut() = status;
+    response
 }
 
 #[derive(Deserialize)]
@@ -167,6 +181,7 @@ async fn sign_in(
         Ok(principal) => principal,
         Err(ApiError::Unauthorized) => {
             let mut response = render(&SignInPage {
+                sso: state.sso.as_deref().map(super::oidc::Sso::provider_name),
                 error: Some("That token is not right: check it and try again."),
                 error_field: "token",
                 notice: None,
@@ -213,6 +228,7 @@ async fn ask_for_link(
     }
     let page = |error: &'static str, status: StatusCode| {
         let mut response = render(&SignInPage {
+            sso: state.sso.as_deref().map(super::oidc::Sso::provider_name),
             error: Some(error),
             error_field: "email",
             notice: None,
@@ -235,6 +251,7 @@ async fn ask_for_link(
     let asked = super::links::ask(&state.storage, &email).await?;
     tracing::info!(outcome = ?asked, "a sign-in link was asked for");
     Ok(render(&SignInPage {
+        sso: state.sso.as_deref().map(super::oidc::Sso::provider_name),
         error: None,
         error_field: "email",
         notice: Some(format!(

@@ -238,6 +238,8 @@ pub const ROUTES: &[(&str, &str, Access)] = {
         ("POST", "/admin/sign-in/email", Public),
         ("GET", "/admin/sign-in/link", Public),
         ("POST", "/admin/sign-in/link", Public),
+        ("GET", "/admin/sign-in/oidc", Public),
+        ("GET", "/admin/sign-in/oidc/callback", Public),
         ("POST", "/admin/sign-out", SignedIn),
         ("GET", "/admin", Needs(Overview)),
         ("GET", "/api/admin/counts", Needs(Overview)),

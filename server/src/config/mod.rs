@@ -13,11 +13,13 @@ use serde::Deserialize;
 
 mod calls;
 mod mail;
+mod oidc;
 
 pub use calls::{Call, DEFAULT_SAFEGUARDING_PHRASES, Partner, parse_instant};
 use calls::{RawCall, RawPartner, check_call, check_partners, check_phrases};
 pub use mail::{CallMail, Contact, Secret, Smtp, TlsMode};
 use mail::{RawSmtp, check_smtp};
+pub use oidc::{CALLBACK_PATH, Oidc};
 
 /// The time zone calls are announced in.
 pub const UK_TIME_ZONE: &str = "Europe/London";
@@ -70,6 +72,7 @@ struct RawConfig {
     access_record_days: Option<u64>,
     safeguarding_phrases: Option<Vec<String>>,
     smtp: Option<RawSmtp>,
+    oidc: Option<oidc::RawOidc>,
     model_dir: Option<PathBuf>,
     model_threads: Option<usize>,
     embed_ideas: Option<bool>,
@@ -138,6 +141,8 @@ pub struct Config {
     /// The mail server for safeguarding alerts and acknowledgements; none
     /// means no email is sent (and no call may ask for any).
     pub smtp: Option<Smtp>,
+    /// Single sign-on with the review's identity provider, if set up.
+    pub oidc: Option<Oidc>,
     /// Where the sentence-embedding model's files are (see `model`); when
     /// they are missing the server runs with the word-based methods only.
     pub model_dir: PathBuf,
@@ -246,6 +251,7 @@ impl Config {
             }),
         )?;
         let smtp = raw.smtp.map(check_smtp).transpose()?;
+        let oidc = raw.oidc.map(oidc::check_oidc).transpose()?;
         let calls = raw
             .calls
             .into_iter()
@@ -306,6 +312,7 @@ impl Config {
                 ),
             },
             smtp,
+            oidc,
             model_dir: raw.model_dir.unwrap_or_else(crate::model::default_dir),
             model_threads: match raw.model_threads {
                 Some(0) => return Err(invalid("model_threads", "must be at least 1")),
@@ -362,6 +369,37 @@ fn is_digest(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_sign_on_needs_a_callback_on_this_server_and_a_secret() {
+        let oidc = "[oidc]\nissuer = \"https://login.example/tenant/v2.0\"\nclient_id = \"review\"\n\
+                    client_secret = \"s\"\nredirect_url = \"https://review.example/admin/sign-in/oidc/callback\"\n";
+        let config =
+            Config::from_toml(&format!("{MINIMAL}\n{oidc}"), Path::new("x.toml"), |_| None)
+                .expect("valid");
+        let sso = config.oidc.expect("set up");
+        assert_eq!(sso.provider_name, "your organisation's account");
+        assert_eq!(format!("{:?}", sso.client_secret), "[redacted]");
+        for (from, to, key) in [
+            (
+                "/admin/sign-in/oidc/callback",
+                "/callback",
+                "oidc.redirect_url",
+            ),
+            (
+                "client_secret = \"s\"",
+                "client_secret = \" \"",
+                "oidc.client_secret",
+            ),
+            ("https://login.example", "login.example", "oidc.issuer"),
+        ] {
+            let bad = format!("{MINIMAL}\n{}", oidc.replace(from, to));
+            let message = Config::from_toml(&bad, Path::new("x.toml"), |_| None)
+                .expect_err("refused")
+                .to_string();
+            assert!(message.contains(key), "{message}");
+        }
+    }
 
     fn load(text: &str) -> Result<Config, ConfigError> {
         Config::from_toml(text, Path::new("demo/review.toml"), |_| None)
