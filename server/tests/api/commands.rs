@@ -33,7 +33,7 @@ fn help_lists_every_flag_with_its_environment_variable() {
             .unwrap_or_else(|| panic!("{flag} in {out}"));
         assert!(line.contains(variable), "{line}");
     }
-    for command in ["seed", "retention", "backup", "restore"] {
+    for command in ["seed", "retention", "backup", "restore", "staff"] {
         assert!(out.contains(command), "{command} in {out}");
     }
     let (code, out, _) = run(&["retention", "--help"], &[]);
@@ -69,4 +69,57 @@ fn serving_without_a_configuration_says_so() {
     let (code, _, err) = run(&[], &[]);
     assert_eq!(code, 2);
     assert!(err.contains("--config"), "{err}");
+}
+
+#[test]
+fn the_staff_command_adds_the_first_administrator_and_refuses_what_it_cannot_add() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/review.toml");
+    let database = format!("sqlite://{}", dir.path().join("staff.sqlite").display());
+    let env = [("CFI_DATABASE_URL", database.as_str())];
+    let add = |args: &[&str]| {
+        let mut all = vec!["staff", "add", "--config", config];
+        all.extend_from_slice(args);
+        run(&all, &env)
+    };
+    let (code, out, err) = add(&[
+        "--email",
+        "Lead@Example.org",
+        "--role",
+        "administrator",
+        "--role",
+        "safeguarding",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("added lead@example.org"), "{out}");
+    assert!(out.contains("safeguarding, administrator"), "{out}");
+    for (args, words) in [
+        (
+            vec!["--email", "lead@example.org", "--role", "reader"],
+            "already an account",
+        ),
+        (
+            vec!["--email", "x@example.org", "--role", "boss"],
+            "no role called",
+        ),
+        (
+            vec!["--email", "x@example.org", "--role", "partner"],
+            "Choose the partner",
+        ),
+        (
+            vec!["--email", "not an address", "--role", "reader"],
+            "correct format",
+        ),
+    ] {
+        let (code, _, err) = add(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(words), "{args:?}: {err}");
+    }
+    let (code, out, _) = run(&["staff", "list", "--config", config], &env);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("lead@example.org\tsafeguarding, administrator\tactive"),
+        "{out}"
+    );
 }
