@@ -150,7 +150,7 @@ async fn a_link_by_email_signs_its_account_in_once_with_its_roles() {
 }
 
 #[tokio::test]
-async fn an_unknown_or_deactivated_address_gets_the_same_answer_and_no_link() {
+async fn a_changed_role_counts_at_once_and_an_unknown_or_deactivated_address_gets_no_link() {
     let catcher = MailCatcher::start().await;
     let port = catcher.smtp_port;
     let app = spawn_app_edited(
@@ -173,12 +173,18 @@ async fn an_unknown_or_deactivated_address_gets_the_same_answer_and_no_link() {
     let accounts = page(&app, "/admin/accounts").await;
     let start = accounts.find("<tr id=\"account-").expect("a row") + "<tr id=\"account-".len();
     let id = &accounts[start..start + accounts[start..].find('"').expect("id")];
-    post_form(
-        &app,
-        &format!("/admin/accounts/{id}"),
-        &[("role", "moderator")],
-    )
-    .await;
+    // A changed role counts from the next request of the same session.
+    assert_eq!(
+        status_with(&app, "/admin/calls/open-call/codes", &cookie).await,
+        403
+    );
+    let path = format!("/admin/accounts/{id}");
+    post_form(&app, &path, &[("role", "reader"), ("active", "yes")]).await;
+    assert_eq!(
+        status_with(&app, "/admin/calls/open-call/codes", &cookie).await,
+        200
+    );
+    post_form(&app, &path, &[("role", "reader")]).await;
     assert_eq!(status_with(&app, "/admin/submissions", &cookie).await, 401);
     let answer = ask(&app, "sam@example.org").await;
     assert!(answer.contains("If sam@example.org has an account"));
