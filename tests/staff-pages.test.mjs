@@ -329,7 +329,7 @@ test('the review team can sign in, handle a flag, withhold an idea and sign out 
   await context.close();
 });
 
-test('an administrator adds a person with a role and then deactivates them with the keyboard alone', async () => {
+test('an administrator adds and deactivates a person, and makes and revokes a token, with the keyboard alone', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await signIn(page, STAFF);
@@ -353,6 +353,21 @@ test('an administrator adds a person with a role and then deactivates them with 
   await tabTo(page, "Kim's save button", () => /Save kim@example.org/.test(document.activeElement.textContent));
   await pressEnterAndWait(page);
   assert.match(await page.getByRole('status').innerText(), /kim@example.org is deactivated/);
+  // A token for a program, made and revoked the same way.
+  await page.goto(`${base}/admin/tokens`);
+  await tabTo(page, 'the token name', () => document.activeElement.id === 'token-name');
+  await page.keyboard.type('Metrics scrape');
+  await tabTo(page, 'the role list', () => document.activeElement.id === 'token-role');
+  await assertFocusVisible(page);
+  await page.keyboard.type('monitoring');
+  assert.equal(await page.locator('#token-role').inputValue(), 'monitoring');
+  await tabTo(page, 'the make button', () => /Make the token/.test(document.activeElement.textContent));
+  await pressEnterAndWait(page);
+  assert.match(await page.locator('#made-token').inputValue(), /^cfi_/);
+  await tabTo(page, 'its revoke button', () => /Revoke Metrics scrape/.test(document.activeElement.textContent));
+  await assertFocusVisible(page);
+  await pressEnterAndWait(page);
+  assert.match(await page.getByRole('status').innerText(), /is revoked/);
   await context.close();
 });
 
