@@ -373,3 +373,69 @@ async fn reading_a_submission_or_exporting_a_call_is_recorded_with_who_and_when(
     assert_eq!(refused.status(), 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_submission_page_shows_each_role_only_the_forms_it_may_use_and_the_passage_only_to_safeguarding()
+ {
+    let app = spawn_app_with(Options {
+        model: false,
+        ..Options::default()
+    })
+    .await;
+    let mut body = valid_body();
+    body["ideas"][0]["description"] = serde_json::json!(
+        "Nobody listens when I say I am not safe at home with my stepdad tonight"
+    );
+    let reference = submit_ok(&app, &body).await;
+    let page_as = |role: &'static str| {
+        let app = &app;
+        let reference = reference.clone();
+        async move {
+            let token = program_token(app, role, role).await;
+            let list = app
+                .client
+                .get(app.url("/admin/submissions?flag=open"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("sent")
+                .text()
+                .await
+                .expect("page");
+            let one = app
+                .client
+                .get(app.url(&format!("/admin/submissions/{reference}")))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("sent")
+                .text()
+                .await
+                .expect("page");
+            (list, one)
+        }
+    };
+    let (list, one) = page_as("safeguarding").await;
+    assert!(list.contains("<mark>"), "the passage, for safeguarding");
+    assert!(one.contains("<mark>"));
+    assert!(one.contains("Mark the flag as handled"));
+    assert!(!one.contains("Erase submission"));
+    assert!(!one.contains("Withhold idea 1"));
+    let (list, one) = page_as("moderator").await;
+    assert!(!list.contains("<mark>"), "no passage for a moderator");
+    assert!(!one.contains("<mark>"));
+    assert!(one.contains("The flagged passage is shown to the safeguarding team"));
+    assert!(!one.contains("Mark the flag as handled"));
+    assert!(one.contains("Withhold idea 1"));
+    let (_, one) = page_as("reader").await;
+    assert!(!one.contains("Withhold idea 1"));
+    assert!(
+        one.contains("Raise a safeguarding flag")
+            || one.contains("raise_flag")
+            || !one.contains("Withhold the submission")
+    );
+    let (_, one) = page_as("administrator").await;
+    assert!(one.contains("Erase submission"));
+    assert!(!one.contains("<mark>"));
+    app.stop().await;
+}

@@ -13,6 +13,7 @@ use super::submissions::flag_passage;
 use super::{Part, capacity_words, partner_label, publication_words};
 use crate::AppState;
 use crate::analysis::pages::{IdeaSimilarity, idea_rows};
+use crate::auth::Permission;
 use crate::auth::access::Door;
 use crate::auth::pages::{HtmlError, PageForm, PagePath, StaffPage};
 use crate::codebook::pages::coding::{CodingView, coding_view};
@@ -46,6 +47,17 @@ struct SubmissionPage<'a> {
     coding: CodingView,
     /// Each idea's similar ideas and suggested codes (index 0 for idea 1).
     similarity: Vec<IdeaSimilarity>,
+    /// What the signed-in person's roles let them do here: only the forms
+    /// they may use are shown, and the flagged passage only to safeguarding.
+    may: May,
+}
+
+#[derive(Default)]
+struct May {
+    safeguard: bool,
+    moderate: bool,
+    erase: bool,
+    code: bool,
 }
 
 struct FlagView {
@@ -88,6 +100,9 @@ struct AuditRow {
     reason: String,
     can_undo: bool,
     undone: bool,
+    /// A judgement on the flag (handled, not a concern): the safeguarding
+    /// role's to undo.
+    flag_judgement: bool,
 }
 
 pub async fn show(
@@ -98,6 +113,27 @@ pub async fn show(
     let found = read_detail(&state, &staff, &reference, Door::Page).await?;
     let coding = coding_view(&state, &reference).await?;
     let mut shown = page(&state.config, &found, coding);
+    shown.may = May {
+        safeguard: staff.can(Permission::Safeguard),
+        moderate: staff.can(Permission::Moderate),
+        erase: staff.can(Permission::Erase),
+        code: staff.can(Permission::CodeIdeas),
+    };
+    shown.can_withhold &= shown.may.moderate;
+    shown.can_mark_spam &= shown.may.moderate;
+    if !shown.may.safeguard
+        && let Some(flag) = shown.flag.as_mut()
+    {
+        flag.passage.clear();
+    }
+    // Undoing needs what the action undone needed.
+    for row in &mut shown.audit {
+        row.can_undo &= if row.flag_judgement {
+            shown.may.safeguard
+        } else {
+            shown.may.moderate
+        };
+    }
     shown.similarity = idea_rows(&state, &reference).await?;
     shown.emails = crate::outbox::persistence::messages_of(&state.storage, reference.as_str())
         .await
@@ -222,6 +258,7 @@ fn page<'a>(config: &Config, found: &'a Detail, coding: CodingView) -> Submissio
             reason: a.reason.clone(),
             can_undo: a.action != ActionKind::Undo,
             undone: a.action != ActionKind::Undo && state.undone.contains(&a.id),
+            flag_judgement: matches!(a.action, ActionKind::HandleFlag | ActionKind::NotAConcern),
         })
         .collect();
     SubmissionPage {
@@ -238,6 +275,7 @@ fn page<'a>(config: &Config, found: &'a Detail, coding: CodingView) -> Submissio
         emails: Vec::new(),
         coding,
         similarity: Vec::new(),
+        may: May::default(),
     }
 }
 

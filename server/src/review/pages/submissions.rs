@@ -73,7 +73,7 @@ pub struct ListQuery {
 }
 
 pub async fn show(
-    StaffPage(_): StaffPage,
+    StaffPage(staff): StaffPage,
     State(state): State<AppState>,
     PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Response, HtmlError> {
@@ -91,10 +91,18 @@ pub async fn show(
         &crate::moderation::persistence::actions_of(&state.storage, &references).await?,
     );
     let none = ModerationState::default();
+    // The flagged passage is the safeguarding team's to read.
+    let passages = staff.can(crate::auth::Permission::Safeguard);
     let rows = found
         .submissions
         .iter()
         .map(|s| row(config, s, states.get(&s.reference).unwrap_or(&none)))
+        .map(|mut r| {
+            if !passages {
+                r.passage = None;
+            }
+            r
+        })
         .collect();
     let page_number = i64::from(page);
     let link = |page: i64| page_link(&filter, page);
