@@ -57,11 +57,17 @@ type Client = CoreClient<
     EndpointMaybeSet,
 >;
 
-/// The configured provider, discovered at the first sign-in.
+/// Sign-ins under way at once, across every browser: past it a new one is
+/// refused until some end, so nobody can fill the table by asking.
+const PENDING_MAX: i64 = 1_000;
+
+/// The configured provider, discovered at the first sign-in, and again
+/// after an ID token failed its checks (the provider may have rotated its
+/// signing keys).
 pub struct Sso {
     config: Oidc,
     http: openidconnect::reqwest::Client,
-    discovered: tokio::sync::OnceCell<Client>,
+    discovered: tokio::sync::RwLock<Option<std::sync::Arc<Client>>>,
 }
 
 /// Why a sign-in with the provider did not happen, in words for the page.
@@ -71,6 +77,8 @@ pub enum SsoError {
         "The identity provider could not be reached. Try again in a minute, or sign in with an email link."
     )]
     Unreachable,
+    #[error("Too many sign-ins are under way. Try again in a few minutes.")]
+    Busy,
     #[error(
         "This sign-in did not start in this browser, was used already, or took more than ten minutes. Sign in again."
     )]
@@ -95,7 +103,7 @@ impl SsoError {
             Self::Unreachable => StatusCode::BAD_GATEWAY,
             Self::UnknownState | Self::Refused | Self::BadToken => StatusCode::BAD_REQUEST,
             Self::NoVerifiedEmail | Self::NoAccount(_) => StatusCode::FORBIDDEN,
-            Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Storage(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -114,7 +122,7 @@ impl Sso {
         Some(Self {
             config,
             http,
-            discovered: tokio::sync::OnceCell::new(),
+            discovered: tokio::sync::RwLock::new(None),
         })
     }
 
@@ -122,31 +130,52 @@ impl Sso {
         &self.config.provider_name
     }
 
-    async fn client(&self) -> Result<&Client, SsoError> {
-        self.discovered
-            .get_or_try_init(|| async {
-                let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|error| {
-                    tracing::error!(%error, "oidc.issuer is not a URL");
-                    SsoError::Unreachable
-                })?;
-                let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
-                    .await
-                    .map_err(|error| {
-                        tracing::error!(%error, "the identity provider's discovery document could not be read");
-                        SsoError::Unreachable
-                    })?;
-                let redirect = RedirectUrl::new(self.config.redirect_url.clone()).map_err(|error| {
-                    tracing::error!(%error, "oidc.redirect_url is not a URL");
-                    SsoError::Unreachable
-                })?;
-                Ok(CoreClient::from_provider_metadata(
-                    metadata,
-                    ClientId::new(self.config.client_id.clone()),
-                    Some(ClientSecret::new(self.config.client_secret.expose().to_owned())),
-                )
-                .set_redirect_uri(redirect))
-            })
+    async fn client(&self) -> Result<std::sync::Arc<Client>, SsoError> {
+        if let Some(client) = self.discovered.read().await.as_ref() {
+            return Ok(client.clone());
+        }
+        let mut slot = self.discovered.write().await;
+        if let Some(client) = slot.as_ref() {
+            return Ok(client.clone());
+        }
+        let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|error| {
+            tracing::error!(%error, "oidc.issuer is not a URL");
+            SsoError::Unreachable
+        })?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
+            .map_err(|error| {
+                tracing::error!(%error, "the identity provider's discovery document could not be read");
+                SsoError::Unreachable
+            })?;
+        let redirect = RedirectUrl::new(self.config.redirect_url.clone()).map_err(|error| {
+            tracing::error!(%error, "oidc.redirect_url is not a URL");
+            SsoError::Unreachable
+        })?;
+        let client = std::sync::Arc::new(
+            CoreClient::from_provider_metadata(
+                metadata,
+                ClientId::new(self.config.client_id.clone()),
+                Some(ClientSecret::new(
+                    self.config.client_secret.expose().to_owned(),
+                )),
+            )
+            .set_redirect_uri(redirect),
+        );
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Forgets what discovery found, so the next sign-in reads it (and the
+    /// provider's keys) again.
+    async fn forget(&self) {
+        *self.discovered.write().await = None;
+    }
+
+    /// Whether this server's own address is https (for the cookies it sets
+    /// on the provider's redirect, a GET that carries no `Origin`).
+    fn secure(&self) -> bool {
+        self.config.redirect_url.starts_with("https://")
     }
 
     /// Starts a sign-in: stores it and returns the provider's address to
@@ -169,6 +198,12 @@ impl Sso {
             .bind(&now)
             .execute(&mut tx)
             .await?;
+        let pending = Sql::new("SELECT COUNT(*) AS n FROM oidc_logins")
+            .fetch_one(&mut tx)
+            .await?;
+        if pending.try_get::<i64, _>("n").map_err(StorageError::from)? >= PENDING_MAX {
+            return Err(SsoError::Busy);
+        }
         Sql::new(
             "INSERT INTO oidc_logins (state_hash, pkce_verifier, nonce, created_at, expires_at) \
              VALUES (?, ?, ?, ?, ?)",
@@ -222,10 +257,14 @@ impl Sso {
             SsoError::BadToken
         })?;
         let verifier = client.id_token_verifier();
-        let claims = id_token.claims(&verifier, &nonce).map_err(|error| {
-            tracing::warn!(%error, "an ID token failed its checks");
-            SsoError::BadToken
-        })?;
+        let claims = match id_token.claims(&verifier, &nonce) {
+            Ok(claims) => claims,
+            Err(error) => {
+                tracing::warn!(%error, "an ID token failed its checks: the provider's keys are read again at the next sign-in");
+                self.forget().await;
+                return Err(SsoError::BadToken);
+            }
+        };
         if let Some(expected) = claims.access_token_hash() {
             let algorithm = id_token.signing_alg().map_err(|_| SsoError::BadToken)?;
             let key = id_token
@@ -324,10 +363,10 @@ async fn start(State(state): State<AppState>, parts: Parts) -> Response {
     match sso.start(&state.storage).await {
         Ok((url, csrf)) => {
             let mut response = Redirect::to(&url).into_response();
-            response.headers_mut().insert(
-                header::SET_COOKIE,
-                state_cookie(Some(&csrf), over_https(&state.config, &parts.headers)),
-            );
+            let secure = sso.secure() || over_https(&state.config, &parts.headers);
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, state_cookie(Some(&csrf), secure));
             response
         }
         Err(error) => failed(&error),
@@ -350,7 +389,7 @@ async fn callback(
         return Ok(failed(&SsoError::Unreachable));
     };
     let headers = &parts.headers;
-    let secure = over_https(&app.config, headers);
+    let secure = sso.secure() || over_https(&app.config, headers);
     let outcome = async {
         if let Some(error) = &query.error {
             tracing::info!(error = %error, "the identity provider sent the browser back without signing in");
@@ -391,8 +430,9 @@ async fn callback(
                 {
                     return Err(too_many.into());
                 }
-            } else if let SsoError::NoAccount(email) = &error {
-                tracing::warn!(%email, "single sign-on by an address with no active account");
+            } else if matches!(error, SsoError::NoAccount(_)) {
+                // The address is not logged: it is someone's.
+                tracing::warn!("single sign-on by an address with no active account");
             }
             let mut response = failed(&error);
             response

@@ -248,8 +248,17 @@ async fn ask_for_link(
             StatusCode::SERVICE_UNAVAILABLE,
         ));
     }
-    let asked = super::links::ask(&state.storage, &email).await?;
-    tracing::info!(outcome = ?asked, "a sign-in link was asked for");
+    // Done apart from the answer, which is the same, as soon, whether the
+    // address has an account or not (and a client that hangs up stops
+    // nothing).
+    let storage = state.storage.clone();
+    let asking = email.clone();
+    tokio::spawn(async move {
+        match super::links::ask(&storage, &asking).await {
+            Ok(asked) => tracing::info!(outcome = ?asked, "a sign-in link was asked for"),
+            Err(error) => tracing::error!(%error, "a sign-in link could not be stored"),
+        }
+    });
     Ok(render(&SignInPage {
         sso: state.sso.as_deref().map(super::oidc::Sso::provider_name),
         error: None,

@@ -251,7 +251,8 @@ pub const ROUTES: &[(&str, &str, Access)] = {
         ),
         ("GET", "/admin/submissions", Needs(ReadIdeas)),
         ("GET", "/admin/submissions/{reference}", Needs(ReadIdeas)),
-        ("GET", "/api/admin/submissions", Needs(ReadIdeas)),
+        // Every submission with its personal data: an export.
+        ("GET", "/api/admin/submissions", Needs(ExportPersonal)),
         ("GET", "/api/admin/search", Needs(ReadIdeas)),
         (
             "GET",

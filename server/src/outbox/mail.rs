@@ -69,6 +69,14 @@ fn duration_words(d: std::time::Duration) -> String {
 /// token is gone (the link was given up on).
 pub fn build_sign_in(smtp: &Smtp, message: &ClaimedMessage) -> Result<Message, Unsendable> {
     let token = message.secret.as_deref().ok_or(Unsendable::NotNeeded)?;
+    // A link that has run out is not worth an email (retries after a mail
+    // server outage would send dead links).
+    let lifetime = jiff::SignedDuration::try_from(crate::limits::SIGN_IN_LINK_LIFETIME)
+        .unwrap_or(jiff::SignedDuration::ZERO);
+    let queued: Option<jiff::Timestamp> = message.created_at.parse().ok();
+    if queued.is_none_or(|at| at + lifetime < jiff::Timestamp::now()) {
+        return Err(Unsendable::NotNeeded);
+    }
     let address = message
         .recipient
         .as_deref()

@@ -34,6 +34,8 @@ pub struct ClaimedMessage {
     pub subject: Option<MessageSubject>,
     /// A sign-in link's token, until the message is sent or given up.
     pub secret: Option<String>,
+    /// When it was queued.
+    pub created_at: String,
 }
 
 /// A message's state, for the staff pages.
@@ -163,7 +165,7 @@ pub async fn claim_messages(
 async fn claimed_message(db: &Storage, id: i64) -> Result<Option<ClaimedMessage>, StorageError> {
     let row = Sql::new(
         "SELECT o.id, o.kind, o.reference, o.call_id, o.recipient_name, o.recipient, \
-         o.attempts, o.secret, s.id AS submission, s.flag_category, s.flag_open, s.email, s.ideas \
+         o.attempts, o.secret, o.created_at, s.id AS submission, s.flag_category, s.flag_open, s.email, s.ideas \
          FROM outbox o LEFT JOIN submissions s ON s.id = o.submission_id \
          WHERE o.id = ?",
     )
@@ -196,6 +198,7 @@ async fn claimed_message(db: &Storage, id: i64) -> Result<Option<ClaimedMessage>
         attempts: row.try_get("attempts")?,
         subject,
         secret: row.try_get("secret")?,
+        created_at: row.try_get("created_at")?,
     }))
 }
 

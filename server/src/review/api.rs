@@ -20,7 +20,7 @@ use super::service::{
     state_view,
 };
 use crate::auth::access::Door;
-use crate::auth::{Principal, Staff, Viewer};
+use crate::auth::{Permission, Principal, Staff, Viewer};
 use crate::http::problem::ApiError;
 use crate::limits::{AUDIT_LOG_LINES, EXPORT_PAGE_ROWS, PER_PAGE};
 use crate::moderation::ModerationAction;
@@ -110,11 +110,11 @@ async fn next_list_page(mut pages: ListPages) -> Result<Option<(Bytes, ListPages
 /// size); the first page is read before the answer starts, so a database
 /// that cannot answer gets a 503.
 async fn list(
-    _staff: Staff,
+    staff: Staff,
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let calls = match query.call {
+    let calls: Vec<String> = match query.call {
         Some(id) => {
             state
                 .config
@@ -124,6 +124,17 @@ async fn list(
         }
         None => state.config.calls.iter().map(|c| c.id.clone()).collect(),
     };
+    // Every submission with its personal data: an export, in the record.
+    for call in &calls {
+        crate::auth::access::record(
+            &state.storage,
+            &staff.name,
+            crate::auth::access::Read::Export { call },
+            Door::Api,
+            state.config.access_record_kept,
+        )
+        .await?;
+    }
     let pages = ListPages {
         state: state.clone(),
         calls: calls.into(),
@@ -164,17 +175,32 @@ struct SearchAnswer {
 }
 
 async fn search_json(
-    _staff: Staff,
+    staff: Staff,
     State(state): State<AppState>,
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
     let page = query.page.unwrap_or(1).max(1);
     let found = search(&state, &query.filter.cleaned(), page).await?;
+    // As the list page: no email addresses but for exports, the flagged
+    // passage only for safeguarding.
+    let submissions = found
+        .submissions
+        .into_iter()
+        .map(|mut s| {
+            if !staff.can(Permission::ExportPersonal) {
+                s.email = None;
+            }
+            if !staff.can(Permission::Safeguard) {
+                s.flag_passage = None;
+            }
+            s
+        })
+        .collect();
     Ok(Json(SearchAnswer {
         total: found.total,
         page,
         per_page: PER_PAGE,
-        submissions: found.submissions,
+        submissions,
     }))
 }
 
@@ -183,7 +209,10 @@ async fn one_json(
     State(state): State<AppState>,
     Path(reference): Path<Reference>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let found = read_detail(&state, &staff, &reference, Door::Api).await?;
+    let mut found = read_detail(&state, &staff, &reference, Door::Api).await?;
+    if !staff.can(Permission::Safeguard) {
+        found.submission.flag_passage = None;
+    }
     let view = state_view(&state.config, &found.submission, &found.state);
     Ok(Json(serde_json::json!({
         "submission": found.submission,
