@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startAndWaitFor } from './e2e/harness.js';
+import { startAndWaitFor, freePort } from './e2e/harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const binary = process.env.CFI_SERVER_BIN ?? join(root, 'target', 'debug', 'cfi-server');
@@ -29,6 +29,8 @@ const CALL = 'staff-call';
 
 let server;
 let base;
+let mail;
+let mailApi;
 let browser;
 let dir;
 const references = {};
@@ -37,7 +39,19 @@ let codeId;
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
+async function startMail() {
+  const smtpPort = await freePort();
+  const webPort = await freePort();
+  const started = await startAndWaitFor(join(root, 'tests/node_modules/.bin/maildev'),
+    ['--ip', '127.0.0.1', '--smtp', String(smtpPort), '--web-ip', '127.0.0.1', '--web', String(webPort)],
+    /MailDev webapp running|MailDev.*running/i, {}, 'the mail catcher');
+  mail = started.child;
+  mailApi = `http://127.0.0.1:${webPort}`;
+  return smtpPort;
+}
+
 async function startServer() {
+  const smtpPort = await startMail();
   dir = mkdtempSync(join(tmpdir(), 'cfi-staff-'));
   const config = join(dir, 'review.toml');
   writeFileSync(config, `
@@ -52,6 +66,12 @@ id = "helping-hands"
 name = "Helping Hands"
 origins = ["https://helping-hands.example"]
 token_sha256 = "${sha256(PARTNER)}"
+[smtp]
+host = "127.0.0.1"
+port = ${smtpPort}
+tls = "none"
+from = "Call for Ideas <alerts@review.example>"
+staff_base_url = "http://127.0.0.1"
 [[calls]]
 id = "${CALL}"
 title = "Ideas for care"
@@ -137,6 +157,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
+  mail?.kill('SIGTERM');
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -175,8 +196,8 @@ test('axe-core finds no violations on any staff, partner or published page', asy
   await page.getByLabel('Email address').fill('kim@example.org');
   await page.getByRole('button', { name: 'Send me a sign-in link' }).click();
   await page.waitForLoadState('load');
-  assert.match(await page.getByRole('alert').innerText(), /mail server, which is not set up/);
-  await assertNoViolations(page, 'sign-in page asking for a link without a mail server');
+  assert.match(await page.getByRole('status').innerText(), /If kim@example.org has an account/);
+  await assertNoViolations(page, 'sign-in page after asking for a link');
   await page.goto(`${base}/admin/sign-in/link?token=not-a-link`);
   assert.match(await page.getByRole('alert').innerText(), /This sign-in link does not work/);
   await assertNoViolations(page, 'a sign-in link that does not work');
@@ -368,7 +389,42 @@ test('an administrator adds and deactivates a person, and makes and revokes a to
   await assertFocusVisible(page);
   await pressEnterAndWait(page);
   assert.match(await page.getByRole('status').innerText(), /is revoked/);
+  // Who read what, for one reference, with the keyboard (after a read).
+  await page.goto(`${base}/admin/submissions/${references.plain}`);
+  await page.goto(`${base}/admin/access`);
+  await tabTo(page, 'the reference field', () => document.activeElement.id === 'access-reference');
+  await page.keyboard.type(references.plain);
+  await pressEnterAndWait(page);
+  assert.match(await page.locator('table caption').innerText(), new RegExp(`Reads of ${references.plain}`));
   await context.close();
+
+  // A person signs in with a link by email, with the keyboard alone.
+  const person = await browser.newContext({ bypassCSP: true });
+  const own = await person.newPage();
+  await own.goto(`${base}/admin/sign-in`);
+  await tabTo(own, 'the email field', () => document.activeElement.id === 'email');
+  await own.keyboard.type('sam@example.org');
+  await tabTo(own, 'the link button', () => /Send me a sign-in link/.test(document.activeElement.textContent));
+  await pressEnterAndWait(own);
+  assert.match(await own.getByRole('status').innerText(), /a sign-in link is on its way/);
+  await assertNoViolations(own, 'sign-in page after asking for a link');
+  let link;
+  for (let i = 0; i < 100 && !link; i += 1) {
+    const emails = await (await fetch(`${mailApi}/api/email`)).json();
+    const text = emails.map((e) => e.text ?? '').join('\n');
+    link = text.match(/\/admin\/sign-in\/link\?token=[0-9a-f]{64}/)?.[0];
+    if (!link) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(link, 'the sign-in email arrived');
+  await own.goto(`${base}${link}`);
+  assert.match(await own.locator('main').innerText(), /This link signs in sam@example.org, once/);
+  await assertNoViolations(own, 'a sign-in link');
+  await tabTo(own, 'the sign-in button', () => /^Sign in$/.test(document.activeElement.textContent.trim()));
+  await assertFocusVisible(own);
+  await pressEnterAndWait(own);
+  await own.waitForURL(`${base}/admin`);
+  assert.match(await own.locator('main').innerText(), /Signed in as sam@example.org \(reader\)/);
+  await person.close();
 });
 
 test('the review team can create a code and code an idea with the keyboard alone', async () => {
