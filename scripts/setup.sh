@@ -24,6 +24,7 @@ need curl
 need chromium
 need chromium-driver
 need brotli
+command -v systemd-analyze >/dev/null || need systemd
 # Node.js may come from elsewhere than Debian (with npm bundled): look for
 # the commands, not the packages.
 command -v node >/dev/null || need nodejs

@@ -50,6 +50,8 @@ fi
 step "admin and published pages keep payloads inert (headless Chromium)"
 cargo build -q --workspace --bins
 (cd tests && node --test admin-xss.test.mjs)
+step "the systemd units in deploy/ (systemd-analyze verify)"
+./scripts/verify-units.sh
 step "staff, partner and published pages: axe-core and keyboard-only use (headless Chromium)"
 (cd tests && node --test staff-pages.test.mjs)
 step "single sign-on against a real OpenID Connect provider (headless Chromium)"
