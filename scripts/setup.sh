@@ -25,6 +25,7 @@ need chromium
 need chromium-driver
 need brotli
 command -v systemd-analyze >/dev/null || need systemd
+command -v caddy >/dev/null || need caddy
 # Node.js may come from elsewhere than Debian (with npm bundled): look for
 # the commands, not the packages.
 command -v node >/dev/null || need nodejs

@@ -56,5 +56,7 @@ step "staff, partner and published pages: axe-core and keyboard-only use (headle
 (cd tests && node --test staff-pages.test.mjs)
 step "single sign-on against a real OpenID Connect provider (headless Chromium)"
 (cd tests && node --test sso.test.mjs)
+step "behind Caddy with its own certificate authority, over HTTPS and HTTP/2"
+(cd tests && node --test proxy.test.mjs)
 
 step "all tests passed in $SECONDS s"
