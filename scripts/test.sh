@@ -17,6 +17,8 @@ step() {
 echo "== formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+step "the README and the guides: every link resolves"
+(cd tests && node --test docs.test.mjs)
 
 # Cargo resolves dependencies' features from the packages and targets it
 # is asked for, so `cargo test -p cfi-server --test api` would build them

@@ -402,8 +402,8 @@ pub fn access_for(method: &Method, route: &str) -> Option<Result<Access, ()>> {
     guarded.then_some(Err(()))
 }
 
-/// The table of every guarded route against every role, as the README
-/// shows it (a test keeps the two the same).
+/// The table of every guarded route against every role, as the operators'
+/// guide (`docs/operators.md`) shows it (a test keeps the two the same).
 pub fn markdown_table() -> String {
     let mut table = String::from("| route |");
     for role in Role::ALL {
@@ -485,11 +485,11 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_shows_the_table_as_it_is() {
-        let readme = include_str!("../../../README.md");
+    fn the_operators_guide_shows_the_table_as_it_is() {
+        let guide = include_str!("../../../docs/operators.md");
         assert!(
-            readme.contains(&markdown_table()),
-            "README.md's table of routes and roles differs from the code's; it should read:\n{}",
+            guide.contains(&markdown_table()),
+            "docs/operators.md's table of routes and roles differs from the code's; it should read:\n{}",
             markdown_table()
         );
     }

@@ -369,6 +369,96 @@ fn is_digest(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The keys serde reads for `T`, asked of its derive: it names every
+    /// field when it asks for a struct, which this deserializer records
+    /// and then refuses.
+    fn keys_of<T: for<'de> Deserialize<'de>>() -> BTreeSet<String> {
+        use serde::de::{self, Visitor};
+        struct Ask<'a>(&'a mut Vec<&'static str>);
+        impl<'de> de::Deserializer<'de> for Ask<'_> {
+            type Error = de::value::Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(de::Error::custom("only asks"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Self::Error> {
+                self.0.extend_from_slice(fields);
+                Err(de::Error::custom("asked"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        let mut keys = Vec::new();
+        let _ = T::deserialize(Ask(&mut keys));
+        keys.into_iter().map(str::to_owned).collect()
+    }
+
+    /// The keys the configuration reference in the operators' guide names
+    /// in its table's first column, by section ("" for the top level).
+    fn documented() -> BTreeMap<String, BTreeSet<String>> {
+        let guide = include_str!("../../../docs/operators.md");
+        let reference = guide
+            .split("\n## Configuration\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("a Configuration section");
+        let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for row in reference.lines().filter(|l| l.starts_with("| `")) {
+            let first = row.trim_start_matches("| ").split(" | ").next().unwrap_or("");
+            let names: Vec<&str> = first.split('`').skip(1).step_by(2).collect();
+            let (section, names) = match names.first() {
+                Some(table) if table.starts_with('[') => {
+                    (table.trim_matches(|c| c == '[' || c == ']'), &names[1..])
+                }
+                _ => ("", &names[..]),
+            };
+            for name in names {
+                let (section, key) = match name.split_once('.') {
+                    Some((table, key)) if section.is_empty() => (table, key),
+                    _ => (section, *name),
+                };
+                keys.entry(section.to_owned()).or_default().insert(key.to_owned());
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn the_configuration_reference_names_every_key_and_only_keys_that_exist() {
+        let tables = ["rate_limit", "admin_tokens", "partners", "calls", "smtp", "oidc"];
+        let mut code: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        code.insert(
+            String::new(),
+            keys_of::<RawConfig>()
+                .into_iter()
+                .filter(|k| !tables.contains(&k.as_str()))
+                .collect(),
+        );
+        code.insert("rate_limit".into(), keys_of::<RateLimit>());
+        code.insert("admin_tokens".into(), keys_of::<AdminToken>());
+        code.insert("partners".into(), keys_of::<calls::RawPartner>());
+        let mut call_keys = keys_of::<calls::RawCall>();
+        call_keys.remove("support");
+        code.insert("calls".into(), call_keys);
+        code.insert("calls.support".into(), keys_of::<cfi_rules::SupportLine>());
+        code.insert("smtp".into(), keys_of::<mail::RawSmtp>());
+        code.insert("oidc".into(), keys_of::<oidc::RawOidc>());
+        assert!(code.values().all(|k| !k.is_empty()), "{code:?}");
+        assert_eq!(
+            documented(),
+            code,
+            "docs/operators.md's configuration reference (left) and the keys the server reads (right)"
+        );
+    }
 
     #[test]
     fn single_sign_on_needs_a_callback_on_this_server_and_a_secret() {
