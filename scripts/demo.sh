@@ -38,6 +38,9 @@ for _ in $(seq 1 100); do
 done
 target/server/cfi-demo --server-url http://127.0.0.1:8080 &
 pids+=($!)
+# The README's and the guides' screenshots, from what is running now.
+sleep 2
+node scripts/screenshots.mjs >/dev/null 2>&1 || echo "screenshots: not taken this time (scripts/screenshots.mjs says why)"
 
 cat <<'URLS'
 
