@@ -1,11 +1,13 @@
 // The server behind Debian's Caddy, as deploy/Caddyfile sets it up, with
 // Caddy's own local certificate authority (`tls internal`), both on
 // 127.0.0.1: every request here goes over HTTPS with a certificate checked
-// against that authority, and over HTTP/2. Through the proxy a partner's
-// submission is stored; staff sign in (the session cookie is Secure, the
-// forms' origin check sees https) and moderate; and the sign-in throttle and
-// the submissions' rate limit count each client by its own address, never
-// by an X-Forwarded-For it wrote.
+// against that authority (Chromium trusts that authority's keys and no
+// other), and over HTTP/2. Through the proxy a partner's page (served by
+// Caddy too, on its own origin) sends a submission from headless Chromium;
+// staff sign in (the session cookie is Secure, the forms' origin check sees
+// https) and moderate; and the sign-in throttle and the submissions' rate
+// limit count each client by its own address, never by an X-Forwarded-For
+// it wrote.
 //
 // Run from the repository root after `cargo build --workspace --bins`, with
 // caddy installed (scripts/setup.sh):  node --test tests/proxy.test.mjs
@@ -13,25 +15,29 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { startAndWaitFor, freePort } from './e2e/harness.js';
+import { X509Certificate } from 'node:crypto';
+import { chromium } from 'playwright-core';
+import { startAndWaitFor, freePort, CHROMIUM_ARGS } from './e2e/harness.js';
+import { fillToCheck, reference, openWidget } from './e2e/flow.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const binary = process.env.CFI_SERVER_BIN ?? join(root, 'target', 'debug', 'cfi-server');
-const STAFF = 'proxy-test-staff-token';
-const PARTNER_ORIGIN = 'https://become.example';
-const CALL = 'proxy-call';
+const STAFF = 'demo-reviewer-token';
+const CALL = 'call-for-ideas';
+let PARTNER_ORIGIN;
 
 let server;
 let caddy;
 let dir;
 let base;
 let ca;
+let partnerPage;
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -42,33 +48,29 @@ before(async () => {
   const httpsPort = await freePort();
   const httpPort = await freePort();
   base = `https://localhost:${httpsPort}`;
+  const partnerPort = await freePort();
+  PARTNER_ORIGIN = `https://localhost:${partnerPort}`;
+  partnerPage = `${PARTNER_ORIGIN}/`;
+  // The demo's configuration on this run's ports, behind the proxy, with a
+  // small rate limit to reach, and Become's pages on the partner origin.
   const config = join(dir, 'review.toml');
-  writeFileSync(config, `
-bind = "127.0.0.1:${serverPort}"
-database_url = "sqlite://${join(dir, 'proxy.sqlite')}"
-assets_dir = "${join(dir, 'none')}"
-review_origins = ["${base}"]
-trust_forwarded_for = true
-[rate_limit]
-submissions_per_minute = 2
-burst = 3
-[[admin_tokens]]
-name = "proxy reviewer"
-sha256 = "${sha256(STAFF)}"
-[[partners]]
-id = "become"
-name = "Become"
-origins = ["${PARTNER_ORIGIN}"]
-[[calls]]
-id = "${CALL}"
-title = "Ideas for care"
-opens = "2020-01-01T09:00"
-closes = "2099-01-01T09:00"
-privacy_notice_url = "https://review.example/privacy"
-`);
+  const demo = readFileSync(join(root, 'demo/review.toml'), 'utf8')
+    .replace(/^bind = .*$/m, `bind = "127.0.0.1:${serverPort}"\ntrust_forwarded_for = true`)
+    .replace(/^database_url = .*$/m, `database_url = "sqlite://${join(dir, 'proxy.sqlite')}"`)
+    .replace(/^assets_dir = .*$/m, `assets_dir = ${JSON.stringify(join(root, 'dist'))}`)
+    .replace(/^submissions_per_minute = .*$/m, 'submissions_per_minute = 2')
+    .replace(/^burst = .*$/m, 'burst = 4')
+    .replace('origins = ["http://127.0.0.1:8082", "http://localhost:8082"]', `origins = ["${PARTNER_ORIGIN}"]`);
+  assert.ok(demo.includes(PARTNER_ORIGIN), 'the demo configuration still lists Become as expected');
+  writeFileSync(config, demo);
+  const site = join(dir, 'become');
+  mkdirSync(site);
+  writeFileSync(join(site, 'index.html'), `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Become</title></head>
+<body><main><h1>Have your say</h1><div id="call-for-ideas"></div></main>
+<script src="${base}/embed.js" data-call="${CALL}" data-partner="become" data-target="#call-for-ideas" defer></script></body></html>`);
   server = (await startAndWaitFor(binary, ['--config', config], /listening on/, { RUST_LOG: 'warn' }, 'the server')).child;
   // deploy/Caddyfile's site, on this run's ports, with the local authority.
-  const site = readFileSync(join(root, 'deploy/Caddyfile'), 'utf8')
+  const proxied = readFileSync(join(root, 'deploy/Caddyfile'), 'utf8')
     .replace('review.example.org {', `localhost:${httpsPort} {\n\tbind 127.0.0.1\n\ttls internal`)
     .replace('reverse_proxy 127.0.0.1:8080', `reverse_proxy 127.0.0.1:${serverPort}`);
   const caddyfile = join(dir, 'Caddyfile');
@@ -80,7 +82,13 @@ privacy_notice_url = "https://review.example/privacy"
 	https_port ${httpsPort}
 	storage file_system ${join(dir, 'caddy')}
 }
-${site}`);
+${proxied}
+localhost:${partnerPort} {
+	bind 127.0.0.1
+	tls internal
+	root * ${join(dir, 'become')}
+	file_server
+}`);
   caddy = spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
     env: { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -146,6 +154,42 @@ async function submit(extra = {}) {
     body: submission(),
   });
 }
+
+/** The SHA-256 of a certificate's public key, as Chromium's
+ * --ignore-certificate-errors-spki-list takes it. */
+const spki = (pem) => createHash('sha256')
+  .update(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+
+test("a partner's page sends a submission through the proxy, from Chromium, over HTTPS and HTTP/2", async () => {
+  const authority = join(dir, 'caddy', 'pki', 'authorities', 'local');
+  const keys = ['root.crt', 'intermediate.crt'].map((f) => spki(readFileSync(join(authority, f))));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${keys.join(',')}`],
+  });
+  try {
+    const page = await browser.newPage();
+    // What the browser says each answer came over (the page itself cannot
+    // see it for another origin's files).
+    const protocols = new Map();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    cdp.on('Network.responseReceived', ({ response }) => protocols.set(response.url, response.protocol));
+    await openWidget(page, partnerPage);
+    await fillToCheck(page);
+    await page.getByRole('button', { name: 'Send my ideas' }).click();
+    const sent = await reference(page);
+    const toServer = [...protocols].filter(([url]) => url.startsWith(base));
+    assert.ok(toServer.some(([url]) => url.includes('/embed.js')), `the loader came through the proxy: ${[...protocols.keys()]}`);
+    assert.ok(toServer.some(([url]) => url.includes('/submissions')), 'the submission went through the proxy');
+    assert.ok(toServer.every(([, protocol]) => protocol === 'h2'), `HTTP/2 to the server: ${JSON.stringify(toServer)}`);
+    const stored = await request('GET', `/api/admin/submissions/${sent}`, { headers: { authorization: `Bearer ${STAFF}` } });
+    assert.equal(stored.status, 200);
+    assert.equal(JSON.parse(stored.body).submission.partner, 'become');
+  } finally {
+    await browser.close();
+  }
+});
 
 test('over HTTPS and HTTP/2 through the proxy, a partner submission is stored and staff sign in and moderate', async () => {
   const health = await request('GET', '/healthz');

@@ -413,7 +413,11 @@ mod tests {
             .expect("a Configuration section");
         let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for row in reference.lines().filter(|l| l.starts_with("| `")) {
-            let first = row.trim_start_matches("| ").split(" | ").next().unwrap_or("");
+            let first = row
+                .trim_start_matches("| ")
+                .split(" | ")
+                .next()
+                .unwrap_or("");
             let names: Vec<&str> = first.split('`').skip(1).step_by(2).collect();
             let (section, names) = match names.first() {
                 Some(table) if table.starts_with('[') => {
@@ -426,7 +430,9 @@ mod tests {
                     Some((table, key)) if section.is_empty() => (table, key),
                     _ => (section, *name),
                 };
-                keys.entry(section.to_owned()).or_default().insert(key.to_owned());
+                keys.entry(section.to_owned())
+                    .or_default()
+                    .insert(key.to_owned());
             }
         }
         keys
@@ -434,7 +440,14 @@ mod tests {
 
     #[test]
     fn the_configuration_reference_names_every_key_and_only_keys_that_exist() {
-        let tables = ["rate_limit", "admin_tokens", "partners", "calls", "smtp", "oidc"];
+        let tables = [
+            "rate_limit",
+            "admin_tokens",
+            "partners",
+            "calls",
+            "smtp",
+            "oidc",
+        ];
         let mut code: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         code.insert(
             String::new(),
