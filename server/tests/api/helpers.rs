@@ -183,6 +183,16 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
+/// A server without the embedding model (for tests of something else: the
+/// model's start-up and its work are most of a test's time otherwise).
+pub async fn spawn_app_without_model() -> TestApp {
+    spawn_app_with(Options {
+        model: false,
+        ..Options::default()
+    })
+    .await
+}
+
 pub async fn spawn_app_with(options: Options) -> TestApp {
     spawn_app_edited(options, |text| text).await
 }

@@ -40,6 +40,16 @@ async fn program_token(app: &TestApp, name: &str, role: &str) -> String {
     page[start..end].to_owned()
 }
 
+/// GET `path` with a bearer token.
+async fn get_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent")
+}
+
 async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> StatusCode {
     let method = Method::from_bytes(method.as_bytes()).expect("method");
     let client = reqwest::Client::builder()
@@ -63,11 +73,7 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> S
 
 #[tokio::test]
 async fn every_staff_route_answers_each_role_and_no_role_as_the_table_says() {
-    let app = spawn_app_with(Options {
-        model: false,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_without_model().await;
     let mut holders: Vec<(Roles, String, String)> = Vec::new();
     for role in Role::ALL {
         let token = if role == Role::Partner {
@@ -104,11 +110,7 @@ async fn every_staff_route_answers_each_role_and_no_role_as_the_table_says() {
 
 #[tokio::test]
 async fn each_action_on_a_submission_needs_its_own_role() {
-    let app = spawn_app_with(Options {
-        model: false,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_without_model().await;
     let reference = submit_ok(&app, &valid_body()).await;
     let reader = program_token(&app, "reader", "reader").await;
     let moderator = program_token(&app, "moderator", "moderator").await;
@@ -159,11 +161,7 @@ async fn accounts_page(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn an_administrator_adds_changes_and_deactivates_an_account_and_each_change_is_audited() {
-    let app = spawn_app_with(Options {
-        model: false,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_without_model().await;
     let added = post_form(
         &app,
         "/admin/accounts",
@@ -249,11 +247,7 @@ async fn an_administrator_adds_changes_and_deactivates_an_account_and_each_chang
 
 #[tokio::test]
 async fn a_program_token_is_shown_once_and_works_with_its_role_until_revoked() {
-    let app = spawn_app_with(Options {
-        model: false,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_without_model().await;
     let token = program_token(&app, "Prometheus", "monitoring").await;
     let listed = page(&app, "/admin/tokens").await;
     assert!(!listed.contains(&token), "the token is shown only once");
@@ -272,13 +266,7 @@ async fn a_program_token_is_shown_once_and_works_with_its_role_until_revoked() {
         }
     };
     assert_eq!(scrape(token.clone()).await, 200);
-    let content = app
-        .client
-        .get(app.url("/api/admin/submissions"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("sent");
+    let content = get_as(&app, "/api/admin/submissions", &token).await;
     assert_eq!(content.status(), 403, "monitoring reads no submissions");
     // A token is for programs: the sign-in page does not take it.
     let signed_in = reqwest::Client::builder()
@@ -323,29 +311,18 @@ async fn a_program_token_is_shown_once_and_works_with_its_role_until_revoked() {
 
 #[tokio::test]
 async fn reading_a_submission_or_exporting_a_call_is_recorded_with_who_and_when() {
-    let app = spawn_app_with(Options {
-        model: false,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_without_model().await;
     let reference = submit_ok(&app, &valid_body()).await;
     let reader = program_token(&app, "Weekly reading", "reader").await;
-    let read = app
-        .client
-        .get(app.url(&format!("/api/admin/submissions/{reference}")))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .expect("sent");
+    let read = get_as(
+        &app,
+        &format!("/api/admin/submissions/{reference}"),
+        &reader,
+    )
+    .await;
     assert_eq!(read.status(), 200);
     page(&app, &format!("/admin/submissions/{reference}")).await;
-    let export = app
-        .client
-        .get(app.url("/api/admin/export/open-call.csv"))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent");
+    let export = get_as(&app, "/api/admin/export/open-call.csv", ADMIN_TOKEN).await;
     assert_eq!(export.status(), 200);
     let record = page(&app, "/admin/access").await;
     assert!(record.contains("Weekly reading (token)"), "{record}");
@@ -363,13 +340,7 @@ async fn reading_a_submission_or_exporting_a_call_is_recorded_with_who_and_when(
     let name = body["respondent"]["name"].as_str().unwrap_or("Jo");
     assert!(!record.contains(name), "{record}");
     // Only administrators read it.
-    let refused = app
-        .client
-        .get(app.url("/admin/access"))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .expect("sent");
+    let refused = get_as(&app, "/admin/access", &reader).await;
     assert_eq!(refused.status(), 403);
     app.stop().await;
 }
@@ -377,11 +348,7 @@ async fn reading_a_submission_or_exporting_a_call_is_recorded_with_who_and_when(
 #[tokio::test]
 async fn a_submission_page_shows_each_role_only_the_forms_it_may_use_and_the_passage_only_to_safeguarding()
  {
-    let app = spawn_app_with(Options {
-        model: false,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_without_model().await;
     let mut body = valid_body();
     body["ideas"][0]["description"] = serde_json::json!(
         "Nobody listens when I say I am not safe at home with my stepdad tonight"
@@ -392,23 +359,13 @@ async fn a_submission_page_shows_each_role_only_the_forms_it_may_use_and_the_pas
         let reference = reference.clone();
         async move {
             let token = program_token(app, role, role).await;
-            let list = app
-                .client
-                .get(app.url("/admin/submissions?flag=open"))
-                .bearer_auth(&token)
-                .send()
+            let list = get_as(&app, "/admin/submissions?flag=open", &token)
                 .await
-                .expect("sent")
                 .text()
                 .await
                 .expect("page");
-            let one = app
-                .client
-                .get(app.url(&format!("/admin/submissions/{reference}")))
-                .bearer_auth(&token)
-                .send()
+            let one = get_as(&app, &format!("/admin/submissions/{reference}"), &token)
                 .await
-                .expect("sent")
                 .text()
                 .await
                 .expect("page");

@@ -68,6 +68,18 @@ async fn status_with(app: &TestApp, path: &str, cookie: &str) -> u16 {
         .as_u16()
 }
 
+/// A server sending its mail to a mail catcher of its own.
+async fn app_with_mail() -> (MailCatcher, TestApp) {
+    let catcher = MailCatcher::start().await;
+    let port = catcher.smtp_port;
+    let options = Options {
+        model: false,
+        ..Options::default()
+    };
+    let app = spawn_app_edited(options, |t| with_mail(t, port, "")).await;
+    (catcher, app)
+}
+
 async fn add_account(app: &TestApp, email: &str, role: &str) {
     let response = post_form(
         app,
@@ -85,16 +97,7 @@ async fn add_account(app: &TestApp, email: &str, role: &str) {
 
 #[tokio::test]
 async fn a_link_by_email_signs_its_account_in_once_with_its_roles() {
-    let catcher = MailCatcher::start().await;
-    let port = catcher.smtp_port;
-    let app = spawn_app_edited(
-        Options {
-            model: false,
-            ..Options::default()
-        },
-        |t| with_mail(t, port, ""),
-    )
-    .await;
+    let (catcher, app) = app_with_mail().await;
     add_account(&app, "kim@example.org", "reader").await;
     let answer = ask(&app, "Kim@Example.org").await;
     assert!(
@@ -151,16 +154,7 @@ async fn a_link_by_email_signs_its_account_in_once_with_its_roles() {
 
 #[tokio::test]
 async fn a_changed_role_counts_at_once_and_an_unknown_or_deactivated_address_gets_no_link() {
-    let catcher = MailCatcher::start().await;
-    let port = catcher.smtp_port;
-    let app = spawn_app_edited(
-        Options {
-            model: false,
-            ..Options::default()
-        },
-        |t| with_mail(t, port, ""),
-    )
-    .await;
+    let (catcher, app) = app_with_mail().await;
     add_account(&app, "sam@example.org", "moderator").await;
     let unknown = ask(&app, "nobody@example.org").await;
     assert!(unknown.contains("If nobody@example.org has an account, a sign-in link is on its way"));
@@ -203,11 +197,7 @@ async fn a_changed_role_counts_at_once_and_an_unknown_or_deactivated_address_get
 
 #[tokio::test]
 async fn without_a_mail_server_asking_for_a_link_says_to_ask_an_administrator() {
-    let app = spawn_app_with(Options {
-        model: false,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_without_model().await;
     let response = no_redirects()
         .post(app.url("/admin/sign-in/email"))
         .header("origin", app.url(""))
