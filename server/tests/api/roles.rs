@@ -359,12 +359,12 @@ async fn a_submission_page_shows_each_role_only_the_forms_it_may_use_and_the_pas
         let reference = reference.clone();
         async move {
             let token = program_token(app, role, role).await;
-            let list = get_as(&app, "/admin/submissions?flag=open", &token)
+            let list = get_as(app, "/admin/submissions?flag=open", &token)
                 .await
                 .text()
                 .await
                 .expect("page");
-            let one = get_as(&app, &format!("/admin/submissions/{reference}"), &token)
+            let one = get_as(app, &format!("/admin/submissions/{reference}"), &token)
                 .await
                 .text()
                 .await
