@@ -99,7 +99,19 @@ function chromiumScopedDirs() {
  * Starts everything (the binaries in `binDir`, built by cargo). Returns { serverUrl, site(name) -> URL, browser,
  * submissions(), stop() }.
  */
-export async function start({ binDir = "target/debug" } = {}) {
+export async function start(options = {}) {
+  // A port found free can be taken before the demo binds it (by any
+  // outgoing connection on this machine): then start again with others.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(String(e?.message))) throw e;
+    }
+  }
+}
+
+async function startOnce({ binDir = "target/debug" } = {}) {
   const scopedBefore = chromiumScopedDirs();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cfi-e2e-"));
   const sitePorts = {};
