@@ -60,11 +60,7 @@ pub async fn record(
         Read::Submission { call, reference } => ("submission", call, Some(reference)),
         Read::Export { call } => ("export", call, None),
     };
-    let cutoff = jiff::Timestamp::now()
-        .checked_sub(jiff::SignedDuration::try_from(kept).unwrap_or(jiff::SignedDuration::MAX))
-        .unwrap_or(jiff::Timestamp::MIN)
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string();
+    let cutoff = super::persistence::before_now(kept);
     let mut tx = db.begin().await?;
     Sql::new("DELETE FROM access_record WHERE at < ?")
         .bind(&cutoff)

@@ -27,7 +27,7 @@ pub async fn ask(db: &Storage, email: &str) -> Result<Asked, StorageError> {
         return Ok(Asked::NoAccount);
     };
     let now = now_text();
-    let since = before(SIGN_IN_LINK_LIFETIME);
+    let since = super::persistence::before_now(SIGN_IN_LINK_LIFETIME);
     let token = hex::encode(rand::random::<[u8; 32]>());
     let mut tx = db.begin().await?;
     Sql::new("DELETE FROM sign_in_links WHERE expires_at < ?")
@@ -57,14 +57,6 @@ pub async fn ask(db: &Storage, email: &str) -> Result<Asked, StorageError> {
     queue_sign_in(&mut tx, &account.name, &account.email, &token).await?;
     tx.commit().await?;
     Ok(Asked::Sent)
-}
-
-fn before(ago: std::time::Duration) -> String {
-    jiff::Timestamp::now()
-        .checked_sub(jiff::SignedDuration::try_from(ago).unwrap_or(jiff::SignedDuration::MAX))
-        .unwrap_or(jiff::Timestamp::MIN)
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
 }
 
 /// The active account a live, unused link is for (to show whom the button

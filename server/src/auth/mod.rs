@@ -400,10 +400,17 @@ pub async fn check_token(
             roles: Roles::of([program.role]),
         });
     }
-    state
-        .throttle
-        .check(client)
-        .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
+    Err(refuse_attempt(state, client, via).await)
+}
+
+/// A sign-in that did not work (a wrong token, a sign-in link or single
+/// sign-on answer that does not work): 429 with the wait while the client
+/// must wait; otherwise counted against the client, logged once (never what
+/// was tried) and counted in the database, and 401.
+pub async fn refuse_attempt(state: &AppState, client: IpAddr, via: FailedVia) -> ApiError {
+    if let Err(retry_after_secs) = state.throttle.check(client) {
+        return ApiError::TooManyAttempts { retry_after_secs };
+    }
     let recent = match persistence::record_auth_failure(
         &state.storage,
         via,
@@ -427,7 +434,7 @@ pub async fn check_token(
         under_attack,
         "a token that is not right was refused"
     );
-    Err(ApiError::Unauthorized)
+    ApiError::Unauthorized
 }
 
 /// Failed sign-ins and bearer tokens in the last day and in all still kept,

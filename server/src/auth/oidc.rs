@@ -32,7 +32,7 @@ use openidconnect::{
 use serde::Deserialize;
 
 use super::pages::{HtmlError, PageQuery};
-use super::{FailedVia, accounts, check_token, client_of, over_https, session_cookie};
+use super::{FailedVia, accounts, client_of, over_https, session_cookie};
 use crate::config::Oidc;
 use crate::http::html::{private_pages, render};
 use crate::storage::outbox::after;
@@ -425,8 +425,8 @@ async fn callback(
             ) {
                 // Counted like a wrong token (the throttle, the log, the alarm).
                 let client = client_of(&app.config, &parts);
-                if let Err(too_many @ crate::http::problem::ApiError::TooManyAttempts { .. }) =
-                    check_token(&app, client, FailedVia::SignIn, "").await
+                if let too_many @ crate::http::problem::ApiError::TooManyAttempts { .. } =
+                    super::refuse_attempt(&app, client, FailedVia::SignIn).await
                 {
                     return Err(too_many.into());
                 }

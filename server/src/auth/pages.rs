@@ -312,8 +312,8 @@ async fn use_link(
     let client = client_of(&state.config, &parts);
     let Some(account) = super::links::redeem(&state.storage, form.token.trim()).await? else {
         // Counted like a wrong token (the throttle, the log, the alarm).
-        let refused = check_token(&state, client, FailedVia::SignIn, "").await;
-        if let Err(error @ ApiError::TooManyAttempts { .. }) = refused {
+        let refused = super::refuse_attempt(&state, client, FailedVia::SignIn).await;
+        if let error @ ApiError::TooManyAttempts { .. } = refused {
             return Err(error.into());
         }
         let mut response = render(&LinkPage {

@@ -67,7 +67,7 @@ impl FailedVia {
 }
 
 /// `ago` before now, as stored text (times sort as text).
-fn before_now(ago: Duration) -> String {
+pub(super) fn before_now(ago: Duration) -> String {
     let ago = jiff::SignedDuration::try_from(ago).unwrap_or(jiff::SignedDuration::MAX);
     jiff::Timestamp::now()
         .checked_sub(ago)

@@ -53,13 +53,7 @@ pub async fn create(
         hex::encode(rand::random::<[u8; 32]>())
     );
     let now = now_text();
-    let lasts = jiff::SignedDuration::try_from(lasts.min(PROGRAM_TOKEN_LONGEST))
-        .unwrap_or(jiff::SignedDuration::ZERO);
-    let expires_at = jiff::Timestamp::now()
-        .checked_add(lasts)
-        .unwrap_or(jiff::Timestamp::MAX)
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string();
+    let expires_at = crate::storage::outbox::after(lasts.min(PROGRAM_TOKEN_LONGEST));
     let mut tx = db.begin().await?;
     let row = Sql::new(
         "INSERT INTO program_tokens (name, token_hash, role, created_by, created_at, \
