@@ -3,8 +3,10 @@
 //! for a quiet moment ([`EMBEDDINGS_QUIET`] without a submission
 //! arriving), takes up to [`EMBEDDINGS_BATCH`] queued submissions under a
 //! lease, reads their ideas one at a time with the model on its background
-//! threads (pausing while a submission is answered), and stores the vectors. A submission that fails is tried again after a wait
-//! that doubles each time; the others in its batch are not held back.
+//! threads (stepping aside between two of the model's layers while a
+//! submission is answered), and stores the vectors. A submission that fails
+//! is tried again after a wait that doubles each time; the others in its
+//! batch are not held back.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +21,7 @@ use crate::limits::{
     EMBEDDINGS_POLL, EMBEDDINGS_QUIET, EMBEDDINGS_YIELD,
 };
 use crate::metrics::Metrics;
-use crate::model::{Model, Priority};
+use crate::model::Model;
 use crate::storage::Storage;
 
 /// The running worker; [`Worker::stop`] ends it after the batch in hand.
@@ -100,27 +102,30 @@ async fn run(context: Context, mut stopped: watch::Receiver<bool>) {
     }
 }
 
-/// Reads ideas one at a time, and before each waits while a submission is
-/// being answered: a submission arriving shares the cores with at most the
-/// rest of one idea (the threads' idle policy gives it the cores, but the
-/// caches and memory are still shared).
+/// Reads ideas one at a time, and before each of the model's layers waits
+/// while a submission is being answered: a submission arriving shares the
+/// cores with at most one layer of one idea (a few ms; the threads' idle
+/// policy gives it the cores, but the caches and memory are still shared).
 async fn embed_between_submissions(
     context: &Context,
     texts: Vec<String>,
 ) -> Result<Vec<Vec<f32>>, crate::model::ModelError> {
     let mut vectors = Vec::with_capacity(texts.len());
     for text in texts {
-        while !context.activity.is_quiet(std::time::Duration::ZERO) {
-            tokio::time::sleep(EMBEDDINGS_YIELD).await;
-        }
-        vectors.extend(
-            context
-                .model
-                .embed_blocking(vec![text], Priority::Background)
-                .await?,
-        );
+        let gap = wait_for_a_gap(context.activity.clone());
+        vectors.extend(context.model.embed_in_gaps(vec![text], gap).await?);
     }
     Ok(vectors)
+}
+
+/// Blocks the model's background thread while a submission is being
+/// answered.
+fn wait_for_a_gap(activity: Arc<Activity>) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        while !activity.is_quiet(Duration::ZERO) {
+            std::thread::sleep(EMBEDDINGS_YIELD);
+        }
+    }
 }
 
 /// Reads a batch's ideas, or, when that fails, each submission's alone, so
@@ -194,6 +199,26 @@ fn backoff(attempts: i64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_model_waits_between_layers_until_the_submission_being_answered_is_done() {
+        let activity = Arc::new(Activity::default());
+        let busy = activity.begin();
+        let (went_on, on) = std::sync::mpsc::channel();
+        let gap = wait_for_a_gap(activity.clone());
+        let layer = std::thread::spawn(move || {
+            gap();
+            went_on.send(()).expect("listening");
+        });
+        assert!(
+            on.recv_timeout(Duration::from_millis(100)).is_err(),
+            "went on while a submission was being answered"
+        );
+        drop(busy);
+        on.recv_timeout(Duration::from_secs(10))
+            .expect("goes on once the submission is answered");
+        layer.join().expect("ends");
+    }
 
     #[test]
     fn the_wait_after_a_failure_doubles_up_to_the_longest() {

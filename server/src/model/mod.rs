@@ -14,14 +14,15 @@
 //! `threads` threads, and what a person is waiting for (the safeguarding
 //! check of a submission arriving) on one more, so it never queues behind a
 //! background batch. The background threads run only on cores nothing else
-//! wants ([`run_only_when_idle`]).
+//! wants ([`run_only_when_idle`]), and background work can step aside
+//! between two of the model's layers ([`Model::embed_in_gaps`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config as BertConfig};
+use candle_transformers::models::bert::{BertEncoder, BertModel, Config as BertConfig};
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
 use crate::limits::{MODEL_BATCH_TEXTS, MODEL_MAX_TOKENS};
@@ -85,7 +86,11 @@ pub struct Model {
 }
 
 struct Inner {
-    bert: BertModel,
+    /// The model's embeddings (word, position, type; normalised) alone:
+    /// BERT loaded with no layers.
+    embeddings: BertModel,
+    /// Its six layers, each loaded alone, so a run can stop between two.
+    layers: Vec<BertEncoder>,
     tokenizer: Tokenizer,
     background: rayon::ThreadPool,
     urgent: rayon::ThreadPool,
@@ -164,7 +169,7 @@ impl Model {
             reason: e.to_string(),
         })?;
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &device)?;
-        let bert = BertModel::load(vb, &config)?;
+        let (embeddings, layers) = load_in_layers(&vb, &config)?;
         let background = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .thread_name(|i| format!("model-{i}"))
@@ -176,7 +181,8 @@ impl Model {
             .build()?;
         Ok(Model {
             inner: Arc::new(Inner {
-                bert,
+                embeddings,
+                layers,
                 tokenizer,
                 background,
                 urgent,
@@ -201,9 +207,38 @@ impl Model {
         };
         let mut out = Vec::with_capacity(texts.len());
         for batch in texts.chunks(MODEL_BATCH_TEXTS) {
-            out.extend(pool.install(|| self.embed_batch(batch))?);
+            out.extend(pool.install(|| self.embed_batch(batch, &|| {}))?);
         }
         Ok(out)
+    }
+
+    /// [`Model::embed`] on the background threads, for work nobody waits
+    /// for, calling `before_each_layer` before each of the model's layers
+    /// (a few ms each): it may block until the cores are wanted by nothing
+    /// else, so a submission arriving mid-text shares them with at most one
+    /// layer instead of the whole text. Dropping the future leaves the run
+    /// going to its end, harmlessly: it writes nothing.
+    pub async fn embed_in_gaps(
+        &self,
+        texts: Vec<String>,
+        before_each_layer: impl Fn() + Send + Sync + 'static,
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
+        let model = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let mut out = Vec::with_capacity(refs.len());
+            for batch in refs.chunks(MODEL_BATCH_TEXTS) {
+                out.extend(
+                    model
+                        .inner
+                        .background
+                        .install(|| model.embed_batch(batch, &before_each_layer))?,
+                );
+            }
+            Ok(out)
+        })
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
     /// [`Model::embed`] on tokio's blocking threads, for async callers.
@@ -223,7 +258,11 @@ impl Model {
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
-    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ModelError> {
+    fn embed_batch(
+        &self,
+        texts: &[&str],
+        before_each_layer: &(dyn Fn() + Sync),
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
@@ -232,7 +271,7 @@ impl Model {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| ModelError::Tokenize(e.to_string()))?;
-        let device = &self.inner.bert.device;
+        let device = &self.inner.embeddings.device;
         let rows = |f: fn(&tokenizers::Encoding) -> &[u32]| -> Result<Tensor, ModelError> {
             let rows = encodings
                 .iter()
@@ -243,7 +282,15 @@ impl Model {
         let ids = rows(|e| e.get_ids())?;
         let type_ids = rows(|e| e.get_type_ids())?;
         let mask = rows(|e| e.get_attention_mask())?;
-        let hidden = self.inner.bert.forward(&ids, &type_ids, Some(&mask))?;
+        let mut hidden = self
+            .inner
+            .embeddings
+            .forward(&ids, &type_ids, Some(&mask))?;
+        let additive = additive_mask(&mask)?;
+        for layer in &self.inner.layers {
+            before_each_layer();
+            hidden = layer.forward(&hidden, &additive)?;
+        }
         // Mean pooling over the real tokens only (the padding is masked
         // out), then unit length, as sentence-transformers does.
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
@@ -253,6 +300,49 @@ impl Model {
         let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
         Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
     }
+}
+
+/// BERT as its embeddings and its layers one by one: the same weights and
+/// the same arithmetic as [`BertModel::forward`] (a test compares them),
+/// with a place between two layers for background work to step aside.
+/// candle's `BertModel` runs all six layers in one call; its encoder loads
+/// layers from `encoder.layer.{i}`, so each layer is loaded as a one-layer
+/// encoder reading layer `i`'s weights under the name of layer 0.
+fn load_in_layers(
+    vb: &VarBuilder<'_>,
+    config: &BertConfig,
+) -> Result<(BertModel, Vec<BertEncoder>), ModelError> {
+    let embeddings = BertModel::load(
+        vb.clone(),
+        &BertConfig {
+            num_hidden_layers: 0,
+            ..config.clone()
+        },
+    )?;
+    let one_layer = BertConfig {
+        num_hidden_layers: 1,
+        ..config.clone()
+    };
+    let layers = (0..config.num_hidden_layers)
+        .map(|i| {
+            let ours = format!("encoder.layer.{i}.");
+            BertEncoder::load(
+                vb.clone()
+                    .rename_f(move |name| name.replacen("encoder.layer.0.", &ours, 1))
+                    .pp("encoder"),
+                &one_layer,
+            )
+        })
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    Ok((embeddings, layers))
+}
+
+/// The attention mask as BERT's layers take it: 0 for a real token, the
+/// lowest `f32` for padding, shaped to add to every head's scores (what
+/// `BertModel::forward` computes before its layers).
+fn additive_mask(mask: &Tensor) -> Result<Tensor, ModelError> {
+    let mask = mask.unsqueeze(1)?.unsqueeze(1)?.to_dtype(DType::F32)?;
+    Ok((mask.ones_like()? - &mask)?.affine(f64::from(f32::MIN), 0.0)?)
 }
 
 /// Puts the calling thread (a background model thread) under Linux's
@@ -356,6 +446,79 @@ mod tests {
             ], Priority::Background)
             .expect("present");
         assert!(cosine(&alone[0], &batch[0]) > 0.9999);
+    }
+
+    #[test]
+    fn layer_by_layer_gives_what_the_whole_model_gives() {
+        let m = model();
+        let dir = m.dir().to_owned();
+        let bytes = std::fs::read(dir.join(WEIGHTS_FILE)).expect("present");
+        let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
+            .expect("weights");
+        let config: BertConfig = serde_json::from_str(ARCHITECTURE).expect("valid");
+        let whole = BertModel::load(vb, &config).expect("loads");
+        let texts = vec![
+            "I don't want to be alive anymore.",
+            "Pay kinship carers the same as foster carers, and give them the same training and support.",
+        ];
+        let encodings = m.inner.tokenizer.encode_batch(texts, true).expect("tokens");
+        let rows = |f: fn(&tokenizers::Encoding) -> &[u32]| {
+            let rows: Vec<Tensor> = encodings
+                .iter()
+                .map(|e| Tensor::new(f(e), &Device::Cpu).expect("tensor"))
+                .collect();
+            Tensor::stack(&rows, 0).expect("stack")
+        };
+        let (ids, types, mask) = (
+            rows(|e| e.get_ids()),
+            rows(|e| e.get_type_ids()),
+            rows(|e| e.get_attention_mask()),
+        );
+        let expected = whole.forward(&ids, &types, Some(&mask)).expect("runs");
+        let mut ours = m
+            .inner
+            .embeddings
+            .forward(&ids, &types, Some(&mask))
+            .expect("runs");
+        let additive = additive_mask(&mask).expect("mask");
+        for layer in &m.inner.layers {
+            ours = layer.forward(&ours, &additive).expect("runs");
+        }
+        let largest = (expected - ours)
+            .expect("same shape")
+            .abs()
+            .expect("abs")
+            .flatten_all()
+            .expect("flat")
+            .max(0)
+            .expect("max")
+            .to_scalar::<f32>()
+            .expect("scalar");
+        assert!(largest < 1e-5, "largest difference {largest}");
+    }
+
+    #[tokio::test]
+    async fn background_work_can_step_aside_before_each_layer() {
+        let m = model();
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = calls.clone();
+        let in_gaps = m
+            .embed_in_gaps(
+                vec!["Pay kinship carers the same as foster carers.".to_owned()],
+                move || {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                },
+            )
+            .await
+            .expect("runs");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 6);
+        let at_once = m
+            .embed(
+                &["Pay kinship carers the same as foster carers."],
+                Priority::Urgent,
+            )
+            .expect("runs");
+        assert!(cosine(&in_gaps[0], &at_once[0]) > 0.99999);
     }
 
     #[test]
