@@ -220,9 +220,9 @@ pub const EMBEDDINGS_LEASE: Duration = Duration::from_secs(5 * 60);
 /// check) never queues behind background reading; in a steady stream it
 /// waits for a gap, and catches up when the stream pauses.
 pub const EMBEDDINGS_QUIET: Duration = Duration::from_millis(300);
-/// How often the worker, between two of the model's layers, looks again whether the
-/// submission being answered is done: short beside the 50 ms a submission
-/// takes, long enough that waiting costs nothing.
+/// How often the worker, between two of the model's layers, looks again
+/// whether the submission being answered is done: short beside the 50 ms a
+/// submission takes, long enough that waiting costs nothing.
 pub const EMBEDDINGS_YIELD: Duration = Duration::from_millis(5);
 /// The wait after a failed attempt to read a submission; it doubles after
 /// each failure up to [`EMBEDDINGS_LONGEST_RETRY`].

@@ -201,13 +201,24 @@ impl Model {
     /// [`MODEL_BATCH_TEXTS`] at a time; a longer text is cut to its first
     /// [`MODEL_MAX_TOKENS`] tokens, as the model was trained.
     pub fn embed(&self, texts: &[&str], priority: Priority) -> Result<Vec<Vec<f32>>, ModelError> {
+        self.embed_with(texts, priority, &|| {})
+    }
+
+    /// [`Model::embed`], calling `before_each_layer` before each of the
+    /// model's layers in every batch.
+    fn embed_with(
+        &self,
+        texts: &[&str],
+        priority: Priority,
+        before_each_layer: &(dyn Fn() + Sync),
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
         let pool = match priority {
             Priority::Urgent => &self.inner.urgent,
             Priority::Background => &self.inner.background,
         };
         let mut out = Vec::with_capacity(texts.len());
         for batch in texts.chunks(MODEL_BATCH_TEXTS) {
-            out.extend(pool.install(|| self.embed_batch(batch, &|| {}))?);
+            out.extend(pool.install(|| self.embed_batch(batch, before_each_layer))?);
         }
         Ok(out)
     }
@@ -216,43 +227,38 @@ impl Model {
     /// for, calling `before_each_layer` before each of the model's layers
     /// (a few ms each): it may block until the cores are wanted by nothing
     /// else, so a submission arriving mid-text shares them with at most one
-    /// layer instead of the whole text. Dropping the future leaves the run
-    /// going to its end, harmlessly: it writes nothing.
+    /// layer instead of the whole text.
     pub async fn embed_in_gaps(
         &self,
         texts: Vec<String>,
         before_each_layer: impl Fn() + Send + Sync + 'static,
     ) -> Result<Vec<Vec<f32>>, ModelError> {
-        let model = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let mut out = Vec::with_capacity(refs.len());
-            for batch in refs.chunks(MODEL_BATCH_TEXTS) {
-                out.extend(
-                    model
-                        .inner
-                        .background
-                        .install(|| model.embed_batch(batch, &before_each_layer))?,
-                );
-            }
-            Ok(out)
-        })
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        self.off_thread(texts, Priority::Background, before_each_layer)
+            .await
     }
 
     /// [`Model::embed`] on tokio's blocking threads, for async callers.
-    /// Dropping the future leaves the batch running to its end, harmlessly:
-    /// it writes nothing.
     pub async fn embed_blocking(
         &self,
         texts: Vec<String>,
         priority: Priority,
     ) -> Result<Vec<Vec<f32>>, ModelError> {
+        self.off_thread(texts, priority, || {}).await
+    }
+
+    /// [`Model::embed_with`] on tokio's blocking threads. Dropping the
+    /// future leaves the batch running to its end, harmlessly: it writes
+    /// nothing.
+    async fn off_thread(
+        &self,
+        texts: Vec<String>,
+        priority: Priority,
+        before_each_layer: impl Fn() + Send + Sync + 'static,
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
         let model = self.clone();
         tokio::task::spawn_blocking(move || {
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            model.embed(&refs, priority)
+            model.embed_with(&refs, priority, &before_each_layer)
         })
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
@@ -266,22 +272,7 @@ impl Model {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let encodings = self
-            .inner
-            .tokenizer
-            .encode_batch(texts.to_vec(), true)
-            .map_err(|e| ModelError::Tokenize(e.to_string()))?;
-        let device = &self.inner.embeddings.device;
-        let rows = |f: fn(&tokenizers::Encoding) -> &[u32]| -> Result<Tensor, ModelError> {
-            let rows = encodings
-                .iter()
-                .map(|e| Tensor::new(f(e), device))
-                .collect::<candle_core::Result<Vec<_>>>()?;
-            Ok(Tensor::stack(&rows, 0)?)
-        };
-        let ids = rows(|e| e.get_ids())?;
-        let type_ids = rows(|e| e.get_type_ids())?;
-        let mask = rows(|e| e.get_attention_mask())?;
+        let (ids, type_ids, mask) = self.inputs(texts)?;
         let mut hidden = self
             .inner
             .embeddings
@@ -299,6 +290,29 @@ impl Model {
         let mean = summed.broadcast_div(&counts)?;
         let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
         Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
+    }
+
+    /// The texts as the model takes them: token ids, token types and the
+    /// attention mask, one row per text, padded to the longest.
+    fn inputs(&self, texts: &[&str]) -> Result<(Tensor, Tensor, Tensor), ModelError> {
+        let encodings = self
+            .inner
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| ModelError::Tokenize(e.to_string()))?;
+        let device = &self.inner.embeddings.device;
+        let rows = |f: fn(&tokenizers::Encoding) -> &[u32]| -> Result<Tensor, ModelError> {
+            let rows = encodings
+                .iter()
+                .map(|e| Tensor::new(f(e), device))
+                .collect::<candle_core::Result<Vec<_>>>()?;
+            Ok(Tensor::stack(&rows, 0)?)
+        };
+        Ok((
+            rows(|e| e.get_ids())?,
+            rows(|e| e.get_type_ids())?,
+            rows(|e| e.get_attention_mask())?,
+        ))
     }
 }
 
@@ -457,23 +471,11 @@ mod tests {
             .expect("weights");
         let config: BertConfig = serde_json::from_str(ARCHITECTURE).expect("valid");
         let whole = BertModel::load(vb, &config).expect("loads");
-        let texts = vec![
+        let texts = [
             "I don't want to be alive anymore.",
             "Pay kinship carers the same as foster carers, and give them the same training and support.",
         ];
-        let encodings = m.inner.tokenizer.encode_batch(texts, true).expect("tokens");
-        let rows = |f: fn(&tokenizers::Encoding) -> &[u32]| {
-            let rows: Vec<Tensor> = encodings
-                .iter()
-                .map(|e| Tensor::new(f(e), &Device::Cpu).expect("tensor"))
-                .collect();
-            Tensor::stack(&rows, 0).expect("stack")
-        };
-        let (ids, types, mask) = (
-            rows(|e| e.get_ids()),
-            rows(|e| e.get_type_ids()),
-            rows(|e| e.get_attention_mask()),
-        );
+        let (ids, types, mask) = m.inputs(&texts).expect("tokens");
         let expected = whole.forward(&ids, &types, Some(&mask)).expect("runs");
         let mut ours = m
             .inner

@@ -411,14 +411,7 @@ async fn staff_code_ideas_from_the_pages_and_see_the_counts() {
 }
 
 async fn page_status(app: &TestApp, path: &str) -> u16 {
-    app.client
-        .get(app.url(path))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("sent")
-        .status()
-        .as_u16()
+    app.get_as(path, ADMIN_TOKEN).await.status().as_u16()
 }
 
 #[tokio::test]

@@ -300,15 +300,21 @@ impl TestApp {
         async move { request.send().await.expect("request sent") }
     }
 
+    /// GET `path` with a bearer token (staff's or a program's).
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("sent")
+    }
+
     /// Every stored submission of `call`, through the admin API.
     pub async fn stored(&self, call: &str) -> Vec<Value> {
         let response = self
-            .client
-            .get(self.url(&format!("/api/admin/submissions?call={call}")))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .expect("admin list");
+            .get_as(&format!("/api/admin/submissions?call={call}"), ADMIN_TOKEN)
+            .await;
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.expect("json");
         body["submissions"].as_array().cloned().unwrap_or_default()

@@ -40,16 +40,6 @@ async fn program_token(app: &TestApp, name: &str, role: &str) -> String {
     page[start..end].to_owned()
 }
 
-/// GET `path` with a bearer token.
-async fn get_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
-    app.client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("sent")
-}
-
 async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> StatusCode {
     let method = Method::from_bytes(method.as_bytes()).expect("method");
     let client = reqwest::Client::builder()
@@ -266,7 +256,7 @@ async fn a_program_token_is_shown_once_and_works_with_its_role_until_revoked() {
         }
     };
     assert_eq!(scrape(token.clone()).await, 200);
-    let content = get_as(&app, "/api/admin/submissions", &token).await;
+    let content = app.get_as("/api/admin/submissions", &token).await;
     assert_eq!(content.status(), 403, "monitoring reads no submissions");
     // A token is for programs: the sign-in page does not take it.
     let signed_in = reqwest::Client::builder()
@@ -314,15 +304,14 @@ async fn reading_a_submission_or_exporting_a_call_is_recorded_with_who_and_when(
     let app = spawn_app_without_model().await;
     let reference = submit_ok(&app, &valid_body()).await;
     let reader = program_token(&app, "Weekly reading", "reader").await;
-    let read = get_as(
-        &app,
-        &format!("/api/admin/submissions/{reference}"),
-        &reader,
-    )
-    .await;
+    let read = app
+        .get_as(&format!("/api/admin/submissions/{reference}"), &reader)
+        .await;
     assert_eq!(read.status(), 200);
     page(&app, &format!("/admin/submissions/{reference}")).await;
-    let export = get_as(&app, "/api/admin/export/open-call.csv", ADMIN_TOKEN).await;
+    let export = app
+        .get_as("/api/admin/export/open-call.csv", ADMIN_TOKEN)
+        .await;
     assert_eq!(export.status(), 200);
     let record = page(&app, "/admin/access").await;
     assert!(record.contains("Weekly reading (token)"), "{record}");
@@ -340,7 +329,7 @@ async fn reading_a_submission_or_exporting_a_call_is_recorded_with_who_and_when(
     let name = body["respondent"]["name"].as_str().unwrap_or("Jo");
     assert!(!record.contains(name), "{record}");
     // Only administrators read it.
-    let refused = get_as(&app, "/admin/access", &reader).await;
+    let refused = app.get_as("/admin/access", &reader).await;
     assert_eq!(refused.status(), 403);
     app.stop().await;
 }
@@ -359,12 +348,14 @@ async fn a_submission_page_shows_each_role_only_the_forms_it_may_use_and_the_pas
         let reference = reference.clone();
         async move {
             let token = program_token(app, role, role).await;
-            let list = get_as(app, "/admin/submissions?flag=open", &token)
+            let list = app
+                .get_as("/admin/submissions?flag=open", &token)
                 .await
                 .text()
                 .await
                 .expect("page");
-            let one = get_as(app, &format!("/admin/submissions/{reference}"), &token)
+            let one = app
+                .get_as(&format!("/admin/submissions/{reference}"), &token)
                 .await
                 .text()
                 .await
