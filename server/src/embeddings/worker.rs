@@ -118,8 +118,8 @@ async fn embed_between_submissions(
     Ok(vectors)
 }
 
-/// Blocks the model's background thread while a submission is being
-/// answered.
+/// Waits, between two of the model's layers, while a submission is being
+/// answered (on the thread driving the run: the model's threads stay free).
 fn wait_for_a_gap(activity: Arc<Activity>) -> impl Fn() + Send + Sync + 'static {
     move || {
         while !activity.is_quiet(Duration::ZERO) {

@@ -218,7 +218,7 @@ impl Model {
         };
         let mut out = Vec::with_capacity(texts.len());
         for batch in texts.chunks(MODEL_BATCH_TEXTS) {
-            out.extend(pool.install(|| self.embed_batch(batch, before_each_layer))?);
+            out.extend(self.embed_batch(pool, batch, before_each_layer)?);
         }
         Ok(out)
     }
@@ -264,32 +264,43 @@ impl Model {
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
+    /// One batch, each step on `pool`; `before_each_layer` runs on the
+    /// calling thread between two steps, so a wait there holds no thread
+    /// of the pool: other work on it goes on meanwhile (the safeguarding
+    /// net's first reading of its examples runs on the background pool,
+    /// and a submission may be waiting for it).
     fn embed_batch(
         &self,
+        pool: &rayon::ThreadPool,
         texts: &[&str],
         before_each_layer: &(dyn Fn() + Sync),
     ) -> Result<Vec<Vec<f32>>, ModelError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let (ids, type_ids, mask) = self.inputs(texts)?;
-        let mut hidden = self
-            .inner
-            .embeddings
-            .forward(&ids, &type_ids, Some(&mask))?;
-        let additive = additive_mask(&mask)?;
+        let (mut hidden, mask, additive) = pool.install(|| {
+            let (ids, type_ids, mask) = self.inputs(texts)?;
+            let hidden = self
+                .inner
+                .embeddings
+                .forward(&ids, &type_ids, Some(&mask))?;
+            let additive = additive_mask(&mask)?;
+            Ok::<_, ModelError>((hidden, mask, additive))
+        })?;
         for layer in &self.inner.layers {
             before_each_layer();
-            hidden = layer.forward(&hidden, &additive)?;
+            hidden = pool.install(|| layer.forward(&hidden, &additive))?;
         }
         // Mean pooling over the real tokens only (the padding is masked
         // out), then unit length, as sentence-transformers does.
-        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-        let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
-        Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
+        pool.install(|| {
+            let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+            let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+            let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
+            let mean = summed.broadcast_div(&counts)?;
+            let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+            Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
+        })
     }
 
     /// The texts as the model takes them: token ids, token types and the
@@ -521,6 +532,42 @@ mod tests {
             )
             .expect("runs");
         assert!(cosine(&in_gaps[0], &at_once[0]) > 0.99999);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_run_waiting_in_a_gap_holds_no_thread_of_the_pool() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // One background thread: a wait that held it would stop the rest.
+        let m = model();
+        let (entered, in_gap) = tokio::sync::oneshot::channel();
+        let entered = std::sync::Mutex::new(Some(entered));
+        let release = Arc::new(AtomicBool::new(false));
+        let released = release.clone();
+        let waiting = m.clone();
+        let waiting = tokio::spawn(async move {
+            waiting
+                .embed_in_gaps(vec!["Pay kinship carers.".to_owned()], move || {
+                    if let Some(tx) = entered.lock().expect("lock").take() {
+                        let _ = tx.send(());
+                    }
+                    while !released.load(Ordering::SeqCst) {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                })
+                .await
+        });
+        in_gap.await.expect("the run reaches its first gap");
+        let other = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            m.embed_blocking(vec!["Another text.".to_owned()], Priority::Background),
+        )
+        .await;
+        release.store(true, Ordering::SeqCst);
+        assert!(
+            other.expect("not held up by the waiting run").is_ok(),
+            "embeds"
+        );
+        waiting.await.expect("joins").expect("embeds");
     }
 
     #[test]
