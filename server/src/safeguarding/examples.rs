@@ -2,10 +2,11 @@
 //! (`server/data/safeguarding/`, whose README says how each part was
 //! written):
 //! - `examples.tsv`: reference examples per category and level;
-//! - `labelled.tsv`: the labelled set. Its tuning part (rows whose text
-//!   hashes to an even number) is also a reference for the model and is
-//!   where the thresholds were chosen; its held-out part (odd) is never
-//!   used by the net, only by `cfi-bench --safeguarding` to measure it.
+//! - `labelled.tsv`: the tuning part of the labelled set, also a reference
+//!   for the model, where the thresholds were chosen;
+//! - `heldout.tsv`: the held-out part, written afterwards by another hand,
+//!   never used by the net, only by `cfi-bench --safeguarding` to measure
+//!   it.
 
 use super::Category;
 
@@ -43,40 +44,29 @@ pub struct Example {
 
 const EXAMPLES: &str = include_str!("../../data/safeguarding/examples.tsv");
 const LABELLED: &str = include_str!("../../data/safeguarding/labelled.tsv");
+const HELD_OUT: &str = include_str!("../../data/safeguarding/heldout.tsv");
 
 /// The reference examples (`examples.tsv`).
 pub fn reference() -> Vec<Example> {
     parse(EXAMPLES)
 }
 
-/// The whole labelled set (`labelled.tsv`).
-pub fn labelled() -> Vec<Example> {
+/// The tuning part of the labelled set (`labelled.tsv`).
+pub fn tuning() -> Vec<Example> {
     parse(LABELLED)
 }
 
-/// Whether a labelled row is in the tuning part (else held out): by the
-/// FNV-1a hash of its text, so the split never changes when rows are added.
-pub fn is_tuning(example: &Example) -> bool {
-    fnv1a64(example.text.as_bytes()).is_multiple_of(2)
+/// The held-out part of the labelled set (`heldout.tsv`): only measured.
+pub fn held_out() -> Vec<Example> {
+    parse(HELD_OUT)
 }
 
 /// What the net compares with: the reference examples and the tuning part
 /// of the labelled set.
 pub fn compared_with() -> Vec<Example> {
     let mut all = reference();
-    all.extend(labelled().into_iter().filter(is_tuning));
+    all.extend(tuning());
     all
-}
-
-/// 64-bit FNV-1a: a fixed, documented hash (the README names it), unlike
-/// the standard library's, which may change between releases.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
 }
 
 /// Rows of `category\tlevel\tform\ttext` after a header line. The files are
@@ -123,8 +113,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_row_of_both_sets_is_read() {
-        for (name, text) in [("examples", EXAMPLES), ("labelled", LABELLED)] {
+    fn every_row_of_every_set_is_read() {
+        for (name, text) in [
+            ("examples", EXAMPLES),
+            ("labelled", LABELLED),
+            ("heldout", HELD_OUT),
+        ] {
             let rows = text.lines().skip(1).filter(|l| !l.trim().is_empty());
             for line in rows {
                 assert!(parse_row(line).is_some(), "{name}.tsv: {line}");
@@ -133,35 +127,34 @@ mod tests {
     }
 
     #[test]
-    fn the_labelled_set_has_every_category_and_both_parts() {
-        let rows = labelled();
-        assert!(rows.len() >= 300, "{} rows", rows.len());
+    fn the_labelled_set_has_every_category_in_both_parts() {
+        let (tuning, held_out) = (tuning(), held_out());
+        assert!(
+            tuning.len() + held_out.len() >= 300,
+            "{} rows",
+            tuning.len() + held_out.len()
+        );
         for category in Category::HARMS {
             for label in [Label::Urgent, Label::Sensitive] {
-                let of = |tuning: bool| {
+                let of = |rows: &[Example]| {
                     rows.iter()
                         .filter(|r| r.category == Some(category) && r.label == label)
-                        .filter(|r| is_tuning(r) == tuning)
                         .count()
                 };
-                assert!(of(true) > 0 && of(false) > 0, "{category:?} {label:?}");
+                assert!(
+                    of(&tuning) > 0 && of(&held_out) > 0,
+                    "{category:?} {label:?}"
+                );
             }
         }
+        assert!(held_out.iter().any(|r| r.label == Label::None));
     }
 
     #[test]
-    fn no_sentence_is_in_both_sets() {
-        let reference: std::collections::HashSet<String> =
-            reference().into_iter().map(|e| e.text).collect();
-        for row in labelled() {
-            assert!(!reference.contains(&row.text), "{}", row.text);
+    fn no_sentence_is_in_two_sets() {
+        let mut seen = std::collections::HashSet::new();
+        for row in reference().into_iter().chain(tuning()).chain(held_out()) {
+            assert!(seen.insert(row.text.clone()), "{}", row.text);
         }
-    }
-
-    #[test]
-    fn the_hash_is_fnv1a() {
-        // The published test vectors of 64-bit FNV-1a.
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
 }

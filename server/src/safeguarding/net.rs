@@ -47,10 +47,14 @@ pub struct Thresholds {
 }
 
 /// Chosen on the tuning part of the labelled set (`cfi-bench
-/// --safeguarding` prints the sweeps): the highest urgent share that keeps
-/// urgent recall at or above 95 % there, since a missed disclosure costs
-/// more than a moderator reading a policy idea; the sensitive margin that
-/// keeps ordinary ideas marked near the floor of the sweep.
+/// --safeguarding` prints the sweeps): the urgent share and margin with the
+/// highest urgent recall there while policy sentences and ordinary ideas
+/// raised as urgent each stay at or under 2.5 % (half the 5 % target, room
+/// for text the net has not seen), since a missed disclosure costs more
+/// than a false alert; the sensitive margin that keeps ordinary ideas
+/// marked near the floor of the sweep. On the 378 tuning rows: 0.2 or 0.25
+/// would reach 98.4 % recall but raise 4.8 % of policy sentences and 7.1 %
+/// of ordinary ideas as urgent; 0.3 gives 96.7 % with 2.4 % and 1.2 %.
 pub const THRESHOLDS: Thresholds = Thresholds {
     neighbours: 7,
     urgent_share: 0.3,

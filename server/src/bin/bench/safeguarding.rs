@@ -35,9 +35,10 @@ pub(crate) async fn safeguarding_bench(args: &Args) -> Result<(), String> {
         .iter()
         .map(|p| (*p).to_owned())
         .collect();
-    let rows = examples::labelled();
-    let (tuning, held_out): (Vec<&Example>, Vec<&Example>) =
-        rows.iter().partition(|r| examples::is_tuning(r));
+    let (tuning_rows, held_out_rows) = (examples::tuning(), examples::held_out());
+    let rows: Vec<&Example> = tuning_rows.iter().chain(&held_out_rows).collect();
+    let tuning: Vec<&Example> = tuning_rows.iter().collect();
+    let held_out: Vec<&Example> = held_out_rows.iter().collect();
     println!(
         "safeguarding: labelled set of {} sentences ({} tuning, {} held out), {} reference \
          examples; examples embedded in {:.1} s",
@@ -62,7 +63,7 @@ pub(crate) async fn safeguarding_bench(args: &Args) -> Result<(), String> {
         rows.len(),
         started.elapsed().as_secs_f64() * 1000.0 / rows.len().max(1) as f64
     );
-    let index_of = |row: &Example| rows.iter().position(|r| std::ptr::eq(r, row));
+    let index_of = |row: &Example| rows.iter().position(|r| std::ptr::eq(*r, row));
 
     // The tuning part: a sweep, each row without its own example.
     println!("\n== tuning part ({} rows): thresholds swept", tuning.len());
@@ -70,7 +71,7 @@ pub(crate) async fn safeguarding_bench(args: &Args) -> Result<(), String> {
         "{:>12} {:>13} {:>14} {:>18} {:>18}",
         "urgent share", "urgent margin", "urgent recall", "policy as urgent", "ordinary as urgent"
     );
-    for share in [0.3_f32, 0.4, 0.5] {
+    for share in [0.2_f32, 0.25, 0.3, 0.4, 0.5] {
         for floor in [-1.0_f32, 0.0, 0.05, 0.1] {
             let t = Thresholds {
                 urgent_share: share,
