@@ -142,18 +142,19 @@ for f in dist/embed.js dist/assets/"$version"/*; do
 done
 
 # The loader: 2 KB for loading the form, half a kilobyte more for the link
-# to the review's own form where the form cannot run, and 0.65 KB for
-# drawing the call's first screen before the wasm arrives.
+# to the review's own form where the form cannot run, 0.65 KB for drawing
+# the call's first screen before the wasm arrives, and 0.1 KB for doing its
+# work in tasks short enough for a slow phone's main thread.
 loader_gz=$(wc -c <dist/embed.js.gz)
-if [ "$loader_gz" -gt 3200 ]; then
-  echo "embed.js is $loader_gz bytes gzipped, over the 3.2 KB budget" >&2
+if [ "$loader_gz" -gt 3300 ]; then
+  echo "embed.js is $loader_gz bytes gzipped, over the 3.3 KB budget" >&2
   exit 1
 fi
 # What a visitor downloads before the first control is usable: the loader
 # draws the call's first screen with the stylesheet (brotli; and the call's
 # definition, a few hundred bytes of JSON the form needs anyway). Target
 # 15 KB; the budget sits just above what the build reaches.
-first_control_budget=4900
+first_control_budget=5000
 first_control=$(cat dist/embed.js.br "dist/assets/$version/widget.css.br" | wc -c)
 echo "== before the first control: $first_control bytes brotli (budget $first_control_budget)"
 if [ "$first_control" -gt "$first_control_budget" ]; then

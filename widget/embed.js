@@ -145,10 +145,8 @@
   }
 
   // Starts the downloads once per server: the wasm (handed to the glue as a
-  // Response, so it compiles while it streams in) and the glue; `now` (the
-  // form is about to show) also the stylesheet the shadow root will link to,
-  // so it is in the cache by then.
-  function files(base, now) {
+  // Response, so it compiles while it streams in) and the glue.
+  function files(base) {
     var dir = base + "/assets/" + VERSION + "/";
     var f = G.files[base];
     if (!f) {
@@ -168,20 +166,24 @@
       f.wasm.catch(Boolean);
       f.glue.catch(Boolean);
     }
-    if (now && !f.css) {
-      f.css = d.createElement("link");
-      f.css.rel = "preload";
-      f.css.as = "style";
-      f.css.href = dir + "widget.css";
-      d.head.appendChild(f.css);
-    }
     return f;
+  }
+
+  // The stylesheet the shadow root will link to, fetched once per server
+  // when a form is about to show, so it is in the cache by then.
+  function preloadCss(base) {
+    if (G.files[base + " css"]) return;
+    var link = (G.files[base + " css"] = d.createElement("link"));
+    link.rel = "preload";
+    link.as = "style";
+    link.href = base + "/assets/" + VERSION + "/widget.css";
+    d.head.appendChild(link);
   }
 
   // Loads the glue and the wasm once per server, however many widgets.
   function load(base) {
     if (!G.loads[base]) {
-      var f = files(base, true);
+      var f = files(base);
       G.loads[base] = f.glue.then(function (m) {
         // A failed download is told from a failed start (below).
         return f.wasm.then(function () {
@@ -220,9 +222,7 @@
     // pointerdown or focus, which come before the click lands: the page
     // must not move under the pointer.
     // The partner's link for people without JavaScript counts as empty.
-    var cs = getComputedStyle(host);
     var empty = !host.firstElementChild || (host.children.length === 1 && host.firstElementChild.tagName === "A");
-    if (empty && !(parseFloat(cs.minHeight) > 0)) host.style.minHeight = reserve(host, cs) + "px";
     var release = function () {
       free(host);
       ["click", "keydown"].forEach(function (t) {
@@ -232,11 +232,15 @@
     ["click", "keydown"].forEach(function (t) {
       host.addEventListener(t, release, true);
     });
+    // The first screen is drawn from the call's definition, with the
+    // stylesheet: both are asked for at once, wherever the form is on the
+    // page (a few kilobytes), since every round trip before the first
+    // screen is one a person on a slow connection waits for.
+    var definition = fetch(base + "/api/calls/" + encodeURIComponent(call), { credentials: "omit" });
+    definition.catch(function () {});
+    var css = base + "/assets/" + VERSION + "/widget.css";
+    preloadCss(base);
     var go = function () {
-      // The call's definition comes at the same time as the wasm, not after.
-      var definition = fetch(base + "/api/calls/" + encodeURIComponent(call), { credentials: "omit" });
-      definition.catch(function () {});
-      var css = base + "/assets/" + VERSION + "/widget.css";
       // The first screen, drawn from the definition while the wasm is on
       // its way; the form takes it over when it starts.
       definition
@@ -247,52 +251,78 @@
           if (c && c.first_screen && !host.__cfiMounted) draw(host, c, css);
         })
         .catch(function () {});
-      load(base).then(
-        function (m) {
-          // A task of its own: starting the wasm and mounting the form in
-          // one would block the page longer on a slow phone.
-          setTimeout(function () {
-            try {
-              host.__cfiMounted = true;
-              if (empty) while (host.firstChild) host.removeChild(host.firstChild);
-              m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, css, definition);
-            } catch (e) {
-              fail(host, "load-failed", NOT_STARTED, href);
-            }
-          });
-        },
-        function (e) {
-          fail(host, "load-failed", requestFailed(e) ? NOT_LOADED : NOT_STARTED, href);
-        }
-      );
-    };
-    if (!("IntersectionObserver" in w)) return go();
-    // Already within the observer's reach: start now, not after the frame
-    // the observer would first report in (about 100 ms on a slow phone).
-    var r = host.getBoundingClientRect();
-    if (r.top < w.innerHeight + 600 && r.bottom > -600) return go();
-    var io = new IntersectionObserver(
-      function (entries) {
-        for (var i = 0; i < entries.length; i++) {
-          if (entries[i].isIntersecting) {
-            io.disconnect();
-            return go();
+      // The form's code is requested in a task of its own: on a slow phone
+      // each request costs a few milliseconds of the page's main thread,
+      // and with the rest of this script they made one task of over 50 ms.
+      // The first screen needs only the definition and the stylesheet.
+      setTimeout(function () {
+        load(base).then(
+          function (m) {
+            // A task of its own too: starting the wasm and mounting the form
+            // in one would block the page longer on a slow phone.
+            setTimeout(function () {
+              try {
+                host.__cfiMounted = true;
+                if (empty) while (host.firstChild) host.removeChild(host.firstChild);
+                m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, css, definition);
+              } catch (e) {
+                fail(host, "load-failed", NOT_STARTED, href);
+              }
+            });
+          },
+          function (e) {
+            fail(host, "load-failed", requestFailed(e) ? NOT_LOADED : NOT_STARTED, href);
           }
-        }
-      },
-      { rootMargin: "600px 0px" }
-    );
-    io.observe(host);
-    // A form further down the page: fetch its files while the page is idle,
-    // so it is ready when the person scrolls to it.
-    var idle = w.requestIdleCallback || function (f) { setTimeout(f, 2000); };
-    var warm = function () {
-      idle(function () {
-        files(base);
+        );
       });
     };
-    if (d.readyState === "complete") warm();
-    else w.addEventListener("load", warm);
+    // Where the host is and how wide: read where the browser has just
+    // computed the page's style and layout, in a ResizeObserver's first
+    // report (before the next paint, so a reserve set there is in place
+    // when the page is drawn), rather than here, where reading them makes
+    // the browser compute them in this script's task (10 to 15 ms of a
+    // slow phone's main thread).
+    var place = function () {
+      var r = host.getBoundingClientRect();
+      var cs = getComputedStyle(host);
+      if (empty && !(parseFloat(cs.minHeight) > 0)) host.style.minHeight = reserve(host, cs) + "px";
+      // Already within the observer's reach: start now, not after the frame
+      // the observer would first report in (about 100 ms on a slow phone).
+      if (!("IntersectionObserver" in w) || (r.top < w.innerHeight + 600 && r.bottom > -600)) return go();
+      var io = new IntersectionObserver(
+        function (entries) {
+          for (var i = 0; i < entries.length; i++) {
+            if (entries[i].isIntersecting) {
+              io.disconnect();
+              return go();
+            }
+          }
+        },
+        { rootMargin: "600px 0px" }
+      );
+      io.observe(host);
+      // A form further down the page: fetch its files while the page is idle,
+      // so it is ready when the person scrolls to it.
+      var idle = w.requestIdleCallback || function (f) { setTimeout(f, 2000); };
+      var warm = function () {
+        idle(function () {
+          files(base);
+        });
+      };
+      if (d.readyState === "complete") warm();
+      else w.addEventListener("load", warm);
+    };
+    // A script the parser waits for runs while the page is still being
+    // parsed, and the browser may draw what comes after it at any time:
+    // its reserve is set at once.
+    if (!("ResizeObserver" in w) || d.readyState === "loading") return place();
+    // Disconnected before the reserve changes the host's size: a second
+    // report in the same frame would be an error on the partner's page.
+    var ro = new ResizeObserver(function () {
+      ro.disconnect();
+      place();
+    });
+    ro.observe(host);
   }
 
   var run = function () {

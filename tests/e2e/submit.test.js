@@ -69,6 +69,46 @@ test("the page's room for the first screen is kept until the person first clicks
   await context.close();
 });
 
+test("a deferred loader on a page without its own room reserves it where the browser lays the page out, with no error on the page", async () => {
+  const context = await newContext(env.browser);
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__errors = [];
+    window.addEventListener("error", (e) => window.__errors.push(String(e.message)));
+  });
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route("**/cfi_widget.js", async (route) => {
+    await held;
+    await route.continue();
+  });
+  // Become's page with its own reserve taken out once it is parsed, before
+  // its deferred tag runs: the loader reads the host's width in a
+  // ResizeObserver's first report.
+  await page.addInitScript(() => {
+    document.addEventListener("readystatechange", () => {
+      if (document.readyState !== "interactive") return;
+      const drop = (list) => {
+        for (let i = list.cssRules.length - 1; i >= 0; i--) {
+          const rule = list.cssRules[i];
+          if (rule.selectorText === "#call-for-ideas") list.deleteRule(i);
+          else if (rule.cssRules) drop(rule);
+        }
+      };
+      for (const sheet of document.styleSheets) drop(sheet);
+    });
+  });
+  await page.goto(env.site("become"));
+  const reserved = await page.waitForFunction(() => parseFloat(document.getElementById("call-for-ideas").style.minHeight));
+  assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById("call-for-ideas")).minHeight), `${await reserved.jsonValue()}px`);
+  assert.ok((await reserved.jsonValue()) > 700);
+  release();
+  await page.waitForFunction(() => window.__cfiEvents.some((e) => e.type === "cfi:ready"));
+  // Disconnected before the reserve: no "ResizeObserver loop" error.
+  assert.deepEqual(await page.evaluate(() => window.__errors), []);
+  await context.close();
+});
+
 test("the loader reserves room for the first screen when the page does not", async () => {
   const context = await newContext(env.browser);
   const page = await context.newPage();
