@@ -51,6 +51,10 @@ target/server/cfi-bench --analysis --engine sqlite --count 100000 --meaning
 # Groups, similar ideas and suggested codes against people's codes on real
 # public text (patient comments coded by NHS staff): words, meaning, blend.
 target/server/cfi-bench --quality
+# The safeguarding net on its labelled set: the threshold sweeps on the
+# tuning part, then the confusion matrix per category on the held-out part,
+# beside the phrases alone and the substring match it replaced.
+target/server/cfi-bench --safeguarding
 # The embeddings worker: ideas read per second at each thread count, and
 # submission latency at a steady rate while it reads a backlog of 2,000
 # seeded submissions, beside the same without it, with resident memory.

@@ -172,8 +172,9 @@
   // The stylesheet the shadow root will link to, fetched once per server
   // when a form is about to show, so it is in the cache by then.
   function preloadCss(base) {
-    if (G.files[base + " css"]) return;
-    var link = (G.files[base + " css"] = d.createElement("link"));
+    var done = (G.css = G.css || {});
+    if (done[base]) return;
+    var link = (done[base] = d.createElement("link"));
     link.rel = "preload";
     link.as = "style";
     link.href = base + "/assets/" + VERSION + "/widget.css";
