@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
 # Builds the embeddable widget into dist/:
 #   dist/embed.js                                  the loader partners paste (short cache)
-#   dist/assets/<version>/cfi_widget.js            wasm-bindgen glue   } immutable,
-#   dist/assets/<version>/cfi_widget_bg.wasm       the first screen    } <version> is a
-#   dist/assets/<version>/__wasm_split.js          the chunks' loader  } content hash
-#   dist/assets/<version>/*.wasm                   the later steps     }
+#   dist/assets/<version>/cfi_widget.js            wasm-bindgen glue   } immutable, <version>
+#   dist/assets/<version>/cfi_widget_bg.wasm       the form            } is a content hash
 #   dist/assets/<version>/widget.css               its stylesheet      }
 # each with .gz and .br siblings that the server sends when accepted.
 # Needs wasm-pack, the wasm-bindgen CLI and tests/node_modules (binaryen's
-# wasm-opt): scripts/setup.sh installs them. With wasm-split (wasm-split-cli,
-# also installed by setup.sh) the later steps go to their own wasm, loaded
-# while the person reads the first screen; without it everything is in one
-# wasm: bigger before the first control, and working.
+# wasm-opt, terser): scripts/setup.sh installs them.
+#
+# The form is one wasm. It was once split (the later steps in a second wasm
+# fetched while the person read the first screen), but the loader now draws
+# that screen itself, so the split only delayed the steps after it: the two
+# parts came to 145 KB brotli, one wasm to less than 120.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-if [ ! -x tests/node_modules/.bin/wasm-opt ]; then
-  echo "== installing tests/ npm packages (binaryen's wasm-opt)"
+if [ ! -x tests/node_modules/.bin/wasm-opt ] || [ ! -x tests/node_modules/.bin/terser ]; then
+  echo "== installing tests/ npm packages (binaryen's wasm-opt, terser)"
   (cd tests && if [ -f package-lock.json ]; then npm ci; else npm install; fi)
 fi
 # Debian's binaryen is too old for this output: use the npm one.
@@ -50,39 +50,10 @@ if rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
 else
   echo "   rust-src is not installed: plain stable std, a bigger wasm (rustup component add rust-src)"
 fi
-# The wasm-split version that reads what the helpers crate in Cargo.lock
-# writes (setup.sh installs this one).
-split_cli_version=0.2.4
-split=no
-# CFI_NO_SPLIT=1 builds the one-wasm fallback even where the tool is installed.
-if [ -z "${CFI_NO_SPLIT:-}" ] && command -v wasm-split-cli >/dev/null && cargo install --list | grep -qx "wasm_split_cli_support v$split_cli_version:"; then
-  split=yes
-  echo "   later steps split into their own wasm (wasm-split-cli $split_cli_version)"
-  # wasm-split needs the linker's relocations to move functions.
-  RUSTFLAGS="$RUSTFLAGS -Clink-args=--emit-relocs"
-  features=(--features split)
-else
-  echo "   no wasm-split-cli $split_cli_version (or CFI_NO_SPLIT): one wasm with every step, bigger before the first control (scripts/setup.sh installs it)"
-  features=()
-fi
 wasm-pack build widget --target web --release --no-typescript --no-pack --out-dir "$root/$out" --out-name cfi_widget \
-  -- "${features[@]}" "${cargo_extra[@]}"
+  -- "${cargo_extra[@]}"
 
 wasm="$out/cfi_widget_bg.wasm"
-if [ "$split" = yes ]; then
-  # wasm-split cuts the linked wasm at the split point (src/ui/later.rs);
-  # wasm-bindgen then makes the glue for the main part, keeping the exports
-  # the chunks link to by name.
-  raw=target/wasm32-unknown-unknown/release/cfi_widget.wasm
-  parts=target/widget-split
-  rm -rf "$parts"
-  wasm-split-cli "$raw" "$parts" --target web --out-name cfi_widget
-  rm -f "$out"/cfi_widget*
-  wasm-bindgen "$parts/cfi_widget.wasm" --out-dir "$out" --out-name cfi_widget --target web --no-typescript \
-    --keep-lld-exports --no-demangle
-  cp "$parts/__wasm_split.js" "$out/"
-  find "$parts" -name '*.wasm' ! -name cfi_widget.wasm -exec cp {} "$out/" \;
-fi
 # Leptos always brings server_fn, whose wasm-streams exports three stream
 # classes to JavaScript; the form never makes one, but exported, their code
 # could not be dropped (1.6 KB brotli). Their glue stays, never called.
@@ -104,30 +75,33 @@ wasm_features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-s
   --enable-mutable-globals --enable-reference-types)
 # The optimised wasm keeps its function names in target/ for
 # scripts/bench-widget.mjs (twiggy's breakdown); the published one does not.
-wasm-opt "$wasm" -Oz "${wasm_features[@]}" -g --strip-dwarf --strip-producers -o "$out/cfi_widget_bg.names.wasm"
+# --converge runs the passes again until the wasm stops shrinking (0.7 KB brotli).
+wasm-opt "$wasm" -Oz --converge "${wasm_features[@]}" -g --strip-dwarf --strip-producers -o "$out/cfi_widget_bg.names.wasm"
 wasm-opt "$out/cfi_widget_bg.names.wasm" "${wasm_features[@]}" --strip-debug --strip-producers -o "$wasm"
 echo "   $(wc -c <"$wasm") bytes after"
-chunks=()
-for f in "$out"/*.wasm; do
-  case "$f" in "$wasm" | *.names.wasm) continue ;; esac
-  chunks+=("$(basename "$f")")
-  names="${f%.wasm}.names.wasm"
-  wasm-opt "$f" -Oz "${wasm_features[@]}" -g --strip-dwarf --strip-producers -o "$names"
-  wasm-opt "$names" "${wasm_features[@]}" --strip-debug --strip-producers -o "$f"
-  echo "   chunk $(basename "$f"): $(wc -c <"$f") bytes"
-done
+# The names the wasm and its glue share, shortened in both (3 KB brotli).
+node scripts/short-names.mjs "$wasm" "$out/cfi_widget.js" "${wasm_features[@]}"
+# The glue wasm-bindgen writes is readable JavaScript: minified, it is 1.7 KB
+# brotli smaller (its module exports and the wasm's import names, property
+# names here, are kept).
+terser "$out/cfi_widget.js" --module --compress --mangle -o "$out/cfi_widget.min.js"
+mv "$out/cfi_widget.min.js" "$out/cfi_widget.js"
 
 css=widget/widget.css
-split_js=()
-[ -f "$out/__wasm_split.js" ] && split_js=("$out/__wasm_split.js")
-version=$(cat "$out/cfi_widget.js" "$wasm" "${split_js[@]}" "${chunks[@]/#/$out/}" "$css" | sha256sum | cut -c1-12)
+version=$(cat "$out/cfi_widget.js" "$wasm" "$css" | sha256sum | cut -c1-12)
 rm -rf dist
 mkdir -p "dist/assets/$version"
-cp "$out/cfi_widget.js" "$wasm" "${split_js[@]}" "${chunks[@]/#/$out/}" "dist/assets/$version/"
-cp "$css" "dist/assets/$version/widget.css"
-# The loader's whole-line comments are for its readers, not its visitors.
-sed -E -e "s/__CFI_VERSION__/$version/g" -e '/^[[:space:]]*\/\//d' widget/embed.js >dist/embed.js
-grep -q "$version" dist/embed.js
+cp "$out/cfi_widget.js" "$wasm" "dist/assets/$version/"
+# The stylesheet's and the loader's comments are for their readers, not
+# their visitors; the loader is minified too (0.5 KB brotli), keeping its
+# opening comment, which says how to use it, and its VERSION.
+node -e 'const fs = require("fs"); fs.writeFileSync(process.argv[2], fs.readFileSync(process.argv[1], "utf8").replace(/\/\*[^]*?\*\//g, "").replace(/\n\s*\n/g, "\n"))' \
+  "$css" "dist/assets/$version/widget.css"
+{
+  sed -n '1,/\*\//p' widget/embed.js
+  sed -e "s/__CFI_VERSION__/$version/g" widget/embed.js | terser --compress --mangle "reserved=['VERSION']" --comments false
+} >dist/embed.js
+grep -q "VERSION=\"$version\"" dist/embed.js
 
 brotli_file() {
   if command -v brotli >/dev/null; then
@@ -141,64 +115,40 @@ for f in dist/embed.js dist/assets/"$version"/*; do
   brotli_file "$f"
 done
 
-# The loader: 2 KB for loading the form, half a kilobyte more for the link
-# to the review's own form where the form cannot run, 0.65 KB for drawing
-# the call's first screen before the wasm arrives, and 0.1 KB for doing its
-# work in tasks short enough for a slow phone's main thread.
+# The loader, minified: loading the form, the link to the review's own form
+# where the form cannot run, drawing the call's first screen before the wasm
+# arrives, and doing its work in tasks short enough for a slow phone's main
+# thread.
 loader_gz=$(wc -c <dist/embed.js.gz)
-if [ "$loader_gz" -gt 3300 ]; then
-  echo "embed.js is $loader_gz bytes gzipped, over the 3.3 KB budget" >&2
+if [ "$loader_gz" -gt 2700 ]; then
+  echo "embed.js is $loader_gz bytes gzipped, over the 2.7 KB budget" >&2
   exit 1
 fi
 # What a visitor downloads before the first control is usable: the loader
 # draws the call's first screen with the stylesheet (brotli; and the call's
 # definition, a few hundred bytes of JSON the form needs anyway). Target
 # 15 KB; the budget sits just above what the build reaches.
-first_control_budget=5000
+first_control_budget=4100
 first_control=$(cat dist/embed.js.br "dist/assets/$version/widget.css.br" | wc -c)
 echo "== before the first control: $first_control bytes brotli (budget $first_control_budget)"
 if [ "$first_control" -gt "$first_control_budget" ]; then
   echo "the loader and stylesheet are $first_control bytes brotli, over their $first_control_budget budget" >&2
   exit 1
 fi
-# What a visitor downloads before the form takes that screen over (brotli:
-# the main wasm, the glue, the chunks' loader it imports, the stylesheet),
-# and the whole form (those and the later steps' chunks). The targets are 60 KB
-# and 90 KB; the budgets sit just above what the split build reaches, so
-# they can only shrink. The build without wasm-split has one wasm, checked
-# against its own budget (over the split budgets by design: it says so and
-# is not stopped); it carries the later steps' loading states too.
-# Building every view node by node, so no HTML string reaches innerHTML on
-# pages that enforce Trusted Types, costs about 3.3 KB of it. The first
-# screen also says, when a retry was refused because the review team erased
-# what was sent, that the draft was cleared (about 0.4 KB). Taking every
-# question and heading from the rules crate, which the server's own form
-# shares, costs about 0.15 KB. Drawing the first screen from the rules
-# crate's blocks, which the loader also draws, and taking over the loader's
-# screen (focus and an early "Start now" kept) cost about 2.3 KB of the main
-# wasm and 1.8 KB of the whole form; the theme's list reading its error
-# with it, about 0.2 KB.
-first_screen_budget=85200
-whole_form_budget=142300
-one_wasm_budget=126600
+# The whole form (brotli: the loader, the wasm, its glue and the stylesheet).
+# Target 120 KB; the budget sits just above what the build reaches, so it can
+# only shrink. Of it, building every view node by node (no
+# HTML string reaches innerHTML on pages that enforce Trusted Types) costs
+# about 3.3 KB; saying that a draft was cleared because the review team
+# erased what was sent, about 0.4 KB; drawing the first screen from the
+# rules crate's blocks, which the loader also draws, and taking over the
+# loader's screen (focus and an early "Start now" kept), about 1.8 KB.
+whole_form_budget=120800
 dir="dist/assets/$version"
-first_files=("$dir/cfi_widget_bg.wasm.br" "$dir/cfi_widget.js.br" "$dir/widget.css.br")
-[ -f "$dir/__wasm_split.js" ] && first_files+=("$dir/__wasm_split.js.br")
-chunk_files=("${chunks[@]/#/$dir/}")
-first_screen=$(cat "${first_files[@]}" | wc -c)
-whole_form=$(cat "${first_files[@]}" "${chunk_files[@]/%/.br}" | wc -c)
-if [ "$split" = no ]; then
-  first_screen_budget=$one_wasm_budget whole_form_budget=$one_wasm_budget
-  echo "   one wasm (no wasm-split): checked against the one-wasm budget"
-fi
-echo "== before the form takes over: $first_screen bytes brotli (budget $first_screen_budget)"
+whole_form=$(cat dist/embed.js.br "$dir/cfi_widget_bg.wasm.br" "$dir/cfi_widget.js.br" "$dir/widget.css.br" | wc -c)
 echo "== the whole form: $whole_form bytes brotli (budget $whole_form_budget)"
 if [ "$whole_form" -gt "$whole_form_budget" ]; then
-  echo "the whole widget is $whole_form bytes brotli, over its $whole_form_budget budget" >&2
-  exit 1
-fi
-if [ "$first_screen" -gt "$first_screen_budget" ]; then
-  echo "what the form needs to take over its first screen is $first_screen bytes brotli, over its $first_screen_budget budget" >&2
+  echo "the whole form is $whole_form bytes brotli, over its $whole_form_budget budget" >&2
   exit 1
 fi
 # Subresource Integrity values for partners who pin the loader.

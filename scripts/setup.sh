@@ -91,17 +91,6 @@ if [ -n "$wbg_version" ]; then
   fi
 fi
 
-# Optional: wasm-split lets build-widget.sh load the later steps after the
-# first screen. The version must read what the helpers crate in Cargo.lock
-# writes (build-widget.sh checks the same number). Without it the widget
-# builds as one wasm: bigger before the first control, and working.
-split_cli_version=0.2.4
-if ! cargo install --list | grep -qx "wasm_split_cli_support v$split_cli_version:"; then
-  say "installing wasm-split (wasm_split_cli_support $split_cli_version)"
-  cargo install wasm_split_cli_support --version "=$split_cli_version" --features build-binary --locked \
-    || echo "wasm-split could not be installed: the widget will build as one wasm (bigger first screen)"
-fi
-
 if ! command -v st >/dev/null; then
   say "installing schemathesis"
   python3 -m pip install --quiet schemathesis

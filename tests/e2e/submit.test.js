@@ -43,8 +43,7 @@ test("two widgets on one page: the wasm is fetched once and both forms work", as
   page.on("request", (r) => r.url().endsWith(".wasm") && wasm.push(r.url()));
   await page.goto(env.site("review", "two.html"));
   await page.waitForFunction(() => window.__cfiEvents.filter((e) => e.type === "cfi:ready").length === 2);
-  // Each file once for both widgets: the main wasm, and the later steps'
-  // wasm when the idle prefetch has already begun.
+  // Each file once for both widgets.
   assert.equal(wasm.filter((url) => url.endsWith("/cfi_widget_bg.wasm")).length, 1, wasm.join(", "));
   assert.equal(new Set(wasm).size, wasm.length, wasm.join(", "));
   const hosts = await page.evaluate(() => ["one", "two"].map((id) => Boolean(document.getElementById(id).shadowRoot)));

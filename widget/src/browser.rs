@@ -267,25 +267,6 @@ pub async fn next_task() {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Runs `f` when the page is idle (soon after, where the browser cannot say).
-pub fn when_idle(f: impl FnOnce() + 'static) {
-    let cb = Closure::once_into_js(f);
-    if let Some(w) = window() {
-        let idle = js_sys::Reflect::get(&w, &JsValue::from_str("requestIdleCallback"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok());
-        match idle {
-            Some(idle) => {
-                let _ = idle.call1(&w, &cb);
-            }
-            None => {
-                let _ = w
-                    .set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 200);
-            }
-        }
-    }
-}
-
 /// Runs `f` on the next animation frame (after Leptos has updated the DOM).
 pub fn after_render(f: impl FnOnce() + 'static) {
     let cb = Closure::once_into_js(f);

@@ -14,10 +14,6 @@ pub const UNKNOWN_CALL: &str =
 /// The definition could not be fetched.
 pub const NOT_LOADED: &str =
     "The form could not be loaded. Check your connection and reload the page.";
-/// The later steps are still downloading (a slow connection).
-pub const LATER_LOADING: &str = "Loading the next part of the form.";
-/// The later steps could not be downloaded.
-pub const LATER_NOT_LOADED: &str = "The next part of the form could not be loaded. Your answers are still here. Check your connection and try again.";
 
 /// The first attempt to send.
 pub const SENDING: &str = "Sending your ideas.";
@@ -63,8 +59,6 @@ mod tests {
             UNREADABLE_CALL,
             UNKNOWN_CALL,
             NOT_LOADED,
-            LATER_LOADING,
-            LATER_NOT_LOADED,
             SENDING,
             UNREACHABLE,
             BUSY,

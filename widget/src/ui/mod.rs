@@ -3,11 +3,9 @@
 //! [`App`] loads the call definition and shows either the call's window
 //! (not open yet, closed) or the form. The form's state lives in one
 //! [`Ctx`] of signals passed to every step; each step is a small component
-//! in [`steps`], built from the GOV.UK-pattern pieces in [`parts`]. The
-//! first screen is in the main wasm; [`later`] loads the other steps.
+//! in [`steps`], built from the GOV.UK-pattern pieces in [`parts`].
 
 mod finish;
-mod later;
 mod parts;
 mod steps;
 mod submit;
@@ -64,8 +62,6 @@ pub struct Ctx {
     /// Set when the server says the call is not open (it closed while the
     /// person was writing).
     pub closed_now: RwSignal<bool>,
-    /// Whether the later steps' code has arrived.
-    pub later: RwSignal<later::Later>,
     pub host: StoredValue<HtmlElement, LocalStorage>,
     pub root: StoredValue<ShadowRoot, LocalStorage>,
     pub waker: StoredValue<browser::Waker, LocalStorage>,
@@ -346,7 +342,6 @@ fn Loaded(
         submit: RwSignal::new(SubmitState::Idle),
         reference: RwSignal::new(None),
         closed_now: RwSignal::new(false),
-        later: RwSignal::new(later::Later::Idle),
         host,
         root,
         waker: StoredValue::new_local(browser::Waker::default()),
@@ -366,17 +361,7 @@ fn Loaded(
         }
     });
 
-    // The later steps: at once when a restored draft or the person is
-    // already past the first screen, otherwise while the page is idle.
-    Effect::new(move |_| {
-        if ctx.step.get() != Step::Start {
-            later::fetch(ctx, false);
-        }
-    });
-    browser::after_render(move || {
-        ctx.emit("cfi:ready", &JsValue::UNDEFINED);
-        browser::when_idle(move || later::fetch(ctx, true));
-    });
+    browser::after_render(move || ctx.emit("cfi:ready", &JsValue::UNDEFINED));
 
     view! {
         {move || {
@@ -386,7 +371,11 @@ fn Loaded(
             } else {
                 match ctx.step.get() {
                     Step::Start => view! { <steps::Start ctx=ctx restored=was_restored /> }.into_any(),
-                    step => later::step_view(ctx, step),
+                    Step::AboutYou => view! { <steps::AboutYou ctx=ctx /> }.into_any(),
+                    Step::Ideas => view! { <steps::Ideas ctx=ctx /> }.into_any(),
+                    Step::Publishing => view! { <steps::Publishing ctx=ctx /> }.into_any(),
+                    Step::Check => view! { <steps::Check ctx=ctx /> }.into_any(),
+                    Step::Done => view! { <steps::Done ctx=ctx /> }.into_any(),
                 }
             }
         }}

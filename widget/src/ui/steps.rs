@@ -107,9 +107,7 @@ pub fn NotOpen(ctx: Ctx, closed: bool) -> impl IntoView {
 pub fn Start(ctx: Ctx, restored: bool) -> impl IntoView {
     let mut screen = ctx.call.with_value(first_screen);
     let rest = screen.split_off(1.min(screen.len()));
-    // Not `step_form`: the start step has no fields to check, and its form
-    // must not reach the validation and sending code, which the later chunk
-    // carries (see `later`).
+    // Not `step_form`: the start step has no fields to check.
     view! {
         <form
             class="cfi-form"
