@@ -237,6 +237,8 @@ pub fn App(
     let definition: RwSignal<Option<Result<CallDefinition, String>>> = RwSignal::new(None);
     // "Start now" pressed on the loader's first screen.
     let started = RwSignal::new(false);
+    // The rest of the screen (the support lines) drawn too.
+    let complete = RwSignal::new(false);
     let shadow = root;
     leptos::task::spawn_local(async move {
         let answer = match fetched {
@@ -268,11 +270,21 @@ pub fn App(
             });
         }
         browser::next_task().await;
+        let loaded = result.is_ok();
         definition.set(Some(result));
+        // The support lines in a task of their own: drawn with the first
+        // screen, a slow phone's main thread was blocked for over 50 ms
+        // (the form's code runs for the first time there, and the browser
+        // compiles each function as it is first called).
+        browser::next_task().await;
+        complete.set(true);
         // Once what the definition shows is rendered.
         browser::after_render(move || {
             if take_over(&shadow.get_value(), &container) {
                 started.set(true);
+            }
+            if loaded {
+                host.with_value(|h| browser::dispatch(h, "cfi:ready", &JsValue::UNDEFINED));
             }
         });
     });
@@ -296,7 +308,7 @@ pub fn App(
                         page_url: call.page_url.clone(),
                         ..config.clone()
                     };
-                    view! { <Loaded call=call.clone() config=config host=host root=root started=started /> }
+                    view! { <Loaded call=call.clone() config=config host=host root=root started=started complete=complete /> }
                         .into_any()
                 }
             }}
@@ -313,6 +325,8 @@ fn Loaded(
     root: StoredValue<ShadowRoot, LocalStorage>,
     /// "Start now" was pressed before this code arrived: go on as if here.
     started: RwSignal<bool>,
+    /// Set in the task after this renders: draw the support lines too.
+    complete: RwSignal<bool>,
 ) -> impl IntoView {
     let storage_key =
         crate::draft::storage_key(&config.call, config.partner.as_deref(), config.slot);
@@ -361,8 +375,6 @@ fn Loaded(
         }
     });
 
-    browser::after_render(move || ctx.emit("cfi:ready", &JsValue::UNDEFINED));
-
     view! {
         {move || {
             if ctx.closed_now.get() || status != CallStatus::Open {
@@ -379,6 +391,6 @@ fn Loaded(
                 }
             }
         }}
-        <parts::Support ctx=ctx />
+        {move || complete.get().then(|| view! { <parts::Support ctx=ctx /> })}
     }
 }
