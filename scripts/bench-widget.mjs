@@ -28,6 +28,7 @@
 // the wasm's breakdown; `--phone`, only the phone's first control.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -70,6 +71,19 @@ function sizes() {
     total("before the first control", rows.filter((r) => r.first)),
     total("whole form", rows),
   ];
+}
+
+/** The bytes of `url`'s body as the server sends it to a browser taking brotli. */
+function brotliBytes(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { "accept-encoding": "br" } }, (res) => {
+        let n = 0;
+        res.on("data", (c) => (n += c.length));
+        res.on("end", () => (res.headers["content-encoding"] === "br" ? resolve(n) : reject(new Error(`${url} was not sent brotli`))));
+      })
+      .on("error", reject);
+  });
 }
 
 const median = (xs) => {
@@ -333,6 +347,8 @@ try {
     console.log(`  ${r.name.slice(0, 24).padEnd(24)} ${String(r.raw).padStart(8)} ${String(r.gzip).padStart(9)} ${String(r.brotli).padStart(9)}`);
   }
   console.log("  (before the first control: the loader and the stylesheet, target 15 KB brotli; the whole form: target 120 KB)");
+  const own = await brotliBytes(`${env.serverUrl}/calls/call-for-ideas/embed.js`);
+  console.log(`  the call's own loader as served (/calls/{call}/embed.js: the loader, the call's definition and the stylesheet), brotli: ${own}`);
 
   console.log(`\nThe Become demo page, widget beside a plain HTML form of its start screen (median of ${RUNS}, cold cache)`);
   const become = env.site("become");

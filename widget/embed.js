@@ -1,8 +1,11 @@
 /*! Call for Ideas embed loader. Usage:
  <div id="call-for-ideas"><a href="https://REVIEW-HOST/calls/call-for-ideas/form">Send your ideas</a></div>
- <script src="https://REVIEW-HOST/embed.js" data-call="call-for-ideas"
+ <script src="https://REVIEW-HOST/calls/call-for-ideas/embed.js"
    data-partner="become" data-target="#call-for-ideas" defer></script>
  Optional: data-accent="#e4003b". Several widgets may share a page. */
+// The same loader is /embed.js, for every call (`data-call` then names it):
+// it can be pinned with Subresource Integrity, and fetches the call's
+// definition and the stylesheet that /calls/{call}/embed.js carries.
 (function () {
   "use strict";
   var VERSION = "__CFI_VERSION__";
@@ -74,7 +77,7 @@
   // in the form's own markup, so nothing moves when the form takes it over.
   // Shown once the stylesheet has loaded; a "Start now" pressed meanwhile is
   // kept in `data-started` for the form to act on.
-  function draw(host, c, css) {
+  function draw(host, c, css, sheet) {
     var root = host.shadowRoot || host.attachShadow({ mode: "open" });
     var el = function (tag, cls, text, parent) {
       var e = d.createElement(tag);
@@ -120,6 +123,14 @@
       screen.hidden = false;
     };
     link.onload = link.onerror = show;
+    // The stylesheet came with the loader (`/calls/{call}/embed.js`): the
+    // screen is styled at once; the link, kept for the form, loads meanwhile.
+    if (sheet && w.CSSStyleSheet && "adoptedStyleSheets" in root) {
+      var s = new CSSStyleSheet();
+      s.replaceSync(sheet);
+      root.adoptedStyleSheets = [s];
+      show();
+    }
     root.appendChild(link);
     root.appendChild(screen);
   }
@@ -203,8 +214,15 @@
       var v = script.getAttribute("data-" + n);
       return v && v.trim() ? v.trim() : null;
     };
-    var call = a("call");
+    // What `/calls/{call}/embed.js` carries: the call's definition and the
+    // stylesheet (see `draw`).
+    var pre = script.__cfiPre;
+    var call = a("call") || (pre && pre.definition.id);
     if (!call) return;
+    if (pre && pre.definition.id !== call) pre = null;
+    // Named on the tag as `/embed.js` tags name it: the form tells apart
+    // several forms for one call on a page (each its own draft) by the tags.
+    if (!a("call")) script.setAttribute("data-call", call);
     var base = new URL(script.src, d.baseURI).origin;
     var sel = a("target");
     var host = sel ? d.querySelector(sel) : null;
@@ -237,10 +255,12 @@
     // stylesheet: both are asked for at once, wherever the form is on the
     // page (a few kilobytes), since every round trip before the first
     // screen is one a person on a slow connection waits for.
-    var definition = fetch(base + "/api/calls/" + encodeURIComponent(call), { credentials: "omit" });
+    var definition = pre
+      ? Promise.resolve(new Response(JSON.stringify(pre.definition), { headers: { "content-type": "application/json" } }))
+      : fetch(base + "/api/calls/" + encodeURIComponent(call), { credentials: "omit" });
     definition.catch(function () {});
     var css = base + "/assets/" + VERSION + "/widget.css";
-    preloadCss(base);
+    if (!pre) preloadCss(base);
     var go = function () {
       // The first screen, drawn from the definition while the wasm is on
       // its way; the form takes it over when it starts.
@@ -249,7 +269,7 @@
           return r.ok ? r.clone().json() : null;
         })
         .then(function (c) {
-          if (c && c.first_screen && !host.__cfiMounted) draw(host, c, css);
+          if (c && c.first_screen && !host.__cfiMounted) draw(host, c, css, pre && pre.css);
         })
         .catch(function () {});
       // The form's code is requested in a task of its own: on a slow phone

@@ -112,3 +112,32 @@ test("when the form's files fail after Start was pressed on the loader's screen,
   assert.match(focused, /^A .*\/calls\/call-for-ideas\/form/);
   await context.close();
 });
+
+test("from the call's own loader the first screen needs no other request: it shows styled while the stylesheet and the form's code are held back", async () => {
+  const { context, page, errors, release } = await heldBack("strict.html");
+  // heldBack's route holds the wasm; the stylesheet is held here, on the
+  // page, for the whole visit until released.
+  let releaseCss;
+  const cssReleased = new Promise((r) => (releaseCss = r));
+  const definitions = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/api/calls/")) definitions.push(r.url());
+  });
+  await page.route(/widget\.css$/, async (route) => {
+    await cssReleased;
+    await route.continue();
+  });
+  await page.reload();
+  const screen = await firstScreen(page);
+  const start = screen.getByRole("button", { name: "Start now" });
+  assert.equal(await start.evaluate((b) => getComputedStyle(b).backgroundColor), "rgb(0, 112, 60)");
+  assert.deepEqual(definitions, []);
+  releaseCss();
+  release();
+  await page.locator("#cfi-first").waitFor({ state: "detached" });
+  assert.equal((await page.locator("#cfi-heading").textContent()).trim(), "Call for Ideas");
+  assert.deepEqual(definitions, []);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -8,13 +8,24 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cfi_rules::{CallDefinition, CallStatus};
 use jiff::{Timestamp, Zoned};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 use crate::config::Call;
 use crate::http::problem::ApiError;
+use crate::limits::EMBED_BROTLI_QUALITY;
 use crate::{AppState, Router};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/calls/{call}", get(definition))
+    Router::new()
+        .route("/api/calls/{call}", get(definition))
+        .merge(
+            Router::new()
+                .route("/calls/{call}/embed.js", get(embed))
+                .layer(
+                    CompressionLayer::new()
+                        .quality(CompressionLevel::Precise(EMBED_BROTLI_QUALITY)),
+                ),
+        )
 }
 
 /// Where a call is in its window at `now` (the server's clock). The window
@@ -87,6 +98,20 @@ struct Published {
     first_screen: Vec<cfi_rules::form::Block>,
 }
 
+impl Published {
+    fn of(call: &Call, now: Timestamp) -> Self {
+        let definition = definition_of(call, now);
+        let first_screen = cfi_rules::form::first_screen(&definition);
+        Self {
+            definition,
+            first_screen,
+        }
+    }
+}
+
+/// Short: whether the call is open changes at its opening and closing time.
+const DEFINITION_CACHE: &str = "public, max-age=30";
+
 async fn definition(
     State(state): State<AppState>,
     Path(call_id): Path<String>,
@@ -95,19 +120,59 @@ async fn definition(
         .config
         .call(&call_id)
         .ok_or(ApiError::NotFound("There is no call with this id"))?;
-    let definition = definition_of(call, Timestamp::now());
-    let first_screen = cfi_rules::form::first_screen(&definition);
-    let mut response = Json(Published {
-        definition,
-        first_screen,
-    })
-    .into_response();
-    // Short: whether the call is open changes at its opening and closing time.
+    let mut response = Json(Published::of(call, Timestamp::now())).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=30"),
+        HeaderValue::from_static(DEFINITION_CACHE),
     );
     Ok(response)
+}
+
+/// What `/calls/{call}/embed.js` hands its loader: the call's definition
+/// and the widget's stylesheet, which the loader would otherwise fetch.
+#[derive(serde::Serialize)]
+struct Carried<'a> {
+    definition: Published,
+    css: &'a str,
+}
+
+/// `GET /calls/{call}/embed.js`: the loader (`embed.js`) with this call's
+/// definition and the widget's stylesheet inside, so the first screen is
+/// drawn one round trip sooner than from `/embed.js` (which then fetches
+/// both; on a phone's slow connection that round trip is most of the wait).
+/// The loader finds them on its own script element. Cached as briefly as the
+/// definition, so it cannot be pinned with Subresource Integrity: pages
+/// that pin `/embed.js` keep using it. The files are read from the built
+/// widget on each request (a few kilobytes, in the page cache), so a new
+/// release is served at once, like `/embed.js`.
+async fn embed(
+    State(state): State<AppState>,
+    Path(call_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let call = state
+        .config
+        .call(&call_id)
+        .ok_or(ApiError::NotFound("There is no call with this id"))?;
+    let dir = &state.config.assets_dir;
+    let (loader, css) = tokio::try_join!(
+        tokio::fs::read_to_string(dir.join("embed.js")),
+        tokio::fs::read_to_string(dir.join("widget.css")),
+    )
+    .map_err(|_| ApiError::NotFound("No such widget file; is the widget built?"))?;
+    let carried = Carried {
+        definition: Published::of(call, Timestamp::now()),
+        css: &css,
+    };
+    let carried = serde_json::to_string(&carried).map_err(|_| ApiError::Internal)?;
+    let body = format!("(document.currentScript||{{}}).__cfiPre={carried};\n{loader}");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, DEFINITION_CACHE),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

@@ -137,6 +137,76 @@ async fn every_widget_file_answer_says_it_varies_with_accept_encoding() {
 }
 
 #[tokio::test]
+async fn a_calls_own_loader_carries_its_definition_and_the_stylesheet_compressed() {
+    let files = widget_files();
+    std::fs::write(files.path().join("widget.css"), ".cfi{color:red}").expect("file");
+    let app = spawn_app_with(Options {
+        assets_dir: Some(files.path().to_owned()),
+        ..Options::default()
+    })
+    .await;
+    let plain = app
+        .client
+        .get(app.url("/calls/open-call/embed.js"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(plain.status(), 200);
+    assert_eq!(
+        plain.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(plain.headers()["cache-control"], "public, max-age=30");
+    let text = plain.text().await.expect("body");
+    let carried = text
+        .strip_prefix("(document.currentScript||{}).__cfiPre=")
+        .expect("the carried definition comes first");
+    let mut values = serde_json::Deserializer::from_str(carried).into_iter::<serde_json::Value>();
+    let value = values.next().expect("a value").expect("JSON");
+    let definition = app
+        .client
+        .get(app.url("/api/calls/open-call"))
+        .send()
+        .await
+        .expect("sent")
+        .json::<serde_json::Value>()
+        .await
+        .expect("JSON");
+    assert_eq!(value["definition"], definition);
+    assert_eq!(value["css"], ".cfi{color:red}");
+    assert_eq!(&carried[values.byte_offset()..], ";\nconsole.log('embed');");
+
+    let compressed = app
+        .client
+        .get(app.url("/calls/open-call/embed.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+    assert!(
+        compressed.headers()["vary"]
+            .to_str()
+            .expect("text")
+            .to_ascii_lowercase()
+            .contains("accept-encoding")
+    );
+    let bytes = compressed.bytes().await.expect("body");
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut bytes.as_ref(), &mut decoded).expect("brotli");
+    assert_eq!(String::from_utf8(decoded).expect("UTF-8"), text);
+
+    let unknown = app
+        .client
+        .get(app.url("/calls/no-such-call/embed.js"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(unknown.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_directory_under_assets_is_not_found_and_nothing_missing_is_cached() {
     let files = widget_files();
     let app = spawn_app_with(Options {
