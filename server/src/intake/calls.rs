@@ -109,6 +109,15 @@ impl Published {
     }
 }
 
+/// The configured call `id`, or the 404 every public page and API of a
+/// call answers for an unknown one.
+pub fn call_named<'a>(state: &'a AppState, id: &str) -> Result<&'a Call, ApiError> {
+    state
+        .config
+        .call(id)
+        .ok_or(ApiError::NotFound("There is no call with this id"))
+}
+
 /// Short: whether the call is open changes at its opening and closing time.
 const DEFINITION_CACHE: &str = "public, max-age=30";
 
@@ -116,10 +125,7 @@ async fn definition(
     State(state): State<AppState>,
     Path(call_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let call = state
-        .config
-        .call(&call_id)
-        .ok_or(ApiError::NotFound("There is no call with this id"))?;
+    let call = call_named(&state, &call_id)?;
     let mut response = Json(Published::of(call, Timestamp::now())).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -149,10 +155,7 @@ async fn embed(
     State(state): State<AppState>,
     Path(call_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let call = state
-        .config
-        .call(&call_id)
-        .ok_or(ApiError::NotFound("There is no call with this id"))?;
+    let call = call_named(&state, &call_id)?;
     let dir = &state.config.assets_dir;
     let (loader, css) = tokio::try_join!(
         tokio::fs::read_to_string(dir.join("embed.js")),

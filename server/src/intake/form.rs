@@ -29,7 +29,7 @@ use cfi_rules::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::calls::definition_of;
+use super::calls::{call_named, definition_of};
 use super::submissions::{accept, answer_unless_open};
 use crate::config::Call;
 use crate::http::client::client_bucket;
@@ -178,10 +178,7 @@ async fn start(
     Path(call_id): Path<String>,
     Query(query): Query<StartQuery>,
 ) -> Result<Response, ApiError> {
-    let call = state
-        .config
-        .call(&call_id)
-        .ok_or(ApiError::NotFound("There is no call with this id"))?;
+    let call = call_named(&state, &call_id)?;
     let partner = query
         .partner
         .filter(|p| state.config.partners.iter().any(|c| &c.id == p))
@@ -244,10 +241,7 @@ async fn step(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let call = state
-        .config
-        .call(&call_id)
-        .ok_or(ApiError::NotFound("There is no call with this id"))?;
+    let call = call_named(&state, &call_id)?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|_| ApiError::Malformed("The form could not be read".into()))?;
     let value = |name: &str| {
