@@ -50,6 +50,12 @@ async function snapshot(site) {
   await page.getByRole("button", { name: "Start now" }).click();
   await page.getByRole("button", { name: "Continue" }).click();
   await page.locator("#cfi-error-summary").waitFor();
+  // The summary takes focus (and its focus outline) once drawn: compared
+  // before that on one page and after it on the other, they would differ.
+  await page.waitForFunction(() => {
+    const host = [...document.querySelectorAll("*")].find((e) => e.shadowRoot?.getElementById("cfi-error-summary"));
+    return host?.shadowRoot.activeElement?.id === "cfi-error-summary";
+  });
   const form = await styles(
     page,
     ["#respondent-name", "label[for=respondent-name]", "#respondent-capacity", ".cfi-legend", ".cfi-hint", ".cfi-error-message", "#cfi-error-summary", ".cfi-checkbox-label"],
