@@ -161,12 +161,18 @@ async fn embed(
         tokio::fs::read_to_string(dir.join("embed.js")),
         tokio::fs::read_to_string(dir.join("widget.css")),
     )
-    .map_err(|_| ApiError::NotFound("No such widget file; is the widget built?"))?;
+    .map_err(|error| {
+        tracing::warn!(%error, dir = %dir.display(), "the built widget could not be read");
+        ApiError::NotFound("No such widget file; is the widget built?")
+    })?;
     let carried = Carried {
         definition: Published::of(call, Timestamp::now()),
         css: &css,
     };
-    let carried = serde_json::to_string(&carried).map_err(|_| ApiError::Internal)?;
+    let carried = serde_json::to_string(&carried).map_err(|error| {
+        tracing::error!(%error, "the call's definition could not be written as JSON");
+        ApiError::Internal
+    })?;
     let body = format!("(document.currentScript||{{}}).__cfiPre={carried};\n{loader}");
     Ok((
         [
