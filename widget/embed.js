@@ -76,7 +76,9 @@
   // blocks the form itself shows) in the shadow root with DOM methods only,
   // in the form's own markup, so nothing moves when the form takes it over.
   // Shown once the stylesheet has loaded; a "Start now" pressed meanwhile is
-  // kept in `data-started` for the form to act on.
+  // kept in `data-started` for the form to act on. Returns whether `sheet`
+  // (the stylesheet's text, from the call's own loader) was adopted: then
+  // the form needs no link to the stylesheet either.
   function draw(host, c, css, sheet) {
     var root = host.shadowRoot || host.attachShadow({ mode: "open" });
     var el = function (tag, cls, text, parent) {
@@ -86,9 +88,6 @@
       if (parent) parent.appendChild(e);
       return e;
     };
-    var link = el("link");
-    link.rel = "stylesheet";
-    link.href = css;
     var screen = el("div");
     screen.id = "cfi-first";
     screen.hidden = true;
@@ -122,17 +121,23 @@
     var show = function () {
       screen.hidden = false;
     };
-    link.onload = link.onerror = show;
     // The stylesheet came with the loader (`/calls/{call}/embed.js`): the
-    // screen is styled at once; the link, kept for the form, loads meanwhile.
+    // screen, and the form after it, are styled at once, with no request
+    // (which would also hold back the page's load event).
     if (sheet && w.CSSStyleSheet && "adoptedStyleSheets" in root) {
       var s = new CSSStyleSheet();
       s.replaceSync(sheet);
       root.adoptedStyleSheets = [s];
       show();
+      root.appendChild(screen);
+      return true;
     }
-    root.appendChild(link);
+    var link = el("link", "", "", root);
+    link.rel = "stylesheet";
+    link.href = css;
+    link.onload = link.onerror = show;
     root.appendChild(screen);
+    return false;
   }
 
   // A request for the form's files failed (rather than the browser failing
@@ -256,22 +261,26 @@
     // page (a few kilobytes), since every round trip before the first
     // screen is one a person on a slow connection waits for.
     var definition = pre
-      ? Promise.resolve(new Response(JSON.stringify(pre.definition), { headers: { "content-type": "application/json" } }))
+      ? Promise.resolve(new Response(JSON.stringify(pre.definition)))
       : fetch(base + "/api/calls/" + encodeURIComponent(call), { credentials: "omit" });
     definition.catch(function () {});
     var css = base + "/assets/" + VERSION + "/widget.css";
+    // Carried with the loader, the first screen is drawn now, wherever the
+    // host is: it needs no request, and no layout is read to draw it.
+    var adopted = pre && pre.definition.first_screen && draw(host, pre.definition, css, pre.css);
     if (!pre) preloadCss(base);
     var go = function () {
-      // The first screen, drawn from the definition while the wasm is on
-      // its way; the form takes it over when it starts.
-      definition
-        .then(function (r) {
-          return r.ok ? r.clone().json() : null;
-        })
-        .then(function (c) {
-          if (c && c.first_screen && !host.__cfiMounted) draw(host, c, css, pre && pre.css);
-        })
-        .catch(function () {});
+      // The first screen, drawn from the fetched definition while the wasm
+      // is on its way; the form takes it over when it starts.
+      if (!pre)
+        definition
+          .then(function (r) {
+            return r.ok ? r.clone().json() : null;
+          })
+          .then(function (c) {
+            if (c && c.first_screen && !host.__cfiMounted) draw(host, c, css);
+          })
+          .catch(function () {});
       // The form's code is requested in a task of its own: on a slow phone
       // each request costs a few milliseconds of the page's main thread,
       // and with the rest of this script they made one task of over 50 ms.
@@ -285,7 +294,7 @@
               try {
                 host.__cfiMounted = true;
                 if (empty) while (host.firstChild) host.removeChild(host.firstChild);
-                m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, css, definition);
+                m.mount(host, call, a("partner") || undefined, base, a("accent") || undefined, adopted ? undefined : css, definition);
               } catch (e) {
                 fail(host, "load-failed", NOT_STARTED, href);
               }

@@ -113,30 +113,28 @@ test("when the form's files fail after Start was pressed on the loader's screen,
   await context.close();
 });
 
-test("from the call's own loader the first screen needs no other request: it shows styled while the stylesheet and the form's code are held back", async () => {
+test("from the call's own loader neither the first screen nor the form asks for the definition or the stylesheet: the screen shows styled while the form's code is held back", async () => {
   const { context, page, errors, release } = await heldBack("strict.html");
-  // heldBack's route holds the wasm; the stylesheet is held here, on the
-  // page, for the whole visit until released.
-  let releaseCss;
-  const cssReleased = new Promise((r) => (releaseCss = r));
-  const definitions = [];
+  // heldBack's route holds the wasm.
+  const asked = [];
   page.on("request", (r) => {
-    if (r.url().includes("/api/calls/")) definitions.push(r.url());
+    if (r.url().includes("/api/calls/") || /widget\.css$/.test(r.url())) asked.push(r.url());
   });
-  await page.route(/widget\.css$/, async (route) => {
-    await cssReleased;
-    await route.continue();
-  });
-  await page.reload();
+  // The page's load event is not held back by the form's files either.
+  await page.reload({ waitUntil: "load" });
   const screen = await firstScreen(page);
   const start = screen.getByRole("button", { name: "Start now" });
   assert.equal(await start.evaluate((b) => getComputedStyle(b).backgroundColor), "rgb(0, 112, 60)");
-  assert.deepEqual(definitions, []);
-  releaseCss();
+  assert.deepEqual(asked, []);
   release();
   await page.locator("#cfi-first").waitFor({ state: "detached" });
   assert.equal((await page.locator("#cfi-heading").textContent()).trim(), "Call for Ideas");
-  assert.deepEqual(definitions, []);
+  // The form itself is styled by the same stylesheet, in the partner's colour.
+  assert.equal(
+    await page.getByRole("button", { name: "Start now" }).evaluate((b) => getComputedStyle(b).backgroundColor),
+    "rgb(255, 213, 0)",
+  );
+  assert.deepEqual(asked, []);
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   assert.deepEqual(errors, []);
   await context.close();
