@@ -265,9 +265,15 @@
       : fetch(base + "/api/calls/" + encodeURIComponent(call), { credentials: "omit" });
     definition.catch(function () {});
     var css = base + "/assets/" + VERSION + "/widget.css";
-    // Carried with the loader, the first screen is drawn now, wherever the
-    // host is: it needs no request, and no layout is read to draw it.
-    var adopted = pre && pre.definition.first_screen && draw(host, pre.definition, css, pre.css);
+    // Carried with the loader, the first screen is drawn at once, wherever
+    // the host is: it needs no request, and no layout is read to draw it.
+    // In a task of its own: with this script's, one task of over 50 ms on a
+    // slow phone.
+    var adopted;
+    if (pre && pre.definition.first_screen)
+      setTimeout(function () {
+        if (!host.__cfiMounted) adopted = draw(host, pre.definition, css, pre.css);
+      });
     if (!pre) preloadCss(base);
     var go = function () {
       // The first screen, drawn from the fetched definition while the wasm
