@@ -12,20 +12,16 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 use crate::config::Call;
 use crate::http::problem::ApiError;
-use crate::limits::EMBED_BROTLI_QUALITY;
+use crate::limits::CALL_BROTLI_QUALITY;
 use crate::{AppState, Router};
 
+/// Both answers are compressed when the browser asks (brotli or gzip): the
+/// definition is about 3.4 KB of JSON, the call's own loader about 20 KB.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/calls/{call}", get(definition))
-        .merge(
-            Router::new()
-                .route("/calls/{call}/embed.js", get(embed))
-                .layer(
-                    CompressionLayer::new()
-                        .quality(CompressionLevel::Precise(EMBED_BROTLI_QUALITY)),
-                ),
-        )
+        .route("/calls/{call}/embed.js", get(embed))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(CALL_BROTLI_QUALITY)))
 }
 
 /// Where a call is in its window at `now` (the server's clock). The window

@@ -207,6 +207,44 @@ async fn a_calls_own_loader_carries_its_definition_and_the_stylesheet_compressed
 }
 
 #[tokio::test]
+async fn a_calls_definition_is_compressed_when_the_browser_asks() {
+    let app = spawn_app().await;
+    let plain = app
+        .client
+        .get(app.url("/api/calls/open-call"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let text = plain.text().await.expect("body");
+    let compressed = app
+        .client
+        .get(app.url("/api/calls/open-call"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(compressed.status(), 200);
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+    assert_eq!(compressed.headers()["content-type"], "application/json");
+    let bytes = compressed.bytes().await.expect("body");
+    assert!(
+        bytes.len() < text.len() / 2,
+        "{} of {}",
+        bytes.len(),
+        text.len()
+    );
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut bytes.as_ref(), &mut decoded).expect("brotli");
+    // The call's status is computed on each request, so compare the values.
+    let decoded: serde_json::Value = serde_json::from_slice(&decoded).expect("JSON");
+    let plain: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(decoded, plain);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_directory_under_assets_is_not_found_and_nothing_missing_is_cached() {
     let files = widget_files();
     let app = spawn_app_with(Options {
