@@ -16,10 +16,13 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::http::problem::ApiError;
 use crate::{AppState, Router};
 
+/// A widget file that is not there (or a widget not built).
+pub fn not_found() -> ApiError {
+    ApiError::NotFound("No such widget file; is the widget built?")
+}
+
 pub fn router(assets_dir: &Path) -> Router<AppState> {
-    let not_found = || async {
-        ApiError::NotFound("No such widget file; is the widget built?").into_response()
-    };
+    let not_found = || async { not_found().into_response() };
     let loader = ServeFile::new(assets_dir.join("embed.js"))
         .precompressed_br()
         .precompressed_gzip();

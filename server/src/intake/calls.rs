@@ -159,7 +159,7 @@ async fn embed(
     )
     .map_err(|error| {
         tracing::warn!(%error, dir = %dir.display(), "the built widget could not be read");
-        ApiError::NotFound("No such widget file; is the widget built?")
+        crate::assets::not_found()
     })?;
     let carried = Carried {
         definition: Published::of(call, Timestamp::now()),

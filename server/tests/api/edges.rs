@@ -136,6 +136,37 @@ async fn every_widget_file_answer_says_it_varies_with_accept_encoding() {
     app.stop().await;
 }
 
+/// `path` asked for as a browser taking brotli: the answer's headers (which
+/// must say brotli, and that they vary with Accept-Encoding), the bytes
+/// sent and the body decoded.
+async fn fetched_as_brotli(
+    app: &TestApp,
+    path: &str,
+) -> (reqwest::header::HeaderMap, usize, Vec<u8>) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200, "{path}");
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-encoding"], "br", "{path}");
+    assert!(
+        headers["vary"]
+            .to_str()
+            .expect("text")
+            .to_ascii_lowercase()
+            .contains("accept-encoding"),
+        "{path}"
+    );
+    let bytes = response.bytes().await.expect("body");
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut bytes.as_ref(), &mut decoded).expect("brotli");
+    (headers, bytes.len(), decoded)
+}
+
 #[tokio::test]
 async fn a_calls_own_loader_carries_its_definition_and_the_stylesheet_compressed() {
     let files = widget_files();
@@ -176,24 +207,7 @@ async fn a_calls_own_loader_carries_its_definition_and_the_stylesheet_compressed
     assert_eq!(value["css"], ".cfi{color:red}");
     assert_eq!(&carried[values.byte_offset()..], ";\nconsole.log('embed');");
 
-    let compressed = app
-        .client
-        .get(app.url("/calls/open-call/embed.js"))
-        .header("accept-encoding", "br")
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(compressed.headers()["content-encoding"], "br");
-    assert!(
-        compressed.headers()["vary"]
-            .to_str()
-            .expect("text")
-            .to_ascii_lowercase()
-            .contains("accept-encoding")
-    );
-    let bytes = compressed.bytes().await.expect("body");
-    let mut decoded = Vec::new();
-    brotli::BrotliDecompress(&mut bytes.as_ref(), &mut decoded).expect("brotli");
+    let (_, _, decoded) = fetched_as_brotli(&app, "/calls/open-call/embed.js").await;
     assert_eq!(String::from_utf8(decoded).expect("UTF-8"), text);
 
     let unknown = app
@@ -218,25 +232,9 @@ async fn a_calls_definition_is_compressed_when_the_browser_asks() {
     assert_eq!(plain.status(), 200);
     assert!(plain.headers().get("content-encoding").is_none());
     let text = plain.text().await.expect("body");
-    let compressed = app
-        .client
-        .get(app.url("/api/calls/open-call"))
-        .header("accept-encoding", "br")
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(compressed.status(), 200);
-    assert_eq!(compressed.headers()["content-encoding"], "br");
-    assert_eq!(compressed.headers()["content-type"], "application/json");
-    let bytes = compressed.bytes().await.expect("body");
-    assert!(
-        bytes.len() < text.len() / 2,
-        "{} of {}",
-        bytes.len(),
-        text.len()
-    );
-    let mut decoded = Vec::new();
-    brotli::BrotliDecompress(&mut bytes.as_ref(), &mut decoded).expect("brotli");
+    let (headers, sent, decoded) = fetched_as_brotli(&app, "/api/calls/open-call").await;
+    assert_eq!(headers["content-type"], "application/json");
+    assert!(sent < text.len() / 2, "{sent} of {}", text.len());
     // The call's status is computed on each request, so compare the values.
     let decoded: serde_json::Value = serde_json::from_slice(&decoded).expect("JSON");
     let plain: serde_json::Value = serde_json::from_str(&text).expect("JSON");
