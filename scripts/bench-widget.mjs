@@ -19,7 +19,9 @@
 //     more are reported by the browser), and the longest animation frame
 //     in which the widget's own scripts ran (the Long Animation Frames API
 //     names each script's source), split into the widget's script time
-//     and the style and layout that followed;
+//     and the style and layout that followed; and every script that ran in
+//     frames of 50 ms or more (what started it, its file), with the range
+//     of its durations over the visits;
 //   - layout shift of the host page's own content (shifts of nodes inside the
 //     widget do not count) at 390 px (phone profile) and on a 1280 px desktop,
 //     for every demo page;
@@ -206,6 +208,13 @@ function observe() {
         window.__bench.frames.push({
           duration: e.duration,
           widget: ours.length > 0,
+          // Each script that ran in it: what started it (the loader's
+          // evaluation, a timer, an observer...) and from which file, where
+          // the browser names one.
+          scripts: e.scripts.map((x) => ({
+            what: `${x.invokerType === "classic-script" ? "evaluation" : x.invoker.replace(/^(TimerHandler|Response\.json\.then):?/, "$1 ")} of ${(x.sourceURL || "").split("/").pop() || "(no file)"}`,
+            duration: x.duration,
+          })),
           script: ours.reduce((t, x) => t + x.duration, 0),
           layout: e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
         });
@@ -306,6 +315,9 @@ async function visit(env, url, profile, plain) {
     shift: window.__bench.shifts.filter((s) => s.host).reduce((t, s) => t + s.value, 0),
     widgetShift: window.__bench.shifts.filter((s) => !s.host).reduce((t, s) => t + s.value, 0),
     longest: Math.max(0, ...window.__bench.tasks),
+    // The scripts of every frame of 50 ms or more (the demo pages have no
+    // scripts of their own).
+    longScripts: window.__bench.frames.flatMap((f) => f.scripts),
     // When the page's last byte arrived, and when the loader was asked for
     // and had arrived (0 for the floor, which has none).
     arrived: performance.getEntriesByType("navigation")[0].responseEnd,
@@ -349,7 +361,20 @@ async function compare(env, url, profile) {
   }
   const m = (runs, k) => median(runs.map((r) => r[k]));
   const keys = ["usable", "arrived", "loaderAsked", "loaderArrived", "takeover", "page", "widget", "longest", "widgetFrame", "widgetScript", "widgetLayout", "shift", "widgetShift", "reserve", "height"];
+  // Each kind of script in frames of 50 ms or more, over every widget visit:
+  // the range of its durations and in how many visits it came.
+  const scripts = new Map();
+  widget.forEach((r, visit) => {
+    for (const x of r.longScripts) {
+      const e = scripts.get(x.what) || { min: Infinity, max: 0, visits: new Set() };
+      e.min = Math.min(e.min, x.duration);
+      e.max = Math.max(e.max, x.duration);
+      e.visits.add(visit);
+      scripts.set(x.what, e);
+    }
+  });
   return {
+    scripts: [...scripts].sort((a, b) => b[1].max - a[1].max),
     widget: Object.fromEntries(keys.map((k) => [k, m(widget, k)])),
     plain: Object.fromEntries(keys.map((k) => [k, m(plain, k)])),
     runs: widget.map((r) => r.usable),
@@ -464,6 +489,11 @@ try {
   row("longest frame running the widget's code on the phone", task(phone.widget.widgetFrame), "");
   row("  of which the widget's script", `${phone.widget.widgetScript.toFixed(0)} ms`, "");
   row("  of which style and layout after it", `${phone.widget.widgetLayout.toFixed(0)} ms`, "");
+  console.log(`  scripts in the phone's frames of 50 ms or more (all ${RUNS} widget visits):`);
+  for (const [what, e] of phone.scripts) {
+    console.log(`    ${what.slice(0, 60).padEnd(60)} ${`${e.min.toFixed(0)}-${e.max.toFixed(0)} ms`.padStart(12)}  in ${e.visits.size} of ${RUNS}`);
+  }
+  if (!phone.scripts.length) console.log("    none");
   console.log(`  (phone runs: ${phone.runs.map((r) => r.toFixed(0)).join(", ")} ms${PHONE_ONLY ? "" : `; loopback: ${loop.runs.map((r) => r.toFixed(0)).join(", ")} ms`})`);
 
   if (!PHONE_ONLY) {
